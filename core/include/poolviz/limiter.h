@@ -1,0 +1,39 @@
+// poolviz/limiter.h — the gate a job passes between leaving the queue and
+// starting on a worker (the tutorials' ticker, token bucket and semaphore).
+//
+// A limiter is attached to any executor through ExecutorEnv::limiter. The
+// worker that dequeued a job holds it at the gate (a `gate_waiting` event)
+// until acquire() grants a permit, exactly as the tutorials' workers block on
+// `<-ticker.C` or a semaphore while holding the job they took.
+#pragma once
+
+#include <stop_token>
+#include <string_view>
+
+#include "poolviz/job.h"
+
+namespace poolviz {
+
+/// A snapshot for display: tokens for buckets, permits in use for semaphores.
+struct LimiterLevel {
+  double level = 0;     // tokens available, or permits in use
+  double capacity = 0;  // bucket size, or max in flight
+};
+
+class Limiter {
+ public:
+  virtual ~Limiter() = default;
+
+  /// Blocks until `job` may start; false when `stop` was requested first.
+  virtual bool acquire(JobId job, std::stop_token stop) = 0;
+  /// Never blocks; true when a permit was taken.
+  virtual bool try_acquire(JobId job) = 0;
+  /// Returns the permit acquire() took once the job has ended (semaphores);
+  /// rate limiters ignore it. Called on every path, failure included.
+  virtual void release() {}
+
+  virtual std::string_view kind() const = 0;
+  virtual LimiterLevel level() const = 0;
+};
+
+}  // namespace poolviz

@@ -1,0 +1,146 @@
+#include "poolviz/clock.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace poolviz {
+
+Nanos steady_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+// Waits on `cv` for at most `real_ns` of real time (or until notified/stopped).
+// Long waits are capped so that a missed notification can never strand a
+// sleeper for longer than the cap.
+template <class Lock>
+void wait_real(std::condition_variable_any& cv, Lock& lock, std::stop_token& stop, Nanos real_ns) {
+  constexpr Nanos kCap = 200 * kMillisecond;
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::nanoseconds(std::clamp<Nanos>(real_ns, 0, kCap));
+  cv.wait_until(lock, stop, until, [] { return false; });
+}
+
+}  // namespace
+
+// RealClock ------------------------------------------------------------------
+
+RealClock::RealClock() : origin_(steady_now()) {}
+
+Nanos RealClock::now() const { return steady_now() - origin_; }
+
+bool RealClock::sleep_until(Nanos deadline, std::stop_token stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  for (;;) {
+    if (stop.stop_requested()) return false;
+    const Nanos left = deadline - now();
+    if (left <= 0) return true;
+    wait_real(cv, lock, stop, left);
+  }
+}
+
+// ScenarioClock --------------------------------------------------------------
+
+ScenarioClock::ScenarioClock(double speed, bool start_paused) {
+  base_real_.store(steady_now(), std::memory_order_relaxed);
+  speed_.store(speed > 0 ? speed : 1.0, std::memory_order_relaxed);
+  paused_.store(start_paused, std::memory_order_relaxed);
+}
+
+Nanos ScenarioClock::now() const {
+  for (;;) {
+    const std::uint64_t v1 = version_.load(std::memory_order_acquire);
+    if (v1 & 1U) continue;  // a writer is mid-update
+    const Nanos base_real = base_real_.load(std::memory_order_relaxed);
+    const Nanos base_scenario = base_scenario_.load(std::memory_order_relaxed);
+    const double speed = speed_.load(std::memory_order_relaxed);
+    const bool paused = paused_.load(std::memory_order_relaxed);
+    // The acquire fence orders the field loads before the version re-check.
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (version_.load(std::memory_order_relaxed) != v1) continue;
+    if (paused) return base_scenario;
+    return base_scenario + static_cast<Nanos>(static_cast<double>(steady_now() - base_real) * speed);
+  }
+}
+
+template <class Fn>
+void ScenarioClock::rebase(Fn&& change) {
+  const Nanos t = now();
+  version_.fetch_add(1, std::memory_order_relaxed);  // odd: readers retry
+  std::atomic_thread_fence(std::memory_order_release);
+  base_real_.store(steady_now(), std::memory_order_relaxed);
+  base_scenario_.store(t, std::memory_order_relaxed);
+  change();
+  version_.fetch_add(1, std::memory_order_release);  // even: publish
+  changed_.notify_all();
+}
+
+void ScenarioClock::pause() {
+  std::lock_guard lock(mutex_);
+  rebase([&] { paused_.store(true, std::memory_order_relaxed); });
+}
+
+void ScenarioClock::resume() {
+  std::lock_guard lock(mutex_);
+  rebase([&] { paused_.store(false, std::memory_order_relaxed); });
+}
+
+void ScenarioClock::set_speed(double speed) {
+  if (!(speed > 0)) return;
+  std::lock_guard lock(mutex_);
+  rebase([&] { speed_.store(speed, std::memory_order_relaxed); });
+}
+
+bool ScenarioClock::sleep_until(Nanos deadline, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (stop.stop_requested()) return false;
+    const Nanos left = deadline - now();
+    if (left <= 0) return true;
+    if (paused()) {
+      changed_.wait(lock, stop, [&] { return !paused(); });
+      continue;
+    }
+    wait_real(changed_, lock, stop, static_cast<Nanos>(static_cast<double>(left) / speed()) + 1);
+  }
+}
+
+// ManualClock ----------------------------------------------------------------
+
+bool ManualClock::sleep_until(Nanos deadline, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  ++sleepers_;
+  changed_.notify_all();  // wait_for_sleepers() listens on the same condition
+  const bool reached = changed_.wait(lock, stop, [&] { return now() >= deadline; });
+  --sleepers_;
+  return reached;
+}
+
+void ManualClock::advance(Nanos delta) {
+  std::lock_guard lock(mutex_);
+  now_.fetch_add(std::max<Nanos>(delta, 0), std::memory_order_acq_rel);
+  changed_.notify_all();
+}
+
+void ManualClock::set(Nanos t) {
+  std::lock_guard lock(mutex_);
+  now_.store(t, std::memory_order_release);
+  changed_.notify_all();
+}
+
+int ManualClock::sleepers() const {
+  std::lock_guard lock(mutex_);
+  return sleepers_;
+}
+
+void ManualClock::wait_for_sleepers(int n) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return sleepers_ >= n; });
+}
+
+}  // namespace poolviz
