@@ -1,7 +1,4 @@
-// poolviz — entry point; only dispatches to a command.
-#include <cstdio>
+// poolviz — entry point; only dispatches to the command line.
+#include "cli/cli.h"
 
-int main() {
-  std::puts("poolviz: engine only so far");
-  return 0;
-}
+int main(int argc, char** argv) { return poolviz::cli::run(argc, argv); }

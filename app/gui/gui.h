@@ -1,0 +1,26 @@
+// app/gui/gui.h — the window: what the CLI calls to open the GUI or to render
+// a screenshot off a live run.
+#pragma once
+
+#include <string>
+
+namespace poolviz::gui {
+
+struct GuiOptions {
+  std::string scenario;       // built-in id or a .toml path; empty = the default scenario
+  double speed = 1.0;
+  int width = 1280;
+  int height = 800;
+  bool frame_stats = false;   // print mean / p99 CPU frame time at exit
+  // Screenshot mode: run to scenario time `screenshot_at`, write the PNG, exit.
+  double screenshot_at = -1;  // < 0 = interactive
+  std::string screenshot_out;
+};
+
+/// True when a window can be opened (an X11 or Wayland display is reachable).
+bool display_available();
+
+/// Runs the GUI until the window closes. Returns a process exit code.
+int run(const GuiOptions& options);
+
+}  // namespace poolviz::gui
