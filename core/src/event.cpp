@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <functional>
 #include <thread>
 
 namespace poolviz {
@@ -118,9 +117,12 @@ EventBus::EventBus(std::size_t ring_capacity, std::size_t shards) {
 EventBus::~EventBus() = default;
 
 EventBus::Ring& EventBus::ring_for_this_thread() {
-  // A thread's shard is fixed for its life; the hash is computed once per thread.
-  thread_local const std::size_t thread_hash = std::hash<std::thread::id>{}(std::this_thread::get_id());
-  return *rings_[thread_hash % rings_.size()];
+  // A thread's shard is fixed for its life. Threads are numbered in the order
+  // they first emit (any bus), which spreads them evenly over the shards; a
+  // hash of the thread id would not (pthread ids are aligned addresses).
+  static std::atomic<std::size_t> threads_seen{0};
+  thread_local const std::size_t thread_index = threads_seen.fetch_add(1, std::memory_order_relaxed);
+  return *rings_[thread_index % rings_.size()];
 }
 
 void EventBus::emit(Event event) {
