@@ -1,0 +1,184 @@
+// poolviz/run.h — one live run of a Scenario on a real executor.
+//
+// [SECTION] RunOptions
+// [SECTION] RunSummary  — the figures of `poolviz run --json`
+// [SECTION] Run
+//
+// A Run owns everything one engine needs and shares nothing with other Runs
+// (no globals): compare mode builds several Runs, each with its own clock, bus,
+// limiter, executor, arrival thread and Metrics, from the same seeded workload.
+//
+//   poolviz::Run run(scenario, {.speed = 20});
+//   run.start();
+//   while (!run.finished()) { run.poll(); /* draw, or wait a little */ }
+//   run.stop(ShutdownMode::drain);
+//   RunSummary s = run.summary();
+//
+// Threading: start(), poll(), stop(), summary(), attach()/detach() and the live
+// edits are for ONE controlling thread (the GUI's frame loop or the CLI's
+// loop). clock() is thread-safe (pause/resume/set_speed from that same thread).
+// Metrics and attached sinks are only touched inside poll() and stop(), on the
+// controlling thread, so the GUI reads them without locks between polls.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "poolviz/clock.h"
+#include "poolviz/event.h"
+#include "poolviz/executor.h"
+#include "poolviz/limiter.h"
+#include "poolviz/metrics.h"
+#include "poolviz/scenario.h"
+#include "poolviz/workload.h"
+
+namespace poolviz {
+
+// [SECTION] RunOptions ----------------------------------------------------------
+
+struct RunOptions {
+  double speed = 1.0;                   // scenario time = real time × speed
+  std::optional<std::uint64_t> seed;    // overrides workload.seed
+  std::optional<double> duration_s;     // stop after this much scenario time
+  bool start_paused = false;            // the clock starts paused (GUI: press play)
+  Nanos sample_period = 100 * kMillisecond;
+  bool keep_all_samples = false;        // Metrics::all_samples() for --csv
+  std::size_t bus_ring_capacity = 1 << 14;
+  std::uint8_t source = 0;              // stamped on events (compare variant)
+  /// Running cap on jobs tracked by a thread-per-task run etc. is the pool's own;
+  /// this only bounds how long stop(drain) may take before it cancels instead.
+  Nanos drain_budget = 10 * kSecond;    // scenario time
+};
+
+// [SECTION] RunSummary ----------------------------------------------------------
+
+struct RunSummary {
+  std::string scenario;  // id
+  std::string strategy;  // executor's strategy name
+  double duration_s = 0; // scenario s, start → last job ended (or now if none ended)
+  struct Jobs {
+    std::uint64_t submitted = 0, completed = 0, failed = 0, rejected = 0, cancelled = 0,
+                  timed_out = 0, retried = 0;
+  } jobs;
+  double throughput_per_s = 0;  // completed / duration_s
+  LatencySummary wait_ms, service_ms, sojourn_ms;
+  double queue_depth_mean = 0;
+  std::int64_t queue_depth_max = 0;
+  std::int64_t threads_max = 0;
+  std::int64_t workers_min = 0, workers_max = 0;
+  double utilization = 0;
+  std::uint64_t steals = 0;
+  double peak_rss_mb = 0;  // of the whole process (compare mode shares it)
+  std::uint64_t events_emitted = 0, events_dropped = 0;
+
+  /// The accounting invariant: submitted = completed + failed + rejected + cancelled + timed_out.
+  bool accounting_holds() const {
+    return jobs.submitted ==
+           jobs.completed + jobs.failed + jobs.rejected + jobs.cancelled + jobs.timed_out;
+  }
+};
+
+/// Peak resident set size of this process in MiB (getrusage), 0 when unknown.
+double peak_rss_mb();
+
+// [SECTION] Run -----------------------------------------------------------------
+
+class Run {
+ public:
+  /// Builds the clock (paused or not), bus, limiter and executor; does not
+  /// start arrivals. Throws std::invalid_argument if the scenario cannot run.
+  explicit Run(Scenario scenario, RunOptions options = {});
+  /// Stops (cancel) and joins everything if still running.
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  /// Starts the arrival thread. Call once.
+  void start();
+
+  const Scenario& scenario() const { return scenario_; }
+  const RunOptions& options() const { return options_; }
+  ScenarioClock& clock() { return clock_; }
+  EventBus& bus() { return bus_; }
+  Executor& executor() { return *executor_; }
+  /// nullptr when the scenario has no limiter.
+  Limiter* limiter() const;
+  Metrics& metrics() { return metrics_; }
+  const Metrics& metrics() const { return metrics_; }
+
+  /// More consumers of this run's events (GUI model, trace recorder). The sink
+  /// must outlive the Run or be detached first.
+  void attach(EventSink* sink) { bus_.attach(sink); }
+  void detach(EventSink* sink) { bus_.detach(sink); }
+
+  /// Drains the bus to every attached sink (Metrics first), refreshes the
+  /// gauges and emits due samples. GUI: once per frame; CLI: every few ms.
+  void poll();
+
+  /// True once arrivals are over and every job has ended, or the duration
+  /// (options, else workload.duration_s when arrivals are count-less) passed.
+  bool finished() const;
+  /// Arrivals submitted so far (from the generator) and whether it is exhausted.
+  std::uint64_t arrivals_submitted() const { return arrivals_.load(std::memory_order_relaxed); }
+  bool arrivals_done() const { return arrivals_done_.load(std::memory_order_acquire); }
+  Nanos now() const { return clock_.now(); }
+
+  /// Stops arrivals, shuts the executor down (drain: runs what was accepted,
+  /// for at most options.drain_budget, then cancels), joins every thread,
+  /// drains the bus one final time. Idempotent.
+  void stop(ShutdownMode mode = ShutdownMode::drain);
+  bool stopped() const { return stopped_; }
+
+  // Live edits: true when applied, false when this strategy/limiter cannot.
+  bool set_workers(int count);
+  bool set_queue_capacity(std::size_t capacity);
+  bool set_limiter_rate(double per_second);
+  void set_arrival_rate(double per_second);
+  void set_service_mean(double ms);
+
+  /// The figures of `--json` (exact counters from the executor; latencies from Metrics).
+  RunSummary summary() const;
+
+ private:
+  class SwappableLimiter;
+
+  void arrival_main(std::stop_token stop);
+  void submit_planned(const PlannedJob& planned, int client);
+  void on_client_job_end(int client);
+  Nanos duration_limit() const;
+
+  Scenario scenario_;
+  RunOptions options_;
+  ScenarioClock clock_;
+  EventBus bus_;
+  Metrics metrics_;
+  std::shared_ptr<SwappableLimiter> limiter_;
+  std::unique_ptr<Executor> executor_;
+
+  std::mutex generator_mutex_;  // the generator is shared by the arrival thread and live edits
+  WorkloadGenerator generator_;
+
+  // Closed loop: a client's next submission is due at its previous job's end
+  // + think; ends are reported by the job body and picked up by the arrival thread.
+  std::mutex clients_mutex_;
+  std::condition_variable_any clients_cv_;
+  std::vector<int> clients_ready_;  // clients whose job ended, in end order
+  std::vector<Nanos> client_ready_at_;
+
+  std::atomic<std::uint64_t> arrivals_{0};
+  std::atomic<bool> arrivals_done_{false};  // release: every submit happened before
+  std::jthread arrival_thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+  Nanos stopped_at_ = 0;
+};
+
+}  // namespace poolviz
