@@ -107,13 +107,31 @@ void ExecutorCore::emit(EventKind kind, JobId job, int worker, std::int64_t x, s
   env_.bus->emit(e);
 }
 
-void ExecutorCore::admit(Job& job) {
+SubmitResult ExecutorCore::admit(Job& job) {
   if (!job.id) job.id = JobId{next_id_.fetch_add(1, std::memory_order_relaxed)};
   submitted_.fetch_add(1, std::memory_order_relaxed);
   outstanding_.fetch_add(1, std::memory_order_relaxed);
   const bool observed = events_on();
   if (observed || job.timeout > 0) job.submitted_at = env_.clock->now();
   if (observed) emit(EventKind::submitted, job.id, -1, job.priority, job.tag);
+  // A cancelled run takes nothing new (the tutorials' "submit after stop").
+  if (stopping()) return refuse_unpermitted(job, RejectReason::shut_down);
+  Limiter* gate = env_.limiter.get();
+  if (gate != nullptr && gate->drops_at_submit() && !gate->try_acquire(job.id)) {
+    return refuse_unpermitted(job, RejectReason::limiter_drop);
+  }
+  return SubmitResult{job.id};
+}
+
+SubmitResult ExecutorCore::refuse_unpermitted(const Job& job, RejectReason why) {
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  emit(EventKind::rejected, job.id, -1, 0, 0, 0, static_cast<std::uint8_t>(why));
+  end_one();
+  return SubmitResult{job.id, why};
+}
+
+bool ExecutorCore::gate_at_submit() const {
+  return env_.limiter != nullptr && env_.limiter->drops_at_submit();
 }
 
 SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t depth,
@@ -121,6 +139,7 @@ SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t
   rejected_.fetch_add(1, std::memory_order_relaxed);
   emit(EventKind::rejected, job.id, -1, depth, static_cast<std::int32_t>(capacity), 0,
        static_cast<std::uint8_t>(why));
+  if (gate_at_submit()) env_.limiter->release();  // the permit admit() took
   end_one();
   return SubmitResult{job.id, why};
 }
@@ -130,8 +149,14 @@ void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth) {
 }
 
 void ExecutorCore::run(Job& job, int worker) {
+  if (stopping()) {
+    // Cancelled before this attempt started: do not start it.
+    finish(job, worker, Outcome::cancelled);
+    return;
+  }
   in_service_.fetch_add(1, std::memory_order_relaxed);
-  Limiter* gate = env_.limiter.get();
+  // A drop-mode limiter was passed at submit; only a holding gate waits here.
+  Limiter* gate = gate_at_submit() ? nullptr : env_.limiter.get();
   if (gate != nullptr) {
     emit(EventKind::gate_waiting, job.id, worker);
     if (!gate->acquire(job.id, stop_token())) {
@@ -193,6 +218,7 @@ void ExecutorCore::finish(const Job& job, int worker, Outcome outcome) {
     case Outcome::cancelled: cancelled_.fetch_add(1, std::memory_order_relaxed); break;
   }
   emit(EventKind::finished, job.id, worker, job.attempt, 0, 0, static_cast<std::uint8_t>(outcome));
+  if (gate_at_submit()) env_.limiter->release();  // the permit admit() took
   end_one();
 }
 

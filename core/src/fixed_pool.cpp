@@ -26,7 +26,7 @@ FixedPool::FixedPool(PoolConfig config, ExecutorEnv env, std::unique_ptr<JobQueu
 FixedPool::~FixedPool() { shutdown(ShutdownMode::cancel); }
 
 SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
-  core_.admit(job);
+  if (SubmitResult refused = core_.admit(job); !refused) return refused;
   const JobId id = job.id;
   std::unique_lock lock(mutex_);
   if (closing_) {
@@ -74,7 +74,7 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
 }
 
 SubmitResult FixedPool::spawn(Job child, JobContext&) {
-  core_.admit(child);
+  if (SubmitResult refused = core_.admit(child); !refused) return refused;
   const JobId id = child.id;
   std::unique_lock lock(mutex_);
   if (stopping_) {

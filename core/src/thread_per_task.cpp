@@ -18,7 +18,9 @@ void ThreadPerTask::set_max_threads(int max_threads) {
 }
 
 SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
-  if (admit) core_.admit(job);
+  if (admit) {
+    if (SubmitResult refused = core_.admit(job); !refused) return refused;
+  }
   const JobId id = job.id;
   std::unique_lock lock(mutex_);
   reap_locked();

@@ -48,7 +48,10 @@ class ExecutorCore {
   // Submission -------------------------------------------------------------
   /// Counts a submission, assigns an id when it has none, stamps the time.
   /// The job is outstanding from here until it ends (or is refused).
-  void admit(Job& job);
+  /// Returns a refusal, already counted and reported, when the run is being
+  /// cancelled (shut_down) or a drop-mode limiter has no permit (limiter_drop):
+  /// the strategy then returns it as is and does nothing else with the job.
+  [[nodiscard]] SubmitResult admit(Job& job);
   /// Refuses an admitted job (counts it rejected). Returns the submit answer.
   SubmitResult refuse(const Job& job, RejectReason why, std::int64_t depth = 0,
                       std::int64_t capacity = 0);
@@ -58,7 +61,8 @@ class ExecutorCore {
   // Running ----------------------------------------------------------------
   /// Runs one attempt of `job` on `worker` (-2 = the submitting thread). After
   /// it, the job has ended (counted, `finished` emitted) or was handed to the
-  /// requeue hook for a retry after its backoff.
+  /// requeue hook for a retry after its backoff. Once the run is cancelled a
+  /// job that reaches run() ends cancelled without starting.
   void run(Job& job, int worker);
   /// Ends a job that never ran as cancelled.
   void cancel_unrun(const Job& job);
@@ -88,6 +92,10 @@ class ExecutorCore {
 
  private:
   void finish(const Job& job, int worker, Outcome outcome);
+  // Refuses a job that holds no drop-mode permit (admit's own refusals).
+  SubmitResult refuse_unpermitted(const Job& job, RejectReason why);
+  // True when the limiter is passed at submit (drop mode) rather than at start.
+  bool gate_at_submit() const;
   void end_one();
   Nanos backoff_for(const Job& job) const;
   void schedule_retry(Job&& job, Nanos due);

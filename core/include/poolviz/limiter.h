@@ -32,6 +32,12 @@ class Limiter {
   /// rate limiters ignore it. Called on every path, failure included.
   virtual void release() {}
 
+  /// Drop mode (LimiterSpec::drop): instead of holding jobs at the gate, the
+  /// executor's admission takes a permit with try_acquire() at submit and
+  /// refuses the job with limiter_drop when there is none (an HTTP 429). The
+  /// job then starts without the gate; release() is called when it ends.
+  virtual bool drops_at_submit() const { return false; }
+
   virtual std::string_view kind() const = 0;
   virtual LimiterLevel level() const = 0;
 };
