@@ -39,6 +39,11 @@ SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
   }
   const std::uint64_t index = next_thread_++;
   const int worker = static_cast<int>(index & 0x7fffffff);
+  // Emitted before the thread exists: once it does, its own started/finished/
+  // retired events can come first, and each job's events must stay in order.
+  core_.emit(EventKind::worker_spawned, {}, worker, alive + 1, 0, 0,
+             static_cast<std::uint8_t>(WorkerReason::start));
+  core_.enqueued(id, worker, 0);
   try {
     threads_.emplace(index, std::thread([this, index, worker, job = std::move(job)]() mutable {
       core_.run(job, worker);
@@ -51,6 +56,8 @@ SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
     }));
   } catch (const std::system_error&) {
     // The OS refused a thread. The lambda (and the job) were destroyed unrun.
+    core_.emit(EventKind::worker_retired, {}, worker, alive, 0, 0,
+               static_cast<std::uint8_t>(WorkerReason::shutdown));
     lock.unlock();
     Job unrun;
     unrun.id = id;
@@ -61,9 +68,6 @@ SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
     return core_.refuse(unrun, RejectReason::thread_cap, alive, max_threads_);
   }
   peak_threads_ = std::max<std::int64_t>(peak_threads_, alive + 1);
-  core_.emit(EventKind::worker_spawned, {}, worker, alive + 1, 0, 0,
-             static_cast<std::uint8_t>(WorkerReason::start));
-  core_.enqueued(id, worker, 0);
   return SubmitResult{id};
 }
 
