@@ -60,20 +60,33 @@ Nanos ScenarioClock::now() const {
     const Nanos base_scenario = base_scenario_.load(std::memory_order_relaxed);
     const double speed = speed_.load(std::memory_order_relaxed);
     const bool paused = paused_.load(std::memory_order_relaxed);
+    // Real time is sampled inside the read section, so the base was current at
+    // that instant; sampled after the re-check, a reader delayed there could
+    // apply an old base to a later instant and run ahead of a pause.
+    const Nanos real = steady_now();
     // The acquire fence orders the field loads before the version re-check.
     std::atomic_thread_fence(std::memory_order_acquire);
     if (version_.load(std::memory_order_relaxed) != v1) continue;
     if (paused) return base_scenario;
-    return base_scenario + static_cast<Nanos>(static_cast<double>(steady_now() - base_real) * speed);
+    return base_scenario + static_cast<Nanos>(static_cast<double>(real - base_real) * speed);
   }
 }
 
 template <class Fn>
 void ScenarioClock::rebase(Fn&& change) {
-  const Nanos t = now();
   version_.fetch_add(1, std::memory_order_relaxed);  // odd: readers retry
   std::atomic_thread_fence(std::memory_order_release);
-  base_real_.store(steady_now(), std::memory_order_relaxed);
+  // The rebase instant is taken once readers are held off: every reading
+  // already returned was taken earlier, so none is later than `t` (monotonic).
+  // Only writers (under mutex_) store these fields, so relaxed loads see the latest.
+  const Nanos real = steady_now();
+  const Nanos old_base = base_scenario_.load(std::memory_order_relaxed);
+  const Nanos t = paused_.load(std::memory_order_relaxed)
+                      ? old_base
+                      : old_base + static_cast<Nanos>(
+                                       static_cast<double>(real - base_real_.load(std::memory_order_relaxed)) *
+                                       speed_.load(std::memory_order_relaxed));
+  base_real_.store(real, std::memory_order_relaxed);
   base_scenario_.store(t, std::memory_order_relaxed);
   change();
   version_.fetch_add(1, std::memory_order_release);  // even: publish
