@@ -1,0 +1,607 @@
+#include "gui/flow_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+#include "poolviz/job.h"
+
+namespace poolviz::gui {
+
+namespace {
+
+constexpr std::size_t kMaxSamples = 1 << 16;
+// More lines of one kind than this in one drained batch become a summary line.
+constexpr int kLinesPerKindPerBatch = 4;
+
+std::string format(const char* fmt, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+long long ll(std::int64_t v) { return static_cast<long long>(v); }
+
+// Small deterministic offset so that chips landing on one spot do not stack exactly.
+float jitter(std::uint64_t id, int salt) {
+  std::uint64_t z = id * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(salt) * 0xbf58476d1ce4e5b9ULL;
+  z ^= z >> 29;
+  return static_cast<float>(z % 1000) / 1000.0F - 0.5F;
+}
+
+const char* flood_label(EventKind kind) {
+  switch (kind) {
+    case EventKind::rejected: return "jobs rejected";
+    case EventKind::stolen: return "steals";
+    case EventKind::retried: return "retries scheduled";
+    case EventKind::finished: return "jobs failed or timed out";
+    case EventKind::worker_spawned: return "workers started";
+    case EventKind::worker_retired: return "workers retired";
+    case EventKind::pool_resized: return "resizes";
+    default: return "events";
+  }
+}
+
+}  // namespace
+
+const char* bin_name(int bin) {
+  static const char* const names[kBinCount] = {"completed", "failed", "timed out", "cancelled",
+                                               "rejected"};
+  return bin >= 0 && bin < kBinCount ? names[bin] : "?";
+}
+
+// FlowGeometry ----------------------------------------------------------------
+
+FlowGeometry FlowGeometry::make(float width, float height, float chip, int lanes,
+                                bool per_worker_queues) {
+  FlowGeometry g;
+  g.chip = chip;
+  g.gap = std::max(2.0F, chip * 0.25F);
+  g.lane_count = std::max(lanes, 1);
+  const float m = chip;  // outer margin
+  const float usable_h = std::max(height - 2 * m, 4 * chip);
+
+  // Columns, left to right: arrivals | shared queue | gate | lanes | bins.
+  const float bins_w = std::clamp(width * 0.15F, 9 * chip, 18 * chip);
+  g.arrivals = {m, m, std::max(3 * chip, width * 0.05F), usable_h};
+  const float queue_x = g.arrivals.x + g.arrivals.w + m;
+  const float queue_frac = per_worker_queues ? 0.15F : 0.28F;
+  const float queue_w = std::max(6 * (chip + g.gap), width * queue_frac);
+  const float queue_h = std::min(usable_h * 0.62F, std::max(usable_h * 0.4F, 12 * (chip + g.gap)));
+  g.queue = {queue_x, m + (usable_h - queue_h) * 0.38F, queue_w, queue_h};
+  const float retry_h = std::min(3 * (chip + g.gap), usable_h - (g.queue.y + g.queue.h));
+  g.retry = {queue_x, g.queue.y + g.queue.h + 2.2F * chip, queue_w, std::max(retry_h, chip + g.gap)};
+  g.gate_x = queue_x + queue_w + 1.5F * m;
+  const float lanes_x = g.gate_x + 1.5F * m;
+  const float bins_x = width - m - bins_w;
+  g.lanes = {lanes_x, m, std::max(bins_x - m - lanes_x, 8 * chip), usable_h};
+  g.lane_height = g.lanes.h / static_cast<float>(g.lane_count);
+  g.lane_queue_w = per_worker_queues ? g.lanes.w * 0.42F : 0;
+  const float bin_h = usable_h / kBinCount;
+  for (int i = 0; i < kBinCount; ++i) {
+    g.bins[i] = {bins_x, m + static_cast<float>(i) * bin_h, bins_w, bin_h - g.gap};
+  }
+  return g;
+}
+
+FlowGeometry::Rect FlowGeometry::lane(int row) const {
+  return {lanes.x, lanes.y + static_cast<float>(row) * lane_height, lanes.w,
+          std::max(lane_height - gap, 2.0F)};
+}
+
+int FlowGeometry::queue_slots() const {
+  const int cols = std::max(1, static_cast<int>(queue.w / (chip + gap)));
+  const int rows = std::max(1, static_cast<int>(queue.h / (chip + gap)));
+  return cols * rows;
+}
+
+// FlowModel -------------------------------------------------------------------
+
+FlowModel::FlowModel(FlowModelOptions options) : options_(options) {}
+
+void FlowModel::reset(FlowModelOptions options) { *this = FlowModel(options); }
+
+const JobView* FlowModel::job(std::uint64_t id) const {
+  auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : &it->second;
+}
+
+const WorkerLane* FlowModel::lane(int worker) const {
+  const int row = lane_row(worker);
+  return row < 0 ? nullptr : &lanes_[static_cast<std::size_t>(row)];
+}
+
+int FlowModel::lane_row(int worker) const {
+  auto it = std::lower_bound(lanes_.begin(), lanes_.end(), worker,
+                             [](const WorkerLane& l, int w) { return l.id < w; });
+  if (it == lanes_.end() || it->id != worker) return -1;
+  return static_cast<int>(it - lanes_.begin());
+}
+
+WorkerLane& FlowModel::lane_for(int worker, Nanos t) {
+  auto it = std::lower_bound(lanes_.begin(), lanes_.end(), worker,
+                             [](const WorkerLane& l, int w) { return l.id < w; });
+  if (it == lanes_.end() || it->id != worker) {
+    WorkerLane lane;
+    lane.id = worker;
+    lane.since = t;
+    lane.spawned_at = t;
+    it = lanes_.insert(it, lane);
+  }
+  return *it;
+}
+
+JobView& FlowModel::job_for(const Event& e) {
+  auto [it, fresh] = jobs_.try_emplace(e.job);
+  if (fresh) {
+    // An event about a job we never saw submitted (attached late): start it here.
+    it->second.id = e.job;
+    it->second.submitted_at = e.t;
+  }
+  return it->second;
+}
+
+bool FlowModel::is_live(const Queue::Entry& entry) const {
+  auto it = jobs_.find(entry.job);
+  return it != jobs_.end() && it->second.place == JobPlace::queued &&
+         it->second.queue_stamp == entry.stamp;
+}
+
+void FlowModel::compact(Queue& q) {
+  while (!q.entries.empty() && !is_live(q.entries.front())) q.entries.pop_front();
+  while (!q.entries.empty() && !is_live(q.entries.back())) q.entries.pop_back();
+  // Stale entries in the middle (priority pops, steals) are swept once they
+  // outnumber live ones, so the deque stays O(live).
+  if (q.entries.size() > 64 && static_cast<std::int64_t>(q.entries.size()) > 2 * q.live) {
+    std::erase_if(q.entries, [&](const Queue::Entry& en) { return !is_live(en); });
+  }
+}
+
+void FlowModel::set_place(JobView& job, JobPlace place) {
+  auto bump = [&](JobPlace p, int d) {
+    switch (p) {
+      case JobPlace::queued: counts_.in_queue += d; break;
+      case JobPlace::at_gate: counts_.at_gate += d; break;
+      case JobPlace::running: counts_.running += d; break;
+      case JobPlace::retry_wait: counts_.retry_waiting += d; break;
+      default: break;
+    }
+  };
+  bump(job.place, -1);
+  job.place = place;
+  bump(place, +1);
+}
+
+void FlowModel::enqueue(JobView& job, int queue) {
+  leave_queue(job);
+  if (options_.threads_mode) return;  // a thread per job: nothing waits in a queue
+  if (queue >= 0) has_worker_queues_ = true;
+  Queue& q = queues_[queue];
+  job.queue_stamp = next_stamp_++;
+  job.lane = queue;
+  set_place(job, JobPlace::queued);
+  q.entries.push_back({job.id, job.queue_stamp});
+  ++q.live;
+}
+
+void FlowModel::leave_queue(JobView& job) {
+  if (job.place != JobPlace::queued || job.queue_stamp == 0) return;
+  auto it = queues_.find(job.lane);
+  job.queue_stamp = 0;
+  set_place(job, JobPlace::arriving);
+  if (it != queues_.end()) {
+    --it->second.live;
+    compact(it->second);
+  }
+}
+
+void FlowModel::release_lane(int worker, std::uint64_t job, Nanos t) {
+  if (worker < 0 || options_.threads_mode) return;
+  const int row = lane_row(worker);
+  if (row < 0) return;
+  WorkerLane& lane = lanes_[static_cast<std::size_t>(row)];
+  if (lane.job == job && lane.state != LaneState::retired) {
+    lane.job = 0;
+    lane.state = LaneState::idle;
+    lane.since = t;
+  }
+}
+
+void FlowModel::end_job(JobView& job, JobPlace bin, Nanos t) {
+  leave_queue(job);
+  set_place(job, bin);
+  job.ended_at = t;
+  job.age = 0;
+  if (landing_ >= options_.max_landing || !job.placed) {
+    jobs_.erase(job.id);  // lands at once: the bin count is what the eye reads
+    return;
+  }
+  ++landing_;
+}
+
+void FlowModel::log(Nanos t, EventKind kind, std::string text) {
+  const int k = static_cast<int>(kind);
+  if (++batch_tally_[k] > kLinesPerKindPerBatch) {
+    batch_last_[k] = std::move(text);
+    return;
+  }
+  log_.push_back({t, std::move(text), k});
+  ++log_serial_;
+  while (log_.size() > options_.log_capacity) log_.pop_front();
+}
+
+void FlowModel::on_events(std::span<const Event> batch) {
+  batch_tally_.clear();
+  batch_last_.clear();
+  for (const Event& e : batch) apply(e);
+  // Floods (hundreds of rejections a frame) become one line per kind.
+  for (auto& [k, n] : batch_tally_) {
+    if (n <= kLinesPerKindPerBatch) continue;
+    const int more = n - kLinesPerKindPerBatch;
+    log_.push_back({now_,
+                    format("... and %d more %s (last: %s)", more,
+                           flood_label(static_cast<EventKind>(k)), batch_last_[k].c_str()),
+                    k});
+    ++log_serial_;
+    while (log_.size() > options_.log_capacity) log_.pop_front();
+  }
+  batch_tally_.clear();
+}
+
+void FlowModel::apply(const Event& e) {
+  now_ = std::max(now_, e.t);
+  switch (e.kind) {
+    case EventKind::submitted: {
+      JobView& job = job_for(e);
+      job.priority = static_cast<int>(e.x);
+      job.tag = e.y;
+      job.submitted_at = e.t;
+      ++counts_.submitted;
+      break;
+    }
+    case EventKind::rejected: {
+      JobView& job = job_for(e);
+      const auto why = static_cast<RejectReason>(e.code);
+      known_capacity_ = std::max<std::int64_t>(known_capacity_, e.y);
+      ++counts_.rejected;
+      switch (why) {
+        case RejectReason::queue_full:
+          log(e.t, e.kind, format("job %llu rejected: queue full (%lld/%d)", ull(e.job), ll(e.x), e.y));
+          break;
+        case RejectReason::dropped_oldest:
+          log(e.t, e.kind, format("job %llu dropped: oldest in a full queue (%lld/%d)", ull(e.job),
+                                  ll(e.x), e.y));
+          break;
+        case RejectReason::thread_cap:
+          log(e.t, e.kind, format("job %llu rejected: thread cap reached (%lld/%d threads)",
+                                  ull(e.job), ll(e.x), e.y));
+          break;
+        case RejectReason::limiter_drop:
+          log(e.t, e.kind, format("job %llu rejected: no token at the gate", ull(e.job)));
+          break;
+        default:
+          log(e.t, e.kind, format("job %llu rejected: %s", ull(e.job), std::string(to_string(why)).c_str()));
+      }
+      end_job(job, JobPlace::rejected, e.t);
+      break;
+    }
+    case EventKind::enqueued: {
+      JobView& job = job_for(e);
+      enqueue(job, e.worker);
+      break;
+    }
+    case EventKind::gate_waiting: {
+      JobView& job = job_for(e);
+      leave_queue(job);
+      set_place(job, JobPlace::at_gate);
+      job.lane = e.worker;
+      if (e.worker >= 0 && !options_.threads_mode) {
+        WorkerLane& lane = lane_for(e.worker, e.t);
+        lane.state = LaneState::waiting_gate;
+        lane.job = e.job;
+        lane.since = e.t;
+      }
+      break;
+    }
+    case EventKind::started: {
+      JobView& job = job_for(e);
+      leave_queue(job);
+      set_place(job, JobPlace::running);
+      job.lane = e.worker;
+      job.attempt = static_cast<int>(e.x);
+      job.started_at = e.t;
+      job.progress = 0;
+      ++counts_.started;
+      if (job.attempt <= 1 && waits_.size() < kMaxSamples) {
+        waits_.push_back({e.t, e.t - job.submitted_at});
+      }
+      if (e.worker >= 0 && !options_.threads_mode) {
+        WorkerLane& lane = lane_for(e.worker, e.t);
+        lane.state = LaneState::busy;
+        lane.job = e.job;
+        lane.since = e.t;
+      }
+      break;
+    }
+    case EventKind::progress: {
+      auto it = jobs_.find(e.job);
+      if (it != jobs_.end()) it->second.progress = e.value;
+      break;
+    }
+    case EventKind::finished: {
+      JobView& job = job_for(e);
+      const auto outcome = static_cast<Outcome>(e.code);
+      JobPlace bin = JobPlace::completed;
+      switch (outcome) {
+        case Outcome::completed: bin = JobPlace::completed; ++counts_.completed; break;
+        case Outcome::failed:
+          bin = JobPlace::failed;
+          ++counts_.failed;
+          log(e.t, e.kind, format("job %llu failed for good after %lld attempt%s", ull(e.job),
+                                  ll(e.x), e.x == 1 ? "" : "s"));
+          break;
+        case Outcome::timed_out:
+          bin = JobPlace::timed_out;
+          ++counts_.timed_out;
+          log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
+          break;
+        case Outcome::cancelled: bin = JobPlace::cancelled; ++counts_.cancelled; break;
+      }
+      if (sojourns_.size() < kMaxSamples) sojourns_.push_back({e.t, e.t - job.submitted_at});
+      const int worker = job.place == JobPlace::running || job.place == JobPlace::at_gate ? job.lane : e.worker;
+      if (const int row = lane_row(worker); row >= 0 && outcome == Outcome::completed) {
+        ++lanes_[static_cast<std::size_t>(row)].jobs_done;
+      }
+      release_lane(worker, e.job, e.t);
+      end_job(job, bin, e.t);
+      break;
+    }
+    case EventKind::retried: {
+      JobView& job = job_for(e);
+      release_lane(job.lane, e.job, e.t);
+      set_place(job, JobPlace::retry_wait);
+      job.progress = 0;
+      ++counts_.retried;
+      log(e.t, e.kind, format("job %llu attempt %lld failed: retry %lld in %.1f s", ull(e.job),
+                              ll(e.x - 1), ll(e.x), e.y / 1000.0));
+      break;
+    }
+    case EventKind::stolen: {
+      JobView& job = job_for(e);
+      const int victim = static_cast<int>(e.x);
+      enqueue(job, e.worker);
+      ++counts_.steals;
+      arcs_.push_back({victim, e.worker, e.job, 0});
+      log(e.t, e.kind, format("worker %d stole job %llu from worker %d", e.worker, ull(e.job), victim));
+      break;
+    }
+    case EventKind::worker_spawned: {
+      const auto why = static_cast<WorkerReason>(e.code);
+      if (options_.threads_mode) {
+        counts_.threads_alive = e.x;
+        counts_.peak_threads = std::max(counts_.peak_threads, e.x);
+        break;
+      }
+      counts_.workers_alive = e.x;
+      counts_.threads_alive = e.x;
+      WorkerLane& lane = lane_for(e.worker, e.t);
+      lane = WorkerLane{};
+      lane.id = e.worker;
+      lane.since = e.t;
+      lane.spawned_at = e.t;
+      if (why != WorkerReason::start) {
+        lane.note = std::string(to_string(why));
+        log(e.t, e.kind, format("worker %d started: %s (%lld alive)", e.worker, lane.note.c_str(), ll(e.x)));
+      }
+      break;
+    }
+    case EventKind::worker_parked: {
+      parked_since_[e.worker] = e.t;
+      if (!options_.threads_mode) {
+        WorkerLane& lane = lane_for(e.worker, e.t);
+        if (lane.state != LaneState::retired) {
+          lane.state = LaneState::idle;
+          lane.job = 0;
+          lane.since = e.t;
+        }
+      }
+      break;
+    }
+    case EventKind::worker_woken: break;
+    case EventKind::worker_retired: {
+      const auto why = static_cast<WorkerReason>(e.code);
+      if (options_.threads_mode) {
+        counts_.threads_alive = e.x;
+        break;
+      }
+      counts_.workers_alive = e.x;
+      counts_.threads_alive = e.x;
+      WorkerLane& lane = lane_for(e.worker, e.t);
+      std::string note;
+      if (why == WorkerReason::idle_timeout) {
+        auto p = parked_since_.find(e.worker);
+        const double idle = p == parked_since_.end() ? 0 : to_seconds(e.t - p->second);
+        note = format("idle %.1f s", idle);
+      } else if (why == WorkerReason::resized) {
+        note = "pool shrunk";
+      } else {
+        note = std::string(to_string(why));
+      }
+      if (why != WorkerReason::shutdown) {
+        log(e.t, e.kind, format("worker %d retired: %s (%lld alive)", e.worker, note.c_str(), ll(e.x)));
+      }
+      lane.state = LaneState::retired;
+      lane.note = std::move(note);
+      lane.since = e.t;
+      lane.job = 0;
+      lane.fade = 0;
+      parked_since_.erase(e.worker);
+      break;
+    }
+    case EventKind::token_taken:
+    case EventKind::token_refilled: {
+      gate_.seen = true;
+      gate_.level = e.value;
+      gate_.capacity = static_cast<float>(e.x);
+      if (e.kind == EventKind::token_refilled) gate_.last_refill = e.t;
+      break;
+    }
+    case EventKind::pool_resized: {
+      const auto why = static_cast<ResizeReason>(e.code);
+      if (why == ResizeReason::scale_up) {
+        log(e.t, e.kind, format("pool grew %d -> %lld workers: queue %.0f > threshold", e.y, ll(e.x),
+                                static_cast<double>(e.value)));
+      } else if (why == ResizeReason::manual) {
+        log(e.t, e.kind, format("pool resized by hand: %d -> %lld workers", e.y, ll(e.x)));
+      } else {
+        log(e.t, e.kind, format("pool shrank %d -> %lld workers: %s", e.y, ll(e.x),
+                                std::string(to_string(why)).c_str()));
+      }
+      break;
+    }
+    case EventKind::blocked:
+      ++counts_.blocked_producers;
+      log(e.t, e.kind, format("producer blocked: queue full (%lld waiting)", ll(e.x)));
+      break;
+    case EventKind::unblocked:
+      counts_.blocked_producers = std::max<std::int64_t>(0, counts_.blocked_producers - 1);
+      break;
+  }
+}
+
+std::vector<std::uint64_t> FlowModel::queue_order(int queue) const {
+  std::vector<std::uint64_t> out;
+  auto it = queues_.find(queue);
+  if (it == queues_.end()) return out;
+  out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(it->second.live, 0)));
+  for (const auto& entry : it->second.entries) {
+    if (is_live(entry)) out.push_back(entry.job);
+  }
+  if (options_.queue_by_priority) {
+    std::stable_sort(out.begin(), out.end(), [&](std::uint64_t a, std::uint64_t b) {
+      return jobs_.at(a).priority > jobs_.at(b).priority;
+    });
+  }
+  return out;
+}
+
+std::int64_t FlowModel::queue_size(int queue) const {
+  auto it = queues_.find(queue);
+  return it == queues_.end() ? 0 : it->second.live;
+}
+
+bool FlowModel::queue_collapsed() const {
+  return queue_size(-1) > options_.collapse_queue_above;
+}
+
+std::vector<FlowModel::Sample> FlowModel::take_waits() { return std::exchange(waits_, {}); }
+std::vector<FlowModel::Sample> FlowModel::take_sojourns() { return std::exchange(sojourns_, {}); }
+
+Point FlowModel::target_of(const JobView& job, const FlowGeometry& g) const {
+  const float step = g.chip + g.gap;
+  switch (job.place) {
+    case JobPlace::arriving:
+      return {g.arrivals.x + g.arrivals.w * (0.5F + 0.5F * jitter(job.id, 1)),
+              g.arrivals.y + g.arrivals.h * (0.5F + 0.3F * jitter(job.id, 2))};
+    case JobPlace::queued:
+      // Index is filled in by animate(); this is the queue's entrance.
+      return {g.queue.x, g.queue.centre().y};
+    case JobPlace::at_gate:
+    case JobPlace::running: {
+      if (options_.threads_mode) {
+        // A cloud of threads: one cell per worker index, wrapping.
+        const int cols = std::max(1, static_cast<int>(g.lanes.w / step));
+        const int rows = std::max(1, static_cast<int>(g.lanes.h / step));
+        const int cell = job.lane < 0 ? 0 : job.lane % (cols * rows);
+        return {g.lanes.x + static_cast<float>(cell % cols) * step + g.chip / 2,
+                g.lanes.y + static_cast<float>(cell / cols) * step + g.chip / 2};
+      }
+      const int row = std::max(lane_row(job.lane), 0);
+      const auto r = g.lane(row);
+      const float x0 = r.x + g.lane_queue_w;
+      const float x = job.place == JobPlace::at_gate ? x0 + g.chip : x0 + 4.5F * g.chip;
+      return {x, r.y + r.h / 2};
+    }
+    case JobPlace::retry_wait:
+      return {g.retry.x + g.retry.w * (0.5F + 0.9F * jitter(job.id, 3)), g.retry.centre().y};
+    default: {
+      const auto& b = g.bins[bin_index(job.place)];
+      return {b.x + b.w * 0.25F + b.w * 0.2F * jitter(job.id, 4),
+              b.y + b.h * 0.55F + b.h * 0.3F * jitter(job.id, 5)};
+    }
+  }
+}
+
+void FlowModel::animate(const FlowGeometry& g, float real_dt) {
+  std::unordered_map<std::uint64_t, Point> queue_targets;
+  const float step = g.chip + g.gap;
+  // Shared queue: head at the right (next to the gate), filling leftwards in rows.
+  if (!queue_collapsed()) {
+    const auto order = queue_order(-1);
+    const int cols = std::max(1, static_cast<int>(g.queue.w / step));
+    const int rows = std::max(1, static_cast<int>(g.queue.h / step));
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const int slot = std::min(static_cast<int>(i), cols * rows - 1);
+      const int col = cols - 1 - slot % cols;
+      const int row = slot / cols;
+      queue_targets[order[i]] = {g.queue.x + static_cast<float>(col) * step + g.chip / 2 + g.gap,
+                                 g.queue.y + static_cast<float>(row) * step + g.chip / 2 + g.gap};
+    }
+  }
+  // Per-worker queues: a strip at the left of each lane, head at its right end.
+  for (const auto& [id, q] : queues_) {
+    if (id < 0) continue;
+    const int row = lane_row(id);
+    if (row < 0) continue;
+    const auto r = g.lane(row);
+    const int cols = std::max(1, static_cast<int>((g.lane_queue_w - g.gap) / step));
+    int i = 0;
+    for (const auto& entry : q.entries) {
+      if (!is_live(entry)) continue;
+      const int slot = std::min(i++, cols - 1);
+      queue_targets[entry.job] = {r.x + g.lane_queue_w - static_cast<float>(slot + 1) * step + g.chip / 2,
+                                  r.y + r.h / 2};
+    }
+  }
+
+  const float blend = 1.0F - std::exp(-12.0F * std::max(real_dt, 0.0F));
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    JobView& job = it->second;
+    Point target;
+    if (job.place == JobPlace::queued) {
+      auto t = queue_targets.find(job.id);
+      target = t != queue_targets.end() ? t->second : Point{g.queue.centre().x, g.queue.centre().y};
+    } else {
+      target = target_of(job, g);
+    }
+    if (!job.placed) {
+      // New chips enter at the arrivals column.
+      job.pos = {g.arrivals.centre().x, g.arrivals.y + g.arrivals.h * (0.5F + 0.3F * jitter(job.id, 2))};
+      job.placed = true;
+    }
+    job.pos.x += (target.x - job.pos.x) * blend;
+    job.pos.y += (target.y - job.pos.y) * blend;
+    if (is_ended(job.place)) {
+      job.age += real_dt;
+      if (job.age > 0.6F) {
+        --landing_;
+        it = jobs_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+
+  for (auto& arc : arcs_) arc.age += real_dt;
+  std::erase_if(arcs_, [&](const StealArc& a) { return a.age > options_.steal_arc_seconds; });
+  for (auto& lane : lanes_) {
+    if (lane.state == LaneState::retired) lane.fade += real_dt;
+  }
+  std::erase_if(lanes_, [&](const WorkerLane& l) {
+    return l.state == LaneState::retired && l.fade > options_.retired_lane_seconds;
+  });
+}
+
+}  // namespace poolviz::gui
