@@ -1,0 +1,164 @@
+// Case 1: empty-task throughput — one producer posts N empty tasks, then waits
+// for all; 1 and 2 workers. Case 5: the same on poolviz with an event sink
+// attached and drained at the GUI's rate (every 16 ms) against no sink.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <thread>
+
+#include "bench_support.h"
+#include "peers.h"
+
+namespace poolviz::bench {
+namespace {
+
+long empty_jobs() {
+  return scaled(1'000'000L, 100'000L);
+}
+// Thread creation costs ~10-50 µs: fewer tasks keep the run short, the rate is per task.
+long thread_jobs() {
+  return scaled(20'000L, 5'000L);
+}
+
+/// Seconds to post `jobs` empty tasks to a fresh Impl and wait for all of them.
+/// Pool start-up and tear-down are outside the timed span except where a
+/// library's only "wait for all" is its destructor/join (asio, rvaser,
+/// textbook, threads): joining idle threads costs microseconds against a
+/// run of 100+ ms.
+template <class Impl>
+double time_empty_tasks(int workers, long jobs) {
+  auto impl = std::make_unique<Impl>(workers);
+  const Nanos t0 = steady_now();
+  for (long i = 0; i < jobs; ++i) impl->post([] {});
+  impl->drain();
+  const Nanos t1 = steady_now();
+  return to_seconds(t1 - t0);
+}
+
+template <class Impl>
+void empty_throughput(benchmark::State& state, int workers) {
+  const long jobs = std::string(Impl::kName) == "thread_per_task" ? thread_jobs() : empty_jobs();
+  double seconds = 0;
+  for (auto _ : state) {
+    seconds = time_empty_tasks<Impl>(workers, jobs);
+    state.SetIterationTime(seconds);
+  }
+  state.counters["jobs_per_s"] = static_cast<double>(jobs) / seconds;
+  state.counters["ns_per_job"] = seconds * 1e9 / static_cast<double>(jobs);
+}
+
+template <class Impl>
+void register_throughput() {
+  for (int workers : {1, 2}) {
+    add("c1_w" + std::to_string(workers) + "/" + Impl::kName,
+        [workers](benchmark::State& s) { empty_throughput<Impl>(s, workers); });
+  }
+}
+
+// Case 5 ----------------------------------------------------------------------
+
+/// Counts what it is handed, as cheaply as a sink can (the cost measured is
+/// the engine's, not a consumer's), and the largest batch one drain delivered.
+class CountingSink final : public EventSink {
+ public:
+  void on_events(std::span<const Event> batch) override {
+    count += batch.size();
+    largest_batch = std::max<std::uint64_t>(largest_batch, batch.size());
+  }
+  // Only touched by drain(), which the bus serialises.
+  std::uint64_t count = 0;
+  std::uint64_t largest_batch = 0;
+};
+
+struct HookRun {
+  double seconds = 0;
+  std::uint64_t events = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t largest_batch = 0;
+};
+
+// The GUI's bus: RunOptions::bus_ring_capacity's default, drained every frame.
+constexpr std::size_t kGuiRing = 1 << 14;
+// Large enough that a case-1 flood drops nothing between two 16 ms drains, so
+// the cost per event is that of events delivered, not of events dropped.
+constexpr std::size_t kNoDropRing = 1 << 18;
+
+/// One case-1 run on poolviz; with a ring capacity, a sink is attached and a
+/// thread drains the bus every 16 ms, as the GUI's frame loop does.
+HookRun hook_run(int workers, long jobs, std::size_t ring) {
+  HookRun run;
+  if (ring == 0) {
+    run.seconds = time_empty_tasks<PoolvizPool>(workers, jobs);
+    return run;
+  }
+  EventBus bus(ring);
+  CountingSink sink;
+  bus.attach(&sink);
+  std::jthread drainer([&bus](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(16));
+      bus.drain();
+    }
+  });
+  {
+    auto impl = std::make_unique<PoolvizPool>(workers, &bus);
+    const Nanos t0 = steady_now();
+    for (long i = 0; i < jobs; ++i) impl->post([] {});
+    impl->drain();
+    run.seconds = to_seconds(steady_now() - t0);
+  }
+  drainer.request_stop();
+  drainer.join();
+  run.largest_batch = sink.largest_batch;
+  bus.drain(true);
+  run.events = bus.emitted();
+  run.dropped = bus.dropped();
+  return run;
+}
+
+void hook_overhead(benchmark::State& state, int workers) {
+  const long jobs = empty_jobs();
+  // Off and on alternate so that machine noise hits both alike; best of each.
+  const int rounds = scaled(5, 1);
+  HookRun off{1e9}, on{1e9}, gui{1e9};
+  for (auto _ : state) {
+    for (int r = 0; r < rounds; ++r) {
+      const HookRun a = hook_run(workers, jobs, 0);
+      const HookRun b = hook_run(workers, jobs, kNoDropRing);
+      const HookRun c = hook_run(workers, jobs, kGuiRing);
+      if (a.seconds < off.seconds) off = a;
+      if (b.seconds < on.seconds) on = b;
+      if (r == 0 || c.dropped > gui.dropped) gui = c;
+    }
+    state.SetIterationTime(on.seconds);
+  }
+  const double events = static_cast<double>(on.events + on.dropped);
+  state.counters["ns_per_event"] = std::max(0.0, (on.seconds - off.seconds) * 1e9 / events);
+  state.counters["slowdown_x"] = on.seconds / off.seconds;
+  state.counters["dropped_count"] = static_cast<double>(gui.dropped);
+  state.counters["dropped_big_ring_count"] = static_cast<double>(on.dropped);
+  state.counters["events_per_job_count"] = events / static_cast<double>(jobs);
+  state.counters["events_per_frame_count"] = static_cast<double>(on.largest_batch);
+  state.counters["jobs_per_s"] = static_cast<double>(jobs) / on.seconds;
+}
+
+const bool registered = [] {
+  register_throughput<PoolvizPool>();
+  register_throughput<AsioPool>();
+  register_throughput<RvaserPool>();
+  register_throughput<TbbPool>();
+  register_throughput<TextbookAdapter>();
+  register_throughput<ThreadPerTaskRaw>();
+  for (int workers : {1, 2}) {
+    add(
+        "c5_w" + std::to_string(workers) + "/poolviz",
+        [workers](benchmark::State& s) { hook_overhead(s, workers); }, false);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace poolviz::bench
