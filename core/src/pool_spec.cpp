@@ -1,9 +1,13 @@
 #include "poolviz/pool_spec.h"
 
+#include <algorithm>
 #include <array>
 
+#include "poolviz/concurrency_limiter.h"
 #include "poolviz/fixed_pool.h"
 #include "poolviz/thread_per_task.h"
+#include "poolviz/ticker_limiter.h"
+#include "poolviz/token_bucket_limiter.h"
 
 namespace poolviz {
 
@@ -41,12 +45,23 @@ std::optional<Dispatch> parse_dispatch(std::string_view n) { return parse_name<D
 std::optional<Overflow> parse_overflow(std::string_view n) { return parse_name<Overflow>(kOverflowNames, n); }
 std::optional<LimiterKind> parse_limiter(std::string_view n) { return parse_name<LimiterKind>(kLimiterNames, n); }
 
-std::shared_ptr<Limiter> make_limiter(const LimiterSpec& spec, Clock&, EventBus*, std::uint8_t) {
+std::shared_ptr<Limiter> make_limiter(const LimiterSpec& spec, Clock& clock, EventBus* bus,
+                                      std::uint8_t source) {
+  const double rate = spec.rate > 0 ? spec.rate : 1.0;
   switch (spec.kind) {
     case LimiterKind::none: return nullptr;
-    // TODO(strategies issue): ticker, token_bucket, max_concurrency.
-    default: return nullptr;
+    case LimiterKind::ticker:
+      return std::make_shared<TickerLimiter>(
+          TickerConfig{std::max<Nanos>(1, from_seconds(1.0 / rate)), spec.drop}, clock, bus, source);
+    case LimiterKind::token_bucket:
+      return std::make_shared<TokenBucketLimiter>(
+          TokenBucketConfig{std::max(1, static_cast<int>(spec.burst)), rate, spec.drop}, clock, bus,
+          source);
+    case LimiterKind::max_concurrency:
+      return std::make_shared<ConcurrencyLimiter>(
+          ConcurrencyConfig{std::max(1, spec.max_in_flight), spec.drop}, clock, bus, source);
   }
+  return nullptr;
 }
 
 std::unique_ptr<Executor> make_executor(const PoolSpec& spec, ExecutorEnv env) {

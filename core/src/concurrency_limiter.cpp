@@ -1,0 +1,62 @@
+#include "poolviz/concurrency_limiter.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "limiter_events.h"
+
+namespace poolviz {
+
+ConcurrencyLimiter::ConcurrencyLimiter(ConcurrencyConfig config, Clock& clock, EventBus* bus,
+                                       std::uint8_t source)
+    : clock_(clock),
+      bus_(bus),
+      source_(source),
+      drop_(config.drop),
+      max_(config.max_in_flight > 0 ? config.max_in_flight : 1) {}
+
+bool ConcurrencyLimiter::take_locked(JobId job) {
+  if (in_use_ >= max_) return false;
+  ++in_use_;
+  detail::emit_limiter_event(bus_, clock_, source_, EventKind::token_taken, job, max_ - in_use_,
+                             max_);
+  return true;
+}
+
+bool ConcurrencyLimiter::acquire(JobId job, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  if (!permit_freed_.wait(lock, stop, [&] { return in_use_ < max_; })) return false;
+  return take_locked(job);
+}
+
+bool ConcurrencyLimiter::try_acquire(JobId job) {
+  std::lock_guard lock(mutex_);
+  return take_locked(job);
+}
+
+void ConcurrencyLimiter::release() {
+  std::lock_guard lock(mutex_);
+  assert(in_use_ > 0 && "release() without a permit");
+  --in_use_;
+  detail::emit_limiter_event(bus_, clock_, source_, EventKind::token_refilled, {},
+                             std::max(max_ - in_use_, 0), max_);
+  permit_freed_.notify_one();
+}
+
+LimiterLevel ConcurrencyLimiter::level() const {
+  std::lock_guard lock(mutex_);
+  return {static_cast<double>(in_use_), static_cast<double>(max_)};
+}
+
+void ConcurrencyLimiter::set_max_in_flight(int max_in_flight) {
+  std::lock_guard lock(mutex_);
+  max_ = std::max(max_in_flight, 1);
+  permit_freed_.notify_all();
+}
+
+int ConcurrencyLimiter::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return in_use_;
+}
+
+}  // namespace poolviz

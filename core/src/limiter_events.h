@@ -1,0 +1,45 @@
+// core/src/limiter_events.h (private) — how the stock limiters report their
+// level, and how their waiters sleep on the clock while staying wakeable.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <stop_token>
+
+#include "poolviz/clock.h"
+#include "poolviz/event.h"
+#include "poolviz/job.h"
+
+namespace poolviz::detail {
+
+/// Emits token_taken / token_refilled: value = tokens (or free permits) now,
+/// x = capacity. A no-op without a bus or sink. Limiters call it under their
+/// own mutex, so the bus's seq order matches the order of the level changes.
+inline void emit_limiter_event(EventBus* bus, Clock& clock, std::uint8_t source, EventKind kind,
+                               JobId job, double tokens, double capacity) {
+  if (bus == nullptr || !bus->enabled()) return;
+  Event e;
+  e.t = clock.now();
+  e.job = job.value;
+  e.kind = kind;
+  e.value = static_cast<float>(tokens);
+  e.x = static_cast<std::int64_t>(capacity);
+  e.source = source;
+  bus->emit(e);
+}
+
+/// Sleeps in `clock` time until `deadline`, or until either `stop` (the run was
+/// cancelled) or `reconfigured` (the limiter's rate changed, so the deadline is
+/// stale) is requested. Returns false only when `stop` was requested.
+inline bool sleep_until_either(Clock& clock, Nanos deadline, const std::stop_token& stop,
+                               const std::stop_token& reconfigured) {
+  std::stop_source either;
+  std::optional<std::stop_callback<std::function<void()>>> on_stop, on_change;
+  if (stop.stop_possible())
+    on_stop.emplace(stop, std::function<void()>([&] { either.request_stop(); }));
+  on_change.emplace(reconfigured, std::function<void()>([&] { either.request_stop(); }));
+  clock.sleep_until(deadline, either.get_token());
+  return !stop.stop_requested();
+}
+
+}  // namespace poolviz::detail

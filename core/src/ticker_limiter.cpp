@@ -1,0 +1,71 @@
+#include "poolviz/ticker_limiter.h"
+
+#include "limiter_events.h"
+
+namespace poolviz {
+
+TickerLimiter::TickerLimiter(TickerConfig config, Clock& clock, EventBus* bus, std::uint8_t source)
+    : clock_(clock),
+      bus_(bus),
+      source_(source),
+      drop_(config.drop),
+      interval_(config.interval > 0 ? config.interval : kSecond),
+      next_tick_(clock.now() + interval_) {}
+
+void TickerLimiter::catch_up_locked(Nanos now) {
+  if (now < next_tick_) return;
+  // Every tick up to now collapses into the one buffered tick.
+  const Nanos ticks = (now - next_tick_) / interval_ + 1;
+  next_tick_ += ticks * interval_;
+  tick_ready_ = true;
+  detail::emit_limiter_event(bus_, clock_, source_, EventKind::token_refilled, {}, 1, 1);
+}
+
+bool TickerLimiter::take_locked(JobId job) {
+  catch_up_locked(clock_.now());
+  if (!tick_ready_) return false;
+  tick_ready_ = false;
+  detail::emit_limiter_event(bus_, clock_, source_, EventKind::token_taken, job, 0, 1);
+  return true;
+}
+
+bool TickerLimiter::acquire(JobId job, std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (stop.stop_requested()) return false;
+    if (take_locked(job)) return true;
+    const Nanos next_tick = next_tick_;
+    const std::stop_token reconfigured = reconfigured_.get_token();
+    lock.unlock();
+    if (!detail::sleep_until_either(clock_, next_tick, stop, reconfigured)) return false;
+    lock.lock();
+  }
+}
+
+bool TickerLimiter::try_acquire(JobId job) {
+  std::lock_guard lock(mutex_);
+  return take_locked(job);
+}
+
+LimiterLevel TickerLimiter::level() const {
+  std::lock_guard lock(mutex_);
+  const bool ready = tick_ready_ || clock_.now() >= next_tick_;
+  return {ready ? 1.0 : 0.0, 1.0};
+}
+
+void TickerLimiter::set_interval(Nanos interval) {
+  if (interval <= 0) return;
+  std::lock_guard lock(mutex_);
+  catch_up_locked(clock_.now());
+  next_tick_ = next_tick_ - interval_ + interval;
+  interval_ = interval;
+  reconfigured_.request_stop();
+  reconfigured_ = std::stop_source{};
+}
+
+Nanos TickerLimiter::interval() const {
+  std::lock_guard lock(mutex_);
+  return interval_;
+}
+
+}  // namespace poolviz
