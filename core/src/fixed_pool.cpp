@@ -1,6 +1,7 @@
 #include "poolviz/fixed_pool.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace poolviz {
 
@@ -10,31 +11,57 @@ std::vector<Job> FifoQueue::take_all() {
   return all;
 }
 
-int hardware_workers() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+namespace {
+int initial_workers(const PoolConfig& config, const ScalingPolicy& scaling) {
+  if (!scaling.enabled()) return config.workers > 0 ? config.workers : hardware_workers();
+  const int wanted = config.workers > 0 ? config.workers : scaling.min_workers;
+  return std::clamp(wanted, scaling.min_workers, scaling.max_workers);
+}
+}  // namespace
 
 FixedPool::FixedPool(PoolConfig config, ExecutorEnv env, std::unique_ptr<JobQueue> queue)
     : core_(std::move(env), *this),
       queue_(queue ? std::move(queue) : std::make_unique<FifoQueue>()),
+      timed_queue_(queue_->uses_time()),
+      scaling_(config.scaling.enabled() ? config.scaling.resolved() : ScalingPolicy{}),
       capacity_(config.queue_capacity),
       overflow_(config.overflow),
-      target_workers_(config.workers > 0 ? config.workers : hardware_workers()) {
+      dispatcher_(config.dispatch),
+      target_workers_(initial_workers(config, scaling_)) {
   core_.set_requeue([this](Job&& job) { requeue(std::move(job)); });
   std::lock_guard lock(mutex_);
-  spawn_workers_locked();
+  spawn_workers_locked(WorkerReason::start);
+  if (scaling_.enabled()) {
+    next_check_ = core_.clock().now() + scaling_.scale_interval;
+    scaler_ = std::thread([this] { scaler_main(); });
+  }
 }
 
 FixedPool::~FixedPool() { shutdown(ShutdownMode::cancel); }
+
+std::string_view FixedPool::strategy() const {
+  return scaling_.enabled() ? "dynamic" : queue_->strategy();
+}
+
+// [SECTION] Submission --------------------------------------------------------
 
 SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
   if (SubmitResult refused = core_.admit(job); !refused) return refused;
   const JobId id = job.id;
   std::unique_lock lock(mutex_);
-  if (closing_) {
-    lock.unlock();
-    return core_.refuse(job, RejectReason::shut_down);
-  }
-  if (capacity_ > 0 && queue_->size() >= capacity_) {
-    const auto depth = static_cast<std::int64_t>(queue_->size());
+  int target = pick_queue_locked();
+  for (;;) {
+    if (closing_) {
+      lock.unlock();
+      return core_.refuse(job, RejectReason::shut_down);
+    }
+    // The target is kept across a blocking wait (round-robin stays cyclic)
+    // unless its worker retired meanwhile.
+    if (!accepts_locked(target)) target = pick_queue_locked();
+    JobQueue& queue = queue_at(target);
+    if (capacity_ == 0 || queue.size() < capacity_) break;
+
+    const auto depth = static_cast<std::int64_t>(queue.size());
     const auto cap = static_cast<std::int64_t>(capacity_);
     switch (overflow_) {
       case Overflow::block:
@@ -43,21 +70,20 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
           return core_.refuse(job, RejectReason::queue_full, depth, cap);
         }
         ++blocked_producers_;
-        core_.emit(EventKind::blocked, id, -1, depth);
-        not_full_.wait(lock, [&] { return closing_ || capacity_ == 0 || queue_->size() < capacity_; });
+        core_.emit(EventKind::blocked, id, target, depth);
+        not_full_.wait(lock, [&] {
+          return closing_ || capacity_ == 0 || !accepts_locked(target) ||
+                 queue_at(target).size() < capacity_;
+        });
         --blocked_producers_;
-        core_.emit(EventKind::unblocked, id, -1, static_cast<std::int64_t>(queue_->size()));
-        if (closing_) {
-          lock.unlock();
-          return core_.refuse(job, RejectReason::shut_down);
-        }
-        break;
+        core_.emit(EventKind::unblocked, id, target, static_cast<std::int64_t>(depth_locked()));
+        continue;
       case Overflow::reject:
         lock.unlock();
         return core_.refuse(job, RejectReason::queue_full, depth, cap);
       case Overflow::drop_oldest: {
-        Job evicted = queue_->evict();
-        push_locked(std::move(job));
+        Job evicted = queue.evict();
+        push_locked(std::move(job), target);
         lock.unlock();
         core_.refuse(evicted, RejectReason::dropped_oldest, depth, cap);
         return SubmitResult{id};
@@ -69,7 +95,7 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
         return SubmitResult{id};
     }
   }
-  push_locked(std::move(job));
+  push_locked(std::move(job), target);
   return SubmitResult{id};
 }
 
@@ -81,16 +107,9 @@ SubmitResult FixedPool::spawn(Job child, JobContext&) {
     lock.unlock();
     return core_.refuse(child, RejectReason::shut_down);
   }
-  push_locked(std::move(child));  // children bypass the bound: a parent must not wait on itself
+  // Children bypass the bound: a parent must not wait on itself.
+  push_locked(std::move(child), pick_queue_locked());
   return SubmitResult{id};
-}
-
-void FixedPool::push_locked(Job&& job) {
-  const JobId id = job.id;
-  queue_->push(std::move(job));
-  // Emitted under the lock, so before any worker can take the job (seq order).
-  core_.enqueued(id, -1, static_cast<std::int64_t>(queue_->size()));
-  if (idle_ > 0) not_empty_.notify_one();
 }
 
 void FixedPool::requeue(Job&& job) {
@@ -100,69 +119,52 @@ void FixedPool::requeue(Job&& job) {
     core_.cancel_unrun(job);
     return;
   }
-  push_locked(std::move(job));
+  push_locked(std::move(job), pick_queue_locked());
 }
 
-void FixedPool::spawn_workers_locked() {
-  while (alive_ < target_workers_) {
-    const auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
-    const auto slot = static_cast<std::size_t>(free_slot - slot_busy_.begin());
-    if (slot == slot_busy_.size()) {
-      slot_busy_.push_back(false);
-      threads_.emplace_back();
-    }
-    // A retired worker released the lock as its last act, so this join is short.
-    if (threads_[slot].joinable()) threads_[slot].join();
-    slot_busy_[slot] = true;
-    ++alive_;
-    threads_[slot] = std::thread([this, slot] { worker_main(static_cast<int>(slot)); });
-    core_.emit(EventKind::worker_spawned, {}, static_cast<int>(slot), alive_, 0, 0,
-               static_cast<std::uint8_t>(WorkerReason::start));
+JobQueue& FixedPool::queue_at(int index) {
+  return index == kShared ? *queue_ : *workers_[static_cast<std::size_t>(index)]->own;
+}
+
+bool FixedPool::accepts_locked(int index) const {
+  if (index == kShared) return !dispatcher_.per_worker();
+  if (index < 0 || static_cast<std::size_t>(index) >= workers_.size()) return false;
+  const Worker& w = *workers_[static_cast<std::size_t>(index)];
+  return w.live && !w.retire;
+}
+
+int FixedPool::pick_queue_locked() {
+  if (!dispatcher_.per_worker()) return kShared;
+  loads_.resize(workers_.size());
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    const Worker& w = *workers_[i];
+    loads_[i] = {w.live && !w.retire, static_cast<std::int64_t>(w.own->size()), w.running};
   }
+  const int index = dispatcher_.pick(loads_);
+  // Someone always stays: retirements keep at least one worker until shutdown,
+  // and nothing is pushed once workers may all be gone (stopping_).
+  assert(index >= 0 && "no worker takes jobs");
+  return index;
 }
 
-void FixedPool::worker_main(int slot) {
-  const bool timed_queue = queue_->uses_time();
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    if (alive_ > target_workers_ && !stopping_) {
-      --alive_;
-      slot_busy_[static_cast<std::size_t>(slot)] = false;
-      core_.emit(EventKind::worker_retired, {}, slot, alive_, 0, 0,
-                 static_cast<std::uint8_t>(WorkerReason::resized));
-      return;
-    }
-    if (queue_->size() == 0) {
-      if (stopping_) break;
-      ++idle_;
-      core_.emit(EventKind::worker_parked, {}, slot);
-      not_empty_.wait(lock);
-      --idle_;
-      core_.emit(EventKind::worker_woken, {}, slot);
-      continue;
-    }
-    Job job = queue_->pop(timed_queue ? core_.clock().now() : 0);
-    if (blocked_producers_ > 0) not_full_.notify_one();
-    lock.unlock();
-    core_.run(job, slot);
-    lock.lock();
+std::size_t FixedPool::depth_locked() const {
+  std::size_t depth = queue_->size();
+  for (const auto& w : workers_) depth += w->own ? w->own->size() : 0;
+  return depth;
+}
+
+void FixedPool::push_locked(Job&& job, int index, bool rescale) {
+  const JobId id = job.id;
+  JobQueue& queue = queue_at(index);
+  queue.push(std::move(job));
+  // Emitted under the lock, so before any worker can take the job (seq order).
+  core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()));
+  if (index == kShared) {
+    if (!parked_.empty()) unpark_locked(parked_.back());  // the most recently parked is warmest
+  } else if (workers_[static_cast<std::size_t>(index)]->parked) {
+    unpark_locked(index);
   }
-  --alive_;
-  core_.emit(EventKind::worker_retired, {}, slot, alive_, 0, 0,
-             static_cast<std::uint8_t>(WorkerReason::shutdown));
-}
-
-bool FixedPool::set_workers(int count) {
-  count = std::max(count, 1);
-  std::lock_guard lock(mutex_);
-  if (closing_) return false;
-  const int before = target_workers_;
-  target_workers_ = count;
-  spawn_workers_locked();
-  not_empty_.notify_all();  // idle extras wake up and retire
-  core_.emit(EventKind::pool_resized, {}, -1, count, before, 0,
-             static_cast<std::uint8_t>(ResizeReason::manual));
-  return true;
+  if (rescale && scaling_.enabled() && scaling_.scale_interval == 0) scale_up_locked();
 }
 
 bool FixedPool::set_queue_capacity(std::size_t capacity) {
@@ -171,6 +173,201 @@ bool FixedPool::set_queue_capacity(std::size_t capacity) {
   not_full_.notify_all();
   return true;
 }
+
+// [SECTION] Workers -----------------------------------------------------------
+
+void FixedPool::spawn_workers_locked(WorkerReason why) {
+  // A worker told to retire but not gone yet is kept rather than replaced, so
+  // the threads alive never exceed the target (nor max_workers).
+  for (auto& w : workers_) {
+    if (retiring_ == 0 || staying_locked() >= target_workers_) break;
+    if (w->live && w->retire) {
+      w->retire = false;
+      --retiring_;
+    }
+  }
+  while (staying_locked() < target_workers_) {
+    auto free_slot = std::find_if(workers_.begin(), workers_.end(),
+                                  [](const auto& w) { return !w->live; });
+    if (free_slot == workers_.end()) {
+      workers_.push_back(std::make_unique<Worker>());
+      free_slot = workers_.end() - 1;
+    }
+    const int slot = static_cast<int>(free_slot - workers_.begin());
+    Worker& w = **free_slot;
+    // A retired worker released the lock as its last act, so this join is short.
+    // (Never called from leave_locked(), so a thread never joins itself.)
+    if (w.thread.joinable()) w.thread.join();
+    if (dispatcher_.per_worker() && !w.own) w.own = std::make_unique<FifoQueue>();
+    w.live = true;
+    w.parked = w.running = w.retire = false;
+    ++alive_;
+    w.thread = std::thread([this, slot] { worker_main(slot); });
+    core_.emit(EventKind::worker_spawned, {}, slot, alive_, 0, 0, static_cast<std::uint8_t>(why));
+  }
+}
+
+void FixedPool::worker_main(int slot) {
+  std::unique_lock lock(mutex_);
+  Worker& me = *workers_[static_cast<std::size_t>(slot)];
+  JobQueue& queue = queue_at(dispatcher_.per_worker() ? slot : kShared);
+  for (;;) {
+    if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
+    if (!stopping_ && staying_locked() > target_workers_) {
+      return leave_locked(slot, WorkerReason::resized);
+    }
+    if (queue.size() == 0) {
+      if (stopping_) break;
+      park_locked(slot);
+      me.wake.wait(lock, [&] { return !me.parked; });
+      core_.emit(EventKind::worker_woken, {}, slot);
+      continue;
+    }
+    Job job = queue.pop(timed_queue_ ? core_.clock().now() : 0);
+    if (blocked_producers_ > 0) not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
+    me.running = true;
+    lock.unlock();
+    core_.run(job, slot);
+    lock.lock();
+    me.running = false;
+  }
+  leave_locked(slot, WorkerReason::shutdown);
+}
+
+void FixedPool::leave_locked(int slot, WorkerReason why) {
+  Worker& me = *workers_[static_cast<std::size_t>(slot)];
+  if (me.retire) {
+    me.retire = false;
+    --retiring_;
+  }
+  me.live = false;
+  --alive_;
+  core_.emit(EventKind::worker_retired, {}, slot, alive_, 0, 0, static_cast<std::uint8_t>(why));
+  // A per-worker queue must not leave with its worker: its jobs go back to the
+  // dispatcher (unbounded, so nothing is lost or refused).
+  if (me.own && me.own->size() > 0) {
+    // No rescaling here: the backlog did not grow, and a spawn could pick this
+    // very slot and join the thread that is running this code.
+    for (Job& job : me.own->take_all()) push_locked(std::move(job), pick_queue_locked(), false);
+  }
+  if (blocked_producers_ > 0) not_full_.notify_all();  // a producer aimed at this queue re-picks
+}
+
+void FixedPool::park_locked(int slot) {
+  Worker& w = *workers_[static_cast<std::size_t>(slot)];
+  w.parked = true;
+  parked_.push_back(slot);
+  core_.emit(EventKind::worker_parked, {}, slot);
+  if (scaling_.enabled()) {
+    w.idle_since = core_.clock().now();
+    // A scaler with a deadline wakes before this worker's (later) one anyway.
+    if (scaler_deadline_ == kNever) poke_scaler_locked();
+  }
+}
+
+void FixedPool::unpark_locked(int slot) {
+  Worker& w = *workers_[static_cast<std::size_t>(slot)];
+  w.parked = false;
+  parked_.erase(std::find(parked_.begin(), parked_.end(), slot));
+  w.wake.notify_one();
+}
+
+bool FixedPool::set_workers(int count) {
+  count = std::max(count, 1);
+  if (scaling_.enabled()) count = std::clamp(count, scaling_.min_workers, scaling_.max_workers);
+  std::lock_guard lock(mutex_);
+  if (closing_) return false;
+  const int before = target_workers_;
+  target_workers_ = count;
+  core_.emit(EventKind::pool_resized, {}, -1, count, before, static_cast<float>(depth_locked()),
+             static_cast<std::uint8_t>(ResizeReason::manual));
+  spawn_workers_locked(WorkerReason::resized);
+  // Idle extras wake up and retire; busy ones retire after their current job.
+  for (int excess = staying_locked() - target_workers_; excess > 0 && !parked_.empty(); --excess) {
+    unpark_locked(parked_.front());
+  }
+  if (scaling_.enabled()) poke_scaler_locked();
+  return true;
+}
+
+// [SECTION] Dynamic scaling ---------------------------------------------------
+
+void FixedPool::scale_up_locked() {
+  if (stopping_) return;
+  const auto depth = static_cast<std::int64_t>(depth_locked());
+  const int before = target_workers_;
+  const int after = scale_up_target(scaling_, before, depth);
+  if (after <= before) return;
+  target_workers_ = after;
+  core_.emit(EventKind::pool_resized, {}, -1, after, before, static_cast<float>(depth),
+             static_cast<std::uint8_t>(ResizeReason::scale_up));
+  spawn_workers_locked(WorkerReason::scale_up);
+}
+
+void FixedPool::retire_idle_locked(Nanos now) {
+  // parked_ is oldest first, so the first worker not idle long enough ends the sweep.
+  while (!parked_.empty() && staying_locked() > scaling_.min_workers) {
+    const int slot = parked_.front();
+    Worker& w = *workers_[static_cast<std::size_t>(slot)];
+    if (now - w.idle_since < scaling_.idle_timeout) break;
+    const int before = staying_locked();
+    // Counted as gone from here, so a second idle worker in the same sweep (or
+    // the next one) sees the count that will remain and min holds.
+    w.retire = true;
+    ++retiring_;
+    target_workers_ = std::min(target_workers_, staying_locked());
+    core_.emit(EventKind::pool_resized, {}, -1, staying_locked(), before,
+               static_cast<float>(depth_locked()), static_cast<std::uint8_t>(ResizeReason::idle_retire));
+    unpark_locked(slot);
+  }
+}
+
+void FixedPool::scaler_main() {
+  Clock& clock = core_.clock();
+  std::unique_lock lock(mutex_);
+  while (!scaler_stop_) {
+    const Nanos now = clock.now();
+    if (scaling_.scale_interval > 0 && now >= next_check_) {
+      scale_up_locked();
+      next_check_ = now + scaling_.scale_interval;
+    }
+    retire_idle_locked(now);
+
+    Nanos deadline = scaling_.scale_interval > 0 ? next_check_ : kNever;
+    if (!parked_.empty() && staying_locked() > scaling_.min_workers) {
+      deadline = std::min(deadline, workers_[static_cast<std::size_t>(parked_.front())]->idle_since +
+                                        scaling_.idle_timeout);
+    }
+    scaler_deadline_ = deadline;
+    if (deadline == kNever) {
+      scaler_cv_.wait(lock);  // a worker parking or a resize pokes
+      continue;
+    }
+    scaler_wake_ = std::stop_source{};
+    const std::stop_token wake = scaler_wake_.get_token();
+    lock.unlock();
+    clock.sleep_until(deadline, wake);
+    lock.lock();
+  }
+}
+
+void FixedPool::poke_scaler_locked() {
+  scaler_cv_.notify_one();
+  scaler_wake_.request_stop();
+}
+
+void FixedPool::stop_scaler() {
+  std::thread scaler;
+  {
+    std::lock_guard lock(mutex_);
+    scaler_stop_ = true;
+    poke_scaler_locked();
+    scaler.swap(scaler_);
+  }
+  if (scaler.joinable()) scaler.join();
+}
+
+// [SECTION] Shutdown and stats ------------------------------------------------
 
 std::vector<Job> FixedPool::shutdown(ShutdownMode mode) {
   std::vector<Job> unrun;
@@ -182,40 +379,52 @@ std::vector<Job> FixedPool::shutdown(ShutdownMode mode) {
     if (mode == ShutdownMode::cancel) {
       stopping_ = true;
       unrun = queue_->take_all();
-      not_empty_.notify_all();
+      for (auto& w : workers_) {
+        if (!w->own) continue;
+        for (Job& job : w->own->take_all()) unrun.push_back(std::move(job));
+      }
+      while (!parked_.empty()) unpark_locked(parked_.back());
     }
   }
   if (mode == ShutdownMode::drain) {
     core_.wait_idle();  // every accepted job, retries included, runs
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    not_empty_.notify_all();
+    while (!parked_.empty()) unpark_locked(parked_.back());
   } else {
     core_.request_stop();
     for (const Job& job : unrun) core_.cancel_unrun(job);
   }
+  stop_scaler();
   join_all();
   core_.stop_retry_timer();
   return unrun;
 }
 
 void FixedPool::join_all() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(mutex_);
-    threads.swap(threads_);
-  }
-  for (auto& t : threads) {
-    if (t.joinable()) t.join();
+  // One thread at a time out of its slot, so concurrent shutdowns join each once.
+  for (;;) {
+    std::thread thread;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& w : workers_) {
+        if (w->thread.joinable()) {
+          thread.swap(w->thread);
+          break;
+        }
+      }
+    }
+    if (!thread.joinable()) return;
+    thread.join();
   }
 }
 
 ExecutorStats FixedPool::stats() const {
   ExecutorStats s = core_.counters();
   std::lock_guard lock(mutex_);
-  s.queue_depth = static_cast<std::int64_t>(queue_->size());
+  s.queue_depth = static_cast<std::int64_t>(depth_locked());
   s.workers_alive = alive_;
-  s.workers_busy = alive_ - idle_;
+  s.workers_busy = alive_ - static_cast<std::int64_t>(parked_.size());
   s.threads_alive = alive_;
   return s;
 }

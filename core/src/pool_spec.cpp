@@ -5,6 +5,7 @@
 
 #include "poolviz/concurrency_limiter.h"
 #include "poolviz/fixed_pool.h"
+#include "poolviz/priority_queue.h"
 #include "poolviz/thread_per_task.h"
 #include "poolviz/ticker_limiter.h"
 #include "poolviz/token_bucket_limiter.h"
@@ -65,13 +66,32 @@ std::shared_ptr<Limiter> make_limiter(const LimiterSpec& spec, Clock& clock, Eve
 }
 
 std::unique_ptr<Executor> make_executor(const PoolSpec& spec, ExecutorEnv env) {
-  const PoolConfig pool{spec.workers, spec.queue_capacity, spec.overflow};
+  PoolConfig pool;
+  pool.workers = spec.workers;
+  pool.queue_capacity = spec.queue_capacity;
+  pool.overflow = spec.overflow;
   switch (spec.strategy) {
     case Strategy::thread_per_task:
       return std::make_unique<ThreadPerTask>(ThreadPerTaskConfig{spec.max_threads}, std::move(env));
     case Strategy::fixed:
+      pool.dispatch = spec.dispatch;
       return std::make_unique<FixedPool>(pool, std::move(env));
-    // TODO(strategies issue): priority, priority_levels, dynamic, work_stealing, dispatch.
+    case Strategy::priority: {
+      auto heap = std::make_unique<PriorityQueue>(spec.aging_interval, env.clock);
+      return std::make_unique<FixedPool>(pool, std::move(env), std::move(heap));
+    }
+    case Strategy::priority_levels: {
+      auto levels = std::make_unique<PriorityLevelsQueue>(spec.levels > 0 ? spec.levels : 3);
+      return std::make_unique<FixedPool>(pool, std::move(env), std::move(levels));
+    }
+    case Strategy::dynamic:
+      pool.scaling.min_workers = spec.min_workers;
+      pool.scaling.max_workers = spec.max_workers > 0 ? spec.max_workers : 4 * hardware_workers();
+      pool.scaling.scale_up_factor = spec.scale_up_factor;
+      pool.scaling.idle_timeout = spec.idle_timeout;
+      pool.scaling.scale_interval = spec.scale_interval;
+      return std::make_unique<FixedPool>(pool, std::move(env));
+    // TODO(strategies issue): work_stealing.
     default:
       return std::make_unique<FixedPool>(pool, std::move(env));
   }
