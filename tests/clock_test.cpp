@@ -151,10 +151,18 @@ TEST(ScenarioClock, NowNeverGoesBackwardsWhilePausedResumedAndRespeeded) {
   }
   for (int i = 0; i < 3000; ++i) {
     switch (i % 4) {
-      case 0: clock.pause(); break;
-      case 1: clock.resume(); break;
-      case 2: clock.set_speed(2e6); break;
-      case 3: clock.set_speed(1e6); break;
+      case 0:
+        clock.pause();
+        break;
+      case 1:
+        clock.resume();
+        break;
+      case 2:
+        clock.set_speed(2e6);
+        break;
+      case 3:
+        clock.set_speed(1e6);
+        break;
     }
   }
   writing = false;

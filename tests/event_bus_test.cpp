@@ -85,7 +85,8 @@ TEST(EventBus, DeliversEveryEventOnceToEverySinkAndKeepsEachProducersOrder) {
 
   std::vector<std::uint64_t> seqs = seqs_of(events);
   std::sort(seqs.begin(), seqs.end());
-  for (std::size_t i = 0; i < seqs.size(); ++i) ASSERT_EQ(seqs[i], i + 1) << "seq is dense and unique";
+  for (std::size_t i = 0; i < seqs.size(); ++i)
+    ASSERT_EQ(seqs[i], i + 1) << "seq is dense and unique";
 
   std::map<std::int64_t, std::int32_t> next_of_producer;
   for (const Event& e : events) {
@@ -177,7 +178,8 @@ void expect_lifecycle_order(const std::vector<Event>& all, std::size_t jobs_expe
   }
   EXPECT_EQ(by_job.size(), jobs_expected);
   for (auto& [job, events] : by_job) {
-    std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+    std::sort(events.begin(), events.end(),
+              [](const Event& a, const Event& b) { return a.seq < b.seq; });
     std::string trail;
     for (const Event& e : events) trail += std::string(to_string(e.kind)) + " ";
     SCOPED_TRACE("job " + std::to_string(job) + ": " + trail);

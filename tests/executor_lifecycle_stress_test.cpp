@@ -39,8 +39,10 @@ enum class Ending { destroy, cancel, drain };
 /// (only cancellation or an advance ends them).
 Job random_job(std::mt19937& rng, bool may_block) {
   switch (std::uniform_int_distribution<int>(0, may_block ? 4 : 2)(rng)) {
-    case 0: return make_job([](JobContext&) {});
-    case 1: return make_job([](JobContext&) { throw std::runtime_error("stress failure"); });
+    case 0:
+      return make_job([](JobContext&) {});
+    case 1:
+      return make_job([](JobContext&) { throw std::runtime_error("stress failure"); });
     case 2: {
       Job job = make_job([](JobContext& ctx) {
         if (ctx.attempt() == 1) throw std::runtime_error("retried at once");
@@ -48,7 +50,8 @@ Job random_job(std::mt19937& rng, bool may_block) {
       job.retry = RetryPolicy{.max_attempts = 2};
       return job;
     }
-    case 3: return make_job([](JobContext& ctx) { ctx.sleep_until(kNever); });
+    case 3:
+      return make_job([](JobContext& ctx) { ctx.sleep_until(kNever); });
     default: {  // fails, then waits out a backoff on the manual clock
       Job job = make_job([](JobContext&) { throw std::runtime_error("retried after a backoff"); });
       job.retry = RetryPolicy{.max_attempts = 3, .base_backoff = 1 * kSecond};
@@ -64,7 +67,8 @@ void run_cycle(std::mt19937& rng, int cycle) {
   const bool may_block = ending != Ending::drain;
   std::unique_ptr<Executor> executor;
   if (cycle % 4 == 3) {
-    executor = std::make_unique<ThreadPerTask>(ThreadPerTaskConfig{.max_threads = 4}, env_of(clock));
+    executor =
+        std::make_unique<ThreadPerTask>(ThreadPerTaskConfig{.max_threads = 4}, env_of(clock));
   } else {
     const Overflow overflows[] = {Overflow::reject, Overflow::drop_oldest, Overflow::caller_runs,
                                   Overflow::block};
@@ -81,7 +85,8 @@ void run_cycle(std::mt19937& rng, int cycle) {
   }
   if (cycle % 5 == 0) executor->set_workers(std::uniform_int_distribution<int>(1, 4)(rng));
   switch (ending) {
-    case Ending::destroy: break;
+    case Ending::destroy:
+      break;
     case Ending::cancel:
       executor->shutdown(ShutdownMode::cancel);
       expect_accounting(executor->stats());
@@ -122,8 +127,8 @@ void race_submitters_with_shutdown(Executor& executor, ShutdownMode mode) {
           runs[slot].fetch_add(1, std::memory_order_relaxed);
           ran.add();
         });
-        const SubmitResult r = (i % 2 == 0) ? executor.submit(std::move(job))
-                                            : executor.try_submit(std::move(job));
+        const SubmitResult r =
+            (i % 2 == 0) ? executor.submit(std::move(job)) : executor.try_submit(std::move(job));
         answer[slot] = r.accepted() ? 1 : 2;
         if (!r.accepted()) {
           EXPECT_TRUE(r.reason == RejectReason::shut_down || r.reason == RejectReason::queue_full ||

@@ -140,30 +140,37 @@ TEST(FixedPool, ShutdownCancelReturnsTheJobsThatNeverRanAndNoneRunsLater) {
   }  // destroyed: no thread is left that could run anything later
 
   ASSERT_EQ(unrun.size(), queued.size());
-  for (std::size_t i = 0; i < unrun.size(); ++i) EXPECT_EQ(unrun[i].id, queued[i]) << "in queue order";
+  for (std::size_t i = 0; i < unrun.size(); ++i)
+    EXPECT_EQ(unrun[i].id, queued[i]) << "in queue order";
   for (auto& r : runs) EXPECT_EQ(r.load(), 0);
   EXPECT_EQ(s.cancelled, 11U) << "10 never ran, and the running one saw the stop";
   EXPECT_EQ(s.completed, 0U);
   expect_accounting(s);
 }
 
-TEST(FixedPool, SubmitAfterShutdownIsRejectedAsShutDown) {
-  for (ShutdownMode mode : {ShutdownMode::drain, ShutdownMode::cancel}) {
-    SCOPED_TRACE(mode == ShutdownMode::drain ? "after drain" : "after cancel");
-    ManualClock clock;
-    FixedPool pool(PoolConfig{.workers = 2}, env_of(clock));
-    pool.shutdown(mode);
-    std::atomic<bool> ran{false};
-    const SubmitResult by_submit = pool.submit(make_job([&](JobContext&) { ran = true; }));
-    const SubmitResult by_try = pool.try_submit(make_job([&](JobContext&) { ran = true; }));
-    EXPECT_EQ(by_submit.reason, RejectReason::shut_down);
-    EXPECT_EQ(by_try.reason, RejectReason::shut_down);
-    EXPECT_FALSE(ran.load());
-    const ExecutorStats s = pool.stats();
-    EXPECT_EQ(s.submitted, 2U);
-    EXPECT_EQ(s.rejected, 2U);
-    expect_accounting(s);
-  }
+TEST(FixedPool, SubmitAfterShutdownIsRejectedAsShutDownWhateverTheOverflowPolicy) {
+  // As the TCK's policies on a shut-down executor: caller_runs does not run the
+  // job, drop_oldest evicts nothing; every one of them refuses.
+  for (Overflow overflow :
+       {Overflow::block, Overflow::reject, Overflow::drop_oldest, Overflow::caller_runs})
+    for (ShutdownMode mode : {ShutdownMode::drain, ShutdownMode::cancel}) {
+      SCOPED_TRACE(std::string(to_string(overflow)) +
+                   (mode == ShutdownMode::drain ? " after drain" : " after cancel"));
+      ManualClock clock;
+      FixedPool pool(PoolConfig{.workers = 2, .queue_capacity = 1, .overflow = overflow},
+                     env_of(clock));
+      pool.shutdown(mode);
+      std::atomic<bool> ran{false};
+      const SubmitResult by_submit = pool.submit(make_job([&](JobContext&) { ran = true; }));
+      const SubmitResult by_try = pool.try_submit(make_job([&](JobContext&) { ran = true; }));
+      EXPECT_EQ(by_submit.reason, RejectReason::shut_down);
+      EXPECT_EQ(by_try.reason, RejectReason::shut_down);
+      EXPECT_FALSE(ran.load());
+      const ExecutorStats s = pool.stats();
+      EXPECT_EQ(s.submitted, 2U);
+      EXPECT_EQ(s.rejected, 2U);
+      expect_accounting(s);
+    }
 }
 
 TEST(FixedPool, RejectOverflowRefusesWithQueueFullAtCapacity) {
@@ -249,9 +256,8 @@ TEST(FixedPool, BlockOverflowMakesSubmitWaitForRoom) {
 
   SubmitResult d;
   std::thread producer([&] { d = full.pool.submit(full.logging("D")); });
-  recorder.drain_until(bus, [](const auto& events) {
-    return test::has_event(events, EventKind::blocked);
-  });
+  recorder.drain_until(
+      bus, [](const auto& events) { return test::has_event(events, EventKind::blocked); });
   EXPECT_EQ(full.pool.stats().queue_depth, 2) << "the blocked job is not in the queue";
   EXPECT_TRUE(full.log.order().empty());
 
@@ -286,9 +292,8 @@ TEST(FixedPool, ShutdownDrainRefusesAProducerBlockedOnAFullQueue) {
   FullQueue full(Overflow::block, &bus);
   SubmitResult d;
   std::thread producer([&] { d = full.pool.submit(full.logging("D")); });
-  recorder.drain_until(bus, [](const auto& events) {
-    return test::has_event(events, EventKind::blocked);
-  });
+  recorder.drain_until(
+      bus, [](const auto& events) { return test::has_event(events, EventKind::blocked); });
   std::thread closer([&] { full.pool.shutdown(ShutdownMode::drain); });
   producer.join();  // shutdown wakes it with a refusal
   EXPECT_EQ(d.reason, RejectReason::shut_down);
@@ -326,7 +331,8 @@ TEST(FixedPool, ThrowingJobsNeverKillAWorkerAndTheirMessagesAreKept) {
 
   // Every worker still takes jobs: all of them can be held at a gate at once.
   JobGate gate;
-  for (int i = 0; i < kWorkers; ++i) pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); }));
+  for (int i = 0; i < kWorkers; ++i)
+    pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); }));
   gate.wait_for_arrivals(kWorkers);
   gate.open();
   pool.shutdown(ShutdownMode::drain);
@@ -342,14 +348,16 @@ TEST(FixedPool, RecentFailuresHoldEveryMessageWhenFew) {
   for (int i = 0; i < 5; ++i) {
     ids.push_back(pool.submit(make_job([i](JobContext&) {
                         throw std::runtime_error("failure " + std::to_string(i));
-                      })).id);
+                      }))
+                      .id);
   }
   pool.wait_idle();
   auto failures = pool.recent_failures();
   ASSERT_EQ(failures.size(), 5U);
   std::map<std::uint64_t, std::string> got;
   for (const auto& f : failures) got[f.job.value] = f.message;
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(got[ids[static_cast<std::size_t>(i)].value], "failure " + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(got[ids[static_cast<std::size_t>(i)].value], "failure " + std::to_string(i));
 }
 
 TEST(FixedPool, ResizeUnderLoadKeepsEveryJob) {
@@ -374,7 +382,8 @@ TEST(FixedPool, ResizeUnderLoadKeepsEveryJob) {
   }
   producer.join();
   pool.shutdown(ShutdownMode::drain);
-  for (int i = 0; i < kJobs; ++i) ASSERT_EQ(runs[static_cast<std::size_t>(i)].load(), 1) << "job " << i;
+  for (int i = 0; i < kJobs; ++i)
+    ASSERT_EQ(runs[static_cast<std::size_t>(i)].load(), 1) << "job " << i;
   EXPECT_FALSE(pool.set_workers(3)) << "no resize after shutdown";
   expect_accounting(pool.stats());
 }
@@ -572,8 +581,8 @@ TEST(FixedPool, TimeoutsAreRetriedOnlyWhenThePolicySaysSo) {
           ended.add();  // after this the job no longer sleeps on the clock
         },
         1 * kSecond);
-    job.retry = RetryPolicy{.max_attempts = 2, .base_backoff = 100 * kMillisecond,
-                            .retry_timeouts = retry_timeouts};
+    job.retry = RetryPolicy{
+        .max_attempts = 2, .base_backoff = 100 * kMillisecond, .retry_timeouts = retry_timeouts};
     pool.submit(std::move(job));
 
     began.wait_for(1);
@@ -610,7 +619,8 @@ TEST(FixedPool, DestroyingARunningPoolCancelsItsJobsAndReturns) {
     for (int i = 0; i < 2; ++i) {
       ids.push_back(pool.submit(make_job([&](JobContext& ctx) {
                           if (!ctx.sleep_until(ctx.clock().now() + 3600 * kSecond)) ++woke_by_stop;
-                        })).id);
+                        }))
+                        .id);
     }
     for (int i = 0; i < 3; ++i) {
       ids.push_back(pool.submit(make_job([&](JobContext&) { ++queued_ran; })).id);
@@ -624,8 +634,30 @@ TEST(FixedPool, DestroyingARunningPoolCancelsItsJobsAndReturns) {
     const auto events = recorder.of_job(id.value);
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.back().kind, EventKind::finished) << "job " << id.value;
-    EXPECT_EQ(events.back().code, static_cast<std::uint8_t>(Outcome::cancelled)) << "job " << id.value;
+    EXPECT_EQ(events.back().code, static_cast<std::uint8_t>(Outcome::cancelled))
+        << "job " << id.value;
   }
+}
+
+TEST(FixedPool, AnExternalCancelTokenStopsRunningJobsAndRefusesNewOnes) {
+  Watchdog watchdog(60s, "external cancel");
+  ManualClock clock;
+  std::stop_source run_cancel;
+  ExecutorEnv env = env_of(clock);
+  env.cancel = run_cancel.get_token();
+  FixedPool pool(PoolConfig{.workers = 2}, env);
+  JobGate gate;
+  std::atomic<int> queued_ran{0};
+  for (int i = 0; i < 2; ++i) pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); }));
+  gate.wait_for_arrivals(2);
+  for (int i = 0; i < 3; ++i) pool.submit(make_job([&](JobContext&) { ++queued_ran; }));
+  run_cancel.request_stop();
+  pool.wait_idle();  // the gated jobs see the stop; the queued ones end without starting
+  EXPECT_EQ(queued_ran.load(), 0);
+  EXPECT_EQ(pool.submit(make_job([](JobContext&) {})).reason, RejectReason::shut_down);
+  const ExecutorStats s = pool.stats();
+  EXPECT_EQ(s.cancelled, 5U);
+  expect_accounting(s);
 }
 
 TEST(FixedPool, TwoPoolsInOneProcessDoNotInterfere) {

@@ -97,15 +97,18 @@ TEST(ThreadPerTask, ShutdownDrainRunsEveryAcceptedJobExactlyOnce) {
   ThreadPerTask executor(ThreadPerTaskConfig{}, env_of(clock));
   std::thread other([&] {
     for (int i = 0; i < kJobs; i += 2) {
-      EXPECT_TRUE(executor.submit(make_job([&runs, i](JobContext&) { ++runs[static_cast<std::size_t>(i)]; })));
+      EXPECT_TRUE(executor.submit(
+          make_job([&runs, i](JobContext&) { ++runs[static_cast<std::size_t>(i)]; })));
     }
   });
   for (int i = 1; i < kJobs; i += 2) {
-    EXPECT_TRUE(executor.submit(make_job([&runs, i](JobContext&) { ++runs[static_cast<std::size_t>(i)]; })));
+    EXPECT_TRUE(executor.submit(
+        make_job([&runs, i](JobContext&) { ++runs[static_cast<std::size_t>(i)]; })));
   }
   other.join();
   executor.shutdown(ShutdownMode::drain);
-  for (int i = 0; i < kJobs; ++i) ASSERT_EQ(runs[static_cast<std::size_t>(i)].load(), 1) << "job " << i;
+  for (int i = 0; i < kJobs; ++i)
+    ASSERT_EQ(runs[static_cast<std::size_t>(i)].load(), 1) << "job " << i;
   expect_accounting(executor.stats());
 }
 

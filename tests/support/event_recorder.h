@@ -70,9 +70,8 @@ class EventRecorder final : public EventSink {
 
 /// True when `events` holds one of `kind` about `job` (job 0: about anything).
 inline bool has_event(const std::vector<Event>& events, EventKind kind, std::uint64_t job = 0) {
-  return std::any_of(events.begin(), events.end(), [&](const Event& e) {
-    return e.kind == kind && (job == 0 || e.job == job);
-  });
+  return std::any_of(events.begin(), events.end(),
+                     [&](const Event& e) { return e.kind == kind && (job == 0 || e.job == job); });
 }
 
 }  // namespace poolviz::test
