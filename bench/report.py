@@ -23,6 +23,8 @@ import time
 CASES = [
     ("c1_w1", "1 empty-task throughput, 1 worker", [("jobs_per_s", "")]),
     ("c1_w2", "1 empty-task throughput, 2 workers", [("jobs_per_s", "")]),
+    ("cg_c1_w1", "1 instructions per empty job (callgrind), 1 worker", [("ir_per_job_count", "")]),
+    ("cg_c1_w2", "1 instructions per empty job (callgrind), 2 workers", [("ir_per_job_count", "")]),
     ("c2", "2 idle submit-to-start latency", [("p50_ns", "p50"), ("p99_ns", "p99")]),
     ("c3_w1", "3 fork-join fib, 1 worker", [("ns_per_task", "")]),
     ("c3_w2", "3 fork-join fib, 2 workers", [("ns_per_task", "")]),
@@ -38,6 +40,10 @@ CASES = [
                                         ("dropped_count", "events dropped (GUI ring, 16 ms drain)"),
                                         ("events_per_job_count", "events per job"),
                                         ("events_per_frame_count", "largest 16 ms batch")]),
+    ("cg_c5_w1", "5 instructions per event (callgrind, 4 events per job), 1 worker",
+     [("ir_per_event_count", "")]),
+    ("cg_c5_w2", "5 instructions per event (callgrind, 4 events per job), 2 workers",
+     [("ir_per_event_count", "")]),
     ("c6_acquire", "6 token bucket acquire", [("ns_per_acquire", "")]),
     ("c6_rate", "6 token bucket at 1,000/s", [("rate_error_pct", "rate error")]),
     ("c7", "7 1,000 idle workers", [("rss_per_worker_kib", "RSS per worker"),
@@ -57,6 +63,8 @@ UNITS = [("_per_s", "jobs/s"), ("_ns", "ns"), ("_us", "µs"), ("_ms", "ms"), ("_
 def unit_of(counter):
     if counter.startswith("ns_per_"):
         return "ns"
+    if counter.startswith("ir_per_"):
+        return "instructions"
     for suffix, unit in UNITS:
         if counter.endswith(suffix):
             return unit
@@ -84,6 +92,34 @@ def load_runs(paths):
                 continue  # an aggregate (or the first run) already stands
             runs[key] = b
     return runs
+
+
+def load_callgrind(path, runs):
+    """Adds Ir per job (c1) and per event (c5) from `name scale instructions` lines.
+
+    Each benchmark ran at two scales of quick mode's 100,000 jobs; the
+    difference over the difference in jobs cancels start-up and tear-down.
+    """
+    by_name = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                by_name.setdefault(parts[0], {})[float(parts[1])] = int(parts[2])
+    per_job = {}
+    for name, points in by_name.items():
+        if len(points) != 2 or 0 in points.values():
+            continue
+        (s1, i1), (s2, i2) = sorted(points.items())
+        per_job[name] = (i2 - i1) / ((s2 - s1) * 100_000)
+    for name, ir in per_job.items():
+        case_id, impl = name.split("/")[:2]
+        if case_id.startswith("c1_"):
+            runs.setdefault(("cg_" + case_id, impl), {})["ir_per_job_count"] = ir
+    for w in ("w1", "w2"):
+        on, off = per_job.get(f"cg_hooks_{w}/poolviz"), per_job.get(f"c1_{w}/poolviz")
+        if on is not None and off is not None:
+            runs.setdefault((f"cg_c5_{w}", "poolviz"), {})["ir_per_event_count"] = (on - off) / 4.0
 
 
 def build_rows(runs):
@@ -221,10 +257,13 @@ def main():
     ap.add_argument("inputs", nargs="+", help="Google Benchmark JSON files")
     ap.add_argument("--json", help="where to write the results array")
     ap.add_argument("--markdown", help="where to write the markdown table")
+    ap.add_argument("--callgrind", help="`name scale instructions` lines from scripts/bench --callgrind")
     ap.add_argument("--mode", default="full", help="full or quick (shown in the machine line)")
     args = ap.parse_args()
 
     runs = load_runs(args.inputs)
+    if args.callgrind:
+        load_callgrind(args.callgrind, runs)
     rows = build_rows(runs)
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -156,6 +156,20 @@ const bool registered = [] {
     add(
         "c5_w" + std::to_string(workers) + "/poolviz",
         [workers](benchmark::State& s) { hook_overhead(s, workers); }, false);
+    // For `scripts/bench --callgrind` only: case 1 with the sink on (no-drop ring).
+    add(
+        "cg_hooks_w" + std::to_string(workers) + "/poolviz",
+        [workers](benchmark::State& s) {
+          const long jobs = empty_jobs();
+          HookRun run;
+          for (auto _ : s) {
+            run = hook_run(workers, jobs, kNoDropRing);
+            s.SetIterationTime(run.seconds);
+          }
+          s.counters["events_per_job_count"] =
+              static_cast<double>(run.events + run.dropped) / static_cast<double>(jobs);
+        },
+        false);
   }
   return true;
 }();
