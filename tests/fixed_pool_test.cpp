@@ -5,6 +5,7 @@
 // full" or "the job is running" is a fact the test waits for, never a guess.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -416,6 +417,31 @@ TEST(FixedPool, ShrinkingRetiresIdleWorkersAndGrowingSpawnsThem) {
   gate.open();
   pool.shutdown(ShutdownMode::drain);
   expect_accounting(pool.stats());
+}
+
+TEST(FixedPool, WorkersBusyCountsOnlyWorkersHoldingAJob) {
+  // The TCK's getActiveCount: 0 with every worker idle, 1 while one job runs.
+  // "Idle" is waited for as parked events: a worker that was just spawned and
+  // has not parked yet still counts as busy (FixedPool::stats: alive - parked).
+  Watchdog watchdog(60s, "workers busy");
+  ManualClock clock;
+  EventBus bus;
+  EventRecorder recorder;
+  bus.attach(&recorder);
+  FixedPool pool(PoolConfig{.workers = 3}, env_of(clock, &bus));
+  EXPECT_EQ(pool.stats().workers_alive, 3);
+  recorder.drain_until(bus, [](const auto& events) {
+    return std::count_if(events.begin(), events.end(),
+                         [](const Event& e) { return e.kind == EventKind::worker_parked; }) == 3;
+  });
+  EXPECT_EQ(pool.stats().workers_busy, 0);
+  JobGate gate;
+  pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); }));
+  gate.wait_for_arrivals(1);
+  EXPECT_EQ(pool.stats().workers_busy, 1) << "a push wakes one parked worker, not all";
+  gate.open();
+  pool.shutdown(ShutdownMode::drain);
+  EXPECT_EQ(pool.stats().workers_busy, 0);
 }
 
 TEST(FixedPool, WaitIdleReturnsOnlyWhenEveryJobEnded) {
