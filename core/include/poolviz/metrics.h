@@ -145,13 +145,14 @@ class Metrics final : public EventSink {
   std::int64_t workers() const { return workers_; }
   std::int64_t threads() const { return threads_; }
   double tokens() const { return tokens_; }
-  /// Time-weighted mean and max of queue depth since the start.
+  /// Time-weighted mean and max of queue depth from the start to the last job
+  /// end (to now while no job has ended).
   double queue_depth_mean() const;
   std::int64_t queue_depth_max() const { return queue_depth_max_; }
   std::int64_t threads_max() const { return threads_max_; }
   std::int64_t workers_min() const { return workers_min_seen_ ? workers_min_ : workers_; }
   std::int64_t workers_max() const { return workers_max_; }
-  /// Busy-worker time / worker time since the start (0..1).
+  /// Busy-worker time / worker time over the same span (0..1).
   double utilization() const;
   /// Scenario time of the last job end seen (0 = none).
   Nanos last_end() const { return last_end_; }
@@ -194,6 +195,8 @@ class Metrics final : public EventSink {
   Nanos integrated_to_ = 0;
   double depth_area_ = 0, busy_area_ = 0, worker_area_ = 0;
   double period_busy_area_ = 0, period_worker_area_ = 0;
+  // The integrals as they stood at the last job end: the summary's span ends there.
+  double depth_area_at_end_ = 0, busy_area_at_end_ = 0, worker_area_at_end_ = 0;
 
   Nanos next_sample_;
   std::array<std::uint64_t, 64> completions_per_period_{};  // ring for throughput

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,8 +47,8 @@ namespace poolviz {
 
 struct RunOptions {
   double speed = 1.0;                   // scenario time = real time × speed
-  std::optional<std::uint64_t> seed;    // overrides workload.seed
-  std::optional<double> duration_s;     // stop after this much scenario time
+  std::optional<std::uint64_t> seed{};  // overrides workload.seed
+  std::optional<double> duration_s{};   // stop after this much scenario time
   bool start_paused = false;            // the clock starts paused (GUI: press play)
   Nanos sample_period = 100 * kMillisecond;
   bool keep_all_samples = false;        // Metrics::all_samples() for --csv
@@ -123,7 +124,8 @@ class Run {
   /// gauges and emits due samples. GUI: once per frame; CLI: every few ms.
   void poll();
 
-  /// True once arrivals are over and every job has ended, or the duration
+  /// True once arrivals are over and every job has ended (a scheduled
+  /// [shutdown] ends arrivals and, with cancel, the jobs), or the duration
   /// (options, else workload.duration_s when arrivals are count-less) passed.
   bool finished() const;
   /// Arrivals submitted so far (from the generator) and whether it is exhausted.
@@ -152,7 +154,7 @@ class Run {
 
   void arrival_main(std::stop_token stop);
   void submit_planned(const PlannedJob& planned, int client);
-  void on_client_job_end(int client);
+  void on_client_job_end(int client, Nanos at);
   Nanos duration_limit() const;
 
   Scenario scenario_;
@@ -166,16 +168,23 @@ class Run {
   std::mutex generator_mutex_;  // the generator is shared by the arrival thread and live edits
   WorkloadGenerator generator_;
 
-  // Closed loop: a client's next submission is due at its previous job's end
-  // + think; ends are reported by the job body and picked up by the arrival thread.
-  std::mutex clients_mutex_;
+  // Closed loop: a client submits again `think` after its job ended. The job
+  // body reports its final attempt's end here; the arrival thread consumes it.
+  // Limitation: a job that never runs (evicted by drop_oldest, cancelled while
+  // queued) loses its client.
+  struct ClientEnd {
+    int client;
+    Nanos at;
+  };
+  std::mutex clients_mutex_;  // guards client_ends_
   std::condition_variable_any clients_cv_;
-  std::vector<int> clients_ready_;  // clients whose job ended, in end order
-  std::vector<Nanos> client_ready_at_;
+  std::deque<ClientEnd> client_ends_;
 
+  std::stop_source cancel_;  // ExecutorEnv::cancel: the drain budget's last resort
   std::atomic<std::uint64_t> arrivals_{0};
   std::atomic<bool> arrivals_done_{false};  // release: every submit happened before
   std::jthread arrival_thread_;
+  std::jthread shutdown_thread_;  // the scenario's [shutdown] timer, when it has one
   bool started_ = false;
   bool stopped_ = false;
   Nanos stopped_at_ = 0;

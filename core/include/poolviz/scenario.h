@@ -63,16 +63,25 @@ struct StageSpec {
   double service_factor = 1;       // × workload service time
 };
 
+/// [shutdown]: shut the pool down at a scenario time (the cancellation lesson).
+/// Intake stops then; `drain` still runs what was accepted, `cancel` cuts
+/// running jobs (cooperatively) and never starts the queued ones.
+struct ShutdownSpec {
+  double at_s = 0;  // 0 = no scheduled shutdown
+  ShutdownMode mode = ShutdownMode::drain;
+};
+
 struct Scenario {
   // [scenario]
   std::string id;                  // lower-case-with-dashes, unique in a library
   std::string title;
   std::string summary;             // two sentences
   std::vector<std::string> watch;  // predict-then-watch bullets for a student
-  // [pool], [limiter], [workload], [view], [[compare]], [[stage]]
+  // [pool], [limiter], [workload], [shutdown], [view], [[compare]], [[stage]]
   PoolSpec pool;
   LimiterSpec limiter;
   WorkloadSpec workload;
+  ShutdownSpec shutdown;
   ViewHints view;
   std::vector<CompareVariant> compare;
   std::vector<StageSpec> stages;

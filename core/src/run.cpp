@@ -1,0 +1,317 @@
+#include "poolviz/run.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "poolviz/pool_spec.h"
+
+namespace poolviz {
+
+double peak_rss_mb() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+// [SECTION] SwappableLimiter ----------------------------------------------------
+
+/// The limiter the executor sees for the whole run; the Run swaps the limiter
+/// behind it when the rate is edited live (limiters are built with a rate).
+/// Each call works on one snapshot of the inner limiter, so a job waiting on
+/// the old one finishes its wait there; release() goes to the current one,
+/// which is right because only rate limiters (which ignore release) are swapped.
+class Run::SwappableLimiter final : public Limiter {
+ public:
+  explicit SwappableLimiter(std::shared_ptr<Limiter> inner) : inner_(std::move(inner)) {}
+
+  bool acquire(JobId job, std::stop_token stop) override { return current()->acquire(job, stop); }
+  bool try_acquire(JobId job) override { return current()->try_acquire(job); }
+  void release() override { current()->release(); }
+  bool drops_at_submit() const override { return current()->drops_at_submit(); }
+  std::string_view kind() const override { return current()->kind(); }
+  LimiterLevel level() const override { return current()->level(); }
+
+  void swap(std::shared_ptr<Limiter> next) {
+    const std::lock_guard lock(mutex_);
+    inner_ = std::move(next);
+  }
+
+ private:
+  std::shared_ptr<Limiter> current() const {
+    const std::lock_guard lock(mutex_);
+    return inner_;
+  }
+
+  mutable std::mutex mutex_;  // guards inner_ (the pointer, not the limiter)
+  std::shared_ptr<Limiter> inner_;
+};
+
+// [SECTION] Run -----------------------------------------------------------------
+
+namespace {
+
+Scenario with_seed(Scenario scenario, const RunOptions& options) {
+  if (options.seed) scenario.workload.seed = *options.seed;
+  return scenario;
+}
+
+MetricsOptions metrics_options(const RunOptions& options) {
+  MetricsOptions m;
+  m.sample_period = options.sample_period > 0 ? options.sample_period : 100 * kMillisecond;
+  m.keep_all_samples = options.keep_all_samples;
+  m.source = options.source;
+  return m;
+}
+
+}  // namespace
+
+Run::Run(Scenario scenario, RunOptions options)
+    : scenario_(with_seed(std::move(scenario), options)),
+      options_(options),
+      clock_(options.speed > 0 && std::isfinite(options.speed) ? options.speed : 1.0,
+             options.start_paused),
+      bus_(options.bus_ring_capacity),
+      metrics_(metrics_options(options)),
+      generator_(scenario_.workload) {
+  validate(scenario_.workload);  // throws std::invalid_argument
+  bus_.attach(&metrics_);
+  if (scenario_.limiter.kind != LimiterKind::none) {
+    if (auto inner = make_limiter(scenario_.limiter, clock_, &bus_, options_.source)) {
+      limiter_ = std::make_shared<SwappableLimiter>(std::move(inner));
+    }
+  }
+  ExecutorEnv env;
+  env.clock = &clock_;
+  env.bus = &bus_;
+  env.source = options_.source;
+  env.limiter = limiter_;
+  env.cancel = cancel_.get_token();
+  executor_ = make_executor(scenario_.pool, std::move(env));
+  const ExecutorStats stats = executor_->stats();
+  metrics_.set_gauges(stats.threads_alive, stats.workers_alive,
+                      limiter_ ? limiter_->level().level : -1.0);
+}
+
+Run::~Run() { stop(ShutdownMode::cancel); }
+
+Limiter* Run::limiter() const { return limiter_.get(); }
+
+void Run::start() {
+  if (started_ || stopped_) return;
+  started_ = true;
+  arrival_thread_ = std::jthread([this](std::stop_token stop) { arrival_main(std::move(stop)); });
+  if (scenario_.shutdown.at_s > 0) {
+    shutdown_thread_ = std::jthread([this](std::stop_token stop) {
+      if (!clock_.sleep_until(from_seconds(scenario_.shutdown.at_s), stop)) return;
+      arrival_thread_.request_stop();  // thread-safe; a blocked submit is refused below
+      executor_->shutdown(scenario_.shutdown.mode);
+    });
+  }
+}
+
+Nanos Run::duration_limit() const {
+  if (options_.duration_s) return from_seconds(*options_.duration_s);
+  if (scenario_.workload.arrival == ArrivalPattern::closed_loop && scenario_.workload.duration_s > 0) {
+    return from_seconds(scenario_.workload.duration_s);
+  }
+  return kNever;
+}
+
+void Run::arrival_main(std::stop_token stop) {
+  const Nanos limit = duration_limit();
+  auto next_planned = [this] {
+    const std::lock_guard lock(generator_mutex_);
+    return generator_.next();
+  };
+
+  if (scenario_.workload.arrival != ArrivalPattern::closed_loop) {
+    while (!stop.stop_requested()) {
+      const std::optional<PlannedJob> planned = next_planned();
+      if (!planned || planned->at >= limit) break;
+      if (!clock_.sleep_until(planned->at, stop)) break;
+      submit_planned(*planned, -1);
+    }
+  } else {
+    const int clients = with_defaults(scenario_.workload).clients;
+    for (int c = 0; c < clients && !stop.stop_requested(); ++c) {
+      const std::optional<PlannedJob> planned = next_planned();
+      if (!planned) break;
+      submit_planned(*planned, c);
+    }
+    while (!stop.stop_requested()) {
+      ClientEnd end{};
+      {
+        std::unique_lock lock(clients_mutex_);
+        if (!clients_cv_.wait(lock, stop, [this] { return !client_ends_.empty(); })) break;
+        end = client_ends_.front();
+        client_ends_.pop_front();
+      }
+      const std::optional<PlannedJob> planned = next_planned();
+      if (!planned) break;
+      // Think times are equal, so ends taken in end order are also due in order.
+      const Nanos due = end.at + planned->at;
+      if (due >= limit) break;
+      if (!clock_.sleep_until(due, stop)) break;
+      submit_planned(*planned, end.client);
+    }
+  }
+  // Release: finished() reads executor stats after seeing this flag, and every
+  // submit above happened before it.
+  arrivals_done_.store(true, std::memory_order_release);
+}
+
+void Run::submit_planned(const PlannedJob& planned, int client) {
+  Job job = make_job(scenario_.workload, planned);
+  if (client >= 0) {
+    // Tell the arrival thread when this client's job has ended for good: the
+    // attempt that will not be retried (mirrors ExecutorCore::run's outcome rules).
+    const int max_attempts = job.retry.max_attempts;
+    const bool retry_timeouts = job.retry.retry_timeouts;
+    job.fn = [this, client, max_attempts, retry_timeouts, inner = std::move(job.fn)](JobContext& ctx) {
+      bool threw = false;
+      auto report = [&] {
+        const bool cancelled = ctx.observed_cancel();
+        const bool timed_out = !cancelled && (ctx.observed_deadline() ||
+                                              (!threw && ctx.deadline() != kNever &&
+                                               ctx.clock().now() >= ctx.deadline()));
+        const bool failed = threw && !cancelled && !timed_out;
+        const bool retryable = failed || (timed_out && retry_timeouts);
+        if (!(retryable && ctx.attempt() < max_attempts)) on_client_job_end(client, ctx.clock().now());
+      };
+      try {
+        inner(ctx);
+      } catch (...) {
+        threw = true;
+        report();
+        throw;
+      }
+      report();
+    };
+  }
+  arrivals_.fetch_add(1, std::memory_order_relaxed);
+  const SubmitResult result = executor_->submit(std::move(job));
+  if (!result && client >= 0) on_client_job_end(client, clock_.now());
+}
+
+void Run::on_client_job_end(int client, Nanos at) {
+  {
+    const std::lock_guard lock(clients_mutex_);
+    client_ends_.push_back({client, at});
+  }
+  clients_cv_.notify_one();
+}
+
+void Run::poll() {
+  // Samples are cut at the time read before draining, so the events of a
+  // period are (nearly all) in before its row is written.
+  const Nanos now = clock_.now();
+  bus_.drain();
+  if (stopped_) return;
+  const ExecutorStats stats = executor_->stats();
+  const double tokens = limiter_ ? limiter_->level().level : -1.0;
+  metrics_.set_gauges(stats.threads_alive, stats.workers_alive, tokens);
+  metrics_.advance_to(now);
+}
+
+bool Run::finished() const {
+  if (!started_) return false;
+  if (stopped_) return true;
+  if (options_.duration_s && clock_.now() >= from_seconds(*options_.duration_s)) return true;
+  if (!arrivals_done_.load(std::memory_order_acquire)) return false;
+  return executor_->stats().outstanding == 0;
+}
+
+void Run::stop(ShutdownMode mode) {
+  if (stopped_) return;
+  stopped_ = true;
+  stopped_at_ = clock_.now();
+  if (arrival_thread_.joinable()) arrival_thread_.request_stop();
+  if (shutdown_thread_.joinable()) {
+    shutdown_thread_.request_stop();
+    shutdown_thread_.join();
+  }
+  if (mode == ShutdownMode::drain) {
+    // A paused clock would freeze the drain forever: time must flow to finish.
+    if (clock_.paused()) clock_.resume();
+    // Cancel whatever is still running after the drain budget (scenario time).
+    std::jthread watchdog([this](std::stop_token stop) {
+      if (clock_.sleep_until(clock_.now() + options_.drain_budget, stop)) cancel_.request_stop();
+    });
+    executor_->shutdown(ShutdownMode::drain);
+  } else {
+    executor_->shutdown(ShutdownMode::cancel);
+  }
+  if (arrival_thread_.joinable()) arrival_thread_.join();
+  bus_.drain(true);
+  metrics_.advance_to(clock_.now());
+}
+
+bool Run::set_workers(int count) {
+  if (stopped_ || count < 1) return false;
+  return executor_->set_workers(count);
+}
+
+bool Run::set_queue_capacity(std::size_t capacity) {
+  if (stopped_) return false;
+  return executor_->set_queue_capacity(capacity);
+}
+
+bool Run::set_limiter_rate(double per_second) {
+  if (stopped_ || !limiter_ || !(per_second > 0) || !std::isfinite(per_second)) return false;
+  if (scenario_.limiter.kind != LimiterKind::ticker &&
+      scenario_.limiter.kind != LimiterKind::token_bucket) {
+    return false;
+  }
+  scenario_.limiter.rate = per_second;
+  auto next = make_limiter(scenario_.limiter, clock_, &bus_, options_.source);
+  if (!next) return false;
+  limiter_->swap(std::move(next));
+  return true;
+}
+
+void Run::set_arrival_rate(double per_second) {
+  const std::lock_guard lock(generator_mutex_);
+  generator_.set_rate(per_second);
+}
+
+void Run::set_service_mean(double ms) {
+  const std::lock_guard lock(generator_mutex_);
+  generator_.set_service_mean(ms);
+}
+
+RunSummary Run::summary() const {
+  const ExecutorStats stats = executor_->stats();
+  RunSummary s;
+  s.scenario = scenario_.id;
+  s.strategy = std::string(executor_->strategy());
+  Nanos end = metrics_.last_end();
+  if (end <= 0) end = stopped_ ? stopped_at_ : clock_.now();
+  s.duration_s = to_seconds(end);
+  s.jobs.submitted = stats.submitted;
+  s.jobs.completed = stats.completed;
+  s.jobs.failed = stats.failed;
+  s.jobs.rejected = stats.rejected;
+  s.jobs.cancelled = stats.cancelled;
+  s.jobs.timed_out = stats.timed_out;
+  s.jobs.retried = stats.retried;
+  s.throughput_per_s = s.duration_s > 0 ? static_cast<double>(stats.completed) / s.duration_s : 0;
+  s.wait_ms = summarize_ms(metrics_.wait());
+  s.service_ms = summarize_ms(metrics_.service());
+  s.sojourn_ms = summarize_ms(metrics_.sojourn());
+  s.queue_depth_mean = metrics_.queue_depth_mean();
+  s.queue_depth_max = metrics_.queue_depth_max();
+  s.threads_max = metrics_.threads_max();
+  s.workers_min = metrics_.workers_min();
+  s.workers_max = metrics_.workers_max();
+  s.utilization = metrics_.utilization();
+  s.steals = stats.steals;
+  s.peak_rss_mb = peak_rss_mb();
+  s.events_emitted = bus_.emitted();
+  s.events_dropped = bus_.dropped();
+  return s;
+}
+
+}  // namespace poolviz
