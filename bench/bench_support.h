@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -81,6 +82,14 @@ inline std::int64_t proc_status(const std::string& field) {
     }
   }
   return -1;
+}
+
+/// CPU time of the whole process (every thread, live or exited), in ns. Unlike
+/// wall time it barely moves when other processes load the machine.
+inline Nanos process_cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<Nanos>(ts.tv_sec) * kSecond + ts.tv_nsec;
 }
 
 /// Resets VmHWM to the current RSS (Linux >= 4.0); false when not allowed.

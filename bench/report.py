@@ -21,8 +21,10 @@ import time
 
 # case id -> (label, [(counter, figure label)]); the order of the table.
 CASES = [
-    ("c1_w1", "1 empty-task throughput, 1 worker", [("jobs_per_s", "")]),
-    ("c1_w2", "1 empty-task throughput, 2 workers", [("jobs_per_s", "")]),
+    ("c1_w1", "1 empty-task throughput, 1 worker", [("jobs_per_s", ""),
+                                                      ("cpu_ns_per_job", "CPU time per job")]),
+    ("c1_w2", "1 empty-task throughput, 2 workers", [("jobs_per_s", ""),
+                                                       ("cpu_ns_per_job", "CPU time per job")]),
     ("cg_c1_w1", "1 instructions per empty job (callgrind), 1 worker", [("ir_per_job_count", "")]),
     ("cg_c1_w2", "1 instructions per empty job (callgrind), 2 workers", [("ir_per_job_count", "")]),
     ("c2", "2 idle submit-to-start latency", [("p50_ns", "p50"), ("p99_ns", "p99")]),

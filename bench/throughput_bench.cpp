@@ -23,31 +23,39 @@ long thread_jobs() {
   return scaled(20'000L, 5'000L);
 }
 
-/// Seconds to post `jobs` empty tasks to a fresh Impl and wait for all of them.
-/// Pool start-up and tear-down are outside the timed span except where a
-/// library's only "wait for all" is its destructor/join (asio, rvaser,
-/// textbook, threads): joining idle threads costs microseconds against a
-/// run of 100+ ms.
+struct Timing {
+  double seconds = 0;      // wall time
+  double cpu_seconds = 0;  // CPU time of every thread of the process
+};
+
+/// Posts `jobs` empty tasks to a fresh Impl and waits for all of them. Pool
+/// start-up and tear-down are outside the timed span except where a library's
+/// only "wait for all" is its destructor/join (asio, rvaser, textbook,
+/// threads): joining idle threads costs microseconds against 100+ ms.
 template <class Impl>
-double time_empty_tasks(int workers, long jobs) {
+Timing time_empty_tasks(int workers, long jobs) {
   auto impl = std::make_unique<Impl>(workers);
+  const Nanos cpu0 = process_cpu_now();
   const Nanos t0 = steady_now();
   for (long i = 0; i < jobs; ++i) impl->post([] {});
   impl->drain();
   const Nanos t1 = steady_now();
-  return to_seconds(t1 - t0);
+  const Nanos cpu1 = process_cpu_now();
+  return {to_seconds(t1 - t0), to_seconds(cpu1 - cpu0)};
 }
 
 template <class Impl>
 void empty_throughput(benchmark::State& state, int workers) {
   const long jobs = std::string(Impl::kName) == "thread_per_task" ? thread_jobs() : empty_jobs();
-  double seconds = 0;
+  Timing t;
   for (auto _ : state) {
-    seconds = time_empty_tasks<Impl>(workers, jobs);
-    state.SetIterationTime(seconds);
+    t = time_empty_tasks<Impl>(workers, jobs);
+    state.SetIterationTime(t.seconds);
   }
-  state.counters["jobs_per_s"] = static_cast<double>(jobs) / seconds;
-  state.counters["ns_per_job"] = seconds * 1e9 / static_cast<double>(jobs);
+  state.counters["jobs_per_s"] = static_cast<double>(jobs) / t.seconds;
+  state.counters["ns_per_job"] = t.seconds * 1e9 / static_cast<double>(jobs);
+  // Idle-spinning workers (TBB) count here too: it is CPU the machine loses.
+  state.counters["cpu_ns_per_job"] = t.cpu_seconds * 1e9 / static_cast<double>(jobs);
 }
 
 template <class Impl>
@@ -91,7 +99,7 @@ constexpr std::size_t kNoDropRing = 1 << 18;
 HookRun hook_run(int workers, long jobs, std::size_t ring) {
   HookRun run;
   if (ring == 0) {
-    run.seconds = time_empty_tasks<PoolvizPool>(workers, jobs);
+    run.seconds = time_empty_tasks<PoolvizPool>(workers, jobs).seconds;
     return run;
   }
   EventBus bus(ring);
