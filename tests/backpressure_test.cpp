@@ -80,9 +80,8 @@ TEST(Backpressure, TrySubmitAnswersQueueFullWhileSubmitWaitsForRoom) {
     waited = pool.submit(make_job({}));
     returned.store(true);
   });
-  recorder.drain_until(bus, [](const std::vector<Event>& events) {
-    return has_event(events, EventKind::blocked);
-  });
+  recorder.drain_until(
+      bus, [](const std::vector<Event>& events) { return has_event(events, EventKind::blocked); });
   EXPECT_FALSE(returned.load()) << "a full queue holds the producer";
   gate.open();
   producer.join();
@@ -131,9 +130,8 @@ TEST(Backpressure, RaisingTheBoundReleasesABlockedProducer) {
   JobGate gate;
   fill(pool, gate, 1, 1);
   std::thread producer([&] { EXPECT_TRUE(pool.submit(make_job({}))); });
-  recorder.drain_until(bus, [](const std::vector<Event>& events) {
-    return has_event(events, EventKind::blocked);
-  });
+  recorder.drain_until(
+      bus, [](const std::vector<Event>& events) { return has_event(events, EventKind::blocked); });
   ASSERT_TRUE(pool.set_queue_capacity(2));  // room without any job ending
   producer.join();
   EXPECT_EQ(pool.stats().queue_depth, 2);

@@ -102,7 +102,8 @@ struct Placement {
 /// Every `enqueued` event of a run with `workers` per-worker queues, in seq order,
 /// with the loads rebuilt from the events before it.
 std::vector<Placement> placements(std::vector<Event> events, int workers) {
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  std::sort(events.begin(), events.end(),
+            [](const Event& a, const Event& b) { return a.seq < b.seq; });
   std::vector<std::int64_t> load(static_cast<std::size_t>(workers), 0);
   std::vector<Placement> out;
   for (const Event& e : events) {

@@ -103,7 +103,7 @@ TEST(DynamicScaling, GrowsToMaxUnderABurstThenShrinksToMinAfterIdleNeverOutside)
   gate.open();
   pool.wait_idle();
   eventually([&] { return pool.stats().workers_busy == 0; });  // every worker parked at t = 0
-  clock.wait_for_sleepers(1);                                   // the scaler waits for t = 2 s
+  clock.wait_for_sleepers(1);                                  // the scaler waits for t = 2 s
   clock.advance(2 * kSecond);
   eventually([&] { return pool.stats().workers_alive == kMin; });
   // All idle since the same instant: the retirements must stop at min together.
@@ -132,7 +132,8 @@ TEST(DynamicScaling, GrowsToMaxUnderABurstThenShrinksToMinAfterIdleNeverOutside)
         EXPECT_EQ(e.x, e.y - 1);
         EXPECT_GE(e.x, kMin);
         break;
-      default: ADD_FAILURE() << "unexpected resize reason " << int{e.code};
+      default:
+        ADD_FAILURE() << "unexpected resize reason " << int{e.code};
     }
   }
   EXPECT_GE(ups, 1);
@@ -251,9 +252,12 @@ TEST(DynamicScaling, TheFactoryFillsTheDefaults) {
   EXPECT_EQ(defaults.min_workers, 1);
   EXPECT_EQ(defaults.scale_up_factor, 2.0);
   EXPECT_EQ(defaults.idle_timeout, 2 * kSecond);
-  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 9), 5);
-  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 8), 4);
-  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 99), 10);
+  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 9),
+            5);
+  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 8),
+            4);
+  EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 99),
+            10);
 }
 
 }  // namespace

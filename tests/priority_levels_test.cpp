@@ -48,7 +48,8 @@ Job at_level(int priority, JobFn fn = {}) {
 }
 
 /// Positions (in `ids`) of the jobs in the order they started.
-std::vector<std::size_t> ran_in(const EventRecorder& recorder, const std::vector<std::uint64_t>& ids) {
+std::vector<std::size_t> ran_in(const EventRecorder& recorder,
+                                const std::vector<std::uint64_t>& ids) {
   std::vector<std::size_t> order;
   for (const Event& e : recorder.events()) {
     if (e.kind != EventKind::started) continue;
@@ -96,9 +97,11 @@ TEST(PriorityLevels, AfterEachJobTheWorkerRestartsAtTheTopLevel) {
   gate.wait_for_arrivals(1);
 
   std::vector<std::uint64_t> ids(3);  // A, B, H
-  ids[0] = pool.submit(at_level(kLow, [&](JobContext& ctx) {
-                 ids[2] = ctx.executor().submit(at_level(kHigh)).id.value;
-               })).id.value;
+  ids[0] = pool.submit(at_level(kLow,
+                                [&](JobContext& ctx) {
+                                  ids[2] = ctx.executor().submit(at_level(kHigh)).id.value;
+                                }))
+               .id.value;
   ids[1] = pool.submit(at_level(kLow)).id.value;
   gate.open();
   pool.wait_idle();  // H is admitted before A ends, so idle means H ran too
@@ -112,8 +115,7 @@ TEST(PriorityLevels, LowJobsArrivingAtIdleWorkersAllRun) {
   // The tutorial's worker waits on the top queue only: low jobs stall there.
   Watchdog watchdog(60s, "low jobs at idle workers");
   ManualClock clock;
-  FixedPool pool(PoolConfig{.workers = 3}, env_of(clock),
-                 std::make_unique<PriorityLevelsQueue>(3));
+  FixedPool pool(PoolConfig{.workers = 3}, env_of(clock), std::make_unique<PriorityLevelsQueue>(3));
   std::atomic<int> ran{0};
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.submit(at_level(kLow, [&](JobContext&) { ran.fetch_add(1); })));
@@ -141,9 +143,8 @@ TEST(PriorityLevels, SteadyTopLevelLoadStarvesTheLowLevel) {
   constexpr int kChain = 20;
   std::function<void(JobContext&, int)> chain = [&](JobContext& ctx, int left) {
     if (left > 0) {
-      EXPECT_TRUE(ctx.executor().submit(at_level(kHigh, [&chain, left](JobContext& c) {
-        chain(c, left - 1);
-      })));
+      EXPECT_TRUE(ctx.executor().submit(
+          at_level(kHigh, [&chain, left](JobContext& c) { chain(c, left - 1); })));
     }
   };
   ASSERT_TRUE(pool.submit(at_level(kHigh, [&](JobContext& ctx) { chain(ctx, kChain); })));

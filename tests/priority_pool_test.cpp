@@ -143,9 +143,9 @@ TEST(PriorityPool, AgingKeepsPriorityOrderAndFifoAmongJobsThatArrivedTogether) {
   Watchdog watchdog(60s, "aging order");
   const std::vector<int> priorities = {1, 3, 2, 3, 1, 2, 0, 3};
   ManualClock clock;
-  EXPECT_EQ(run_in_heap_order(std::make_unique<PriorityQueue>(kMillisecond, &clock), clock,
-                              priorities),
-            expected_heap_order(priorities));
+  EXPECT_EQ(
+      run_in_heap_order(std::make_unique<PriorityQueue>(kMillisecond, &clock), clock, priorities),
+      expected_heap_order(priorities));
 }
 
 TEST(PriorityPool, AFifoQueueIgnoresPriorityAndServesArrivalOrder) {
@@ -188,8 +188,8 @@ StreamResult run_low_job_under_high_stream(Nanos aging_interval) {
   for (int step = 1; step <= kStreamSteps; ++step) {
     clock.advance(kMillisecond);
     EXPECT_TRUE(pool.submit(job_with_priority(kHighPriority, body)));
-    turnstile.release_one();                 // the running job ends ...
-    turnstile.wait_for_arrivals(step + 1);   // ... and the heap's best has started
+    turnstile.release_one();                // the running job ends ...
+    turnstile.wait_for_arrivals(step + 1);  // ... and the heap's best has started
   }
   result.low_ran_during_stream = low_started.load() >= 0;
   turnstile.open();

@@ -14,10 +14,10 @@ TEST(Sizing, CpuBoundWorkGetsOneWorkerPerHardwareThread) {
 }
 
 TEST(Sizing, IoBoundWorkGetsAMultipleOfTheHardwareThreads) {
-  EXPECT_EQ(io_bound_workers(8), 16);      // the tutorials' 2 × cores
-  EXPECT_EQ(io_bound_workers(8, 4.0), 32); // "or more"
-  EXPECT_EQ(io_bound_workers(3, 1.5), 5);  // 004's mixed figure, rounded up
-  EXPECT_EQ(io_bound_workers(8, 0.5), 8);  // never below the cpu-bound figure
+  EXPECT_EQ(io_bound_workers(8), 16);       // the tutorials' 2 × cores
+  EXPECT_EQ(io_bound_workers(8, 4.0), 32);  // "or more"
+  EXPECT_EQ(io_bound_workers(3, 1.5), 5);   // 004's mixed figure, rounded up
+  EXPECT_EQ(io_bound_workers(8, 0.5), 8);   // never below the cpu-bound figure
   EXPECT_EQ(io_bound_workers(), 2 * hardware_workers());
 }
 

@@ -5,7 +5,8 @@ namespace poolviz {
 int Dispatcher::pick(std::span<const QueueLoad> loads) {
   const std::size_t n = loads.size();
   switch (policy_) {
-    case Dispatch::shared: return -1;
+    case Dispatch::shared:
+      return -1;
     case Dispatch::round_robin:
       for (std::size_t step = 0; step < n; ++step) {
         const std::size_t i = (cursor_ + step) % n;
@@ -19,7 +20,8 @@ int Dispatcher::pick(std::span<const QueueLoad> loads) {
       int best = -1;
       for (std::size_t i = 0; i < n; ++i) {
         if (!loads[i].eligible) continue;
-        if (best < 0 || loads[i].outstanding() < loads[static_cast<std::size_t>(best)].outstanding()) {
+        if (best < 0 ||
+            loads[i].outstanding() < loads[static_cast<std::size_t>(best)].outstanding()) {
           best = static_cast<int>(i);
         }
       }

@@ -6,7 +6,8 @@
 namespace poolviz {
 
 std::vector<Job> FifoQueue::take_all() {
-  std::vector<Job> all(std::make_move_iterator(jobs_.begin()), std::make_move_iterator(jobs_.end()));
+  std::vector<Job> all(std::make_move_iterator(jobs_.begin()),
+                       std::make_move_iterator(jobs_.end()));
   jobs_.clear();
   return all;
 }
@@ -37,7 +38,9 @@ FixedPool::FixedPool(PoolConfig config, ExecutorEnv env, std::unique_ptr<JobQueu
   }
 }
 
-FixedPool::~FixedPool() { shutdown(ShutdownMode::cancel); }
+FixedPool::~FixedPool() {
+  shutdown(ShutdownMode::cancel);
+}
 
 std::string_view FixedPool::strategy() const {
   return scaling_.enabled() ? "dynamic" : queue_->strategy();
@@ -187,8 +190,8 @@ void FixedPool::spawn_workers_locked(WorkerReason why) {
     }
   }
   while (staying_locked() < target_workers_) {
-    auto free_slot = std::find_if(workers_.begin(), workers_.end(),
-                                  [](const auto& w) { return !w->live; });
+    auto free_slot =
+        std::find_if(workers_.begin(), workers_.end(), [](const auto& w) { return !w->live; });
     if (free_slot == workers_.end()) {
       workers_.push_back(std::make_unique<Worker>());
       free_slot = workers_.end() - 1;
@@ -224,7 +227,8 @@ void FixedPool::worker_main(int slot) {
       continue;
     }
     Job job = queue.pop(timed_queue_ ? core_.clock().now() : 0);
-    if (blocked_producers_ > 0) not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
+    if (blocked_producers_ > 0)
+      not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
     me.running = true;
     lock.unlock();
     core_.run(job, slot);
@@ -317,7 +321,8 @@ void FixedPool::retire_idle_locked(Nanos now) {
     ++retiring_;
     target_workers_ = std::min(target_workers_, staying_locked());
     core_.emit(EventKind::pool_resized, {}, -1, staying_locked(), before,
-               static_cast<float>(depth_locked()), static_cast<std::uint8_t>(ResizeReason::idle_retire));
+               static_cast<float>(depth_locked()),
+               static_cast<std::uint8_t>(ResizeReason::idle_retire));
     unpark_locked(slot);
   }
 }
@@ -335,8 +340,9 @@ void FixedPool::scaler_main() {
 
     Nanos deadline = scaling_.scale_interval > 0 ? next_check_ : kNever;
     if (!parked_.empty() && staying_locked() > scaling_.min_workers) {
-      deadline = std::min(deadline, workers_[static_cast<std::size_t>(parked_.front())]->idle_since +
-                                        scaling_.idle_timeout);
+      deadline =
+          std::min(deadline, workers_[static_cast<std::size_t>(parked_.front())]->idle_since +
+                                 scaling_.idle_timeout);
     }
     scaler_deadline_ = deadline;
     if (deadline == kNever) {

@@ -36,9 +36,8 @@ Job PriorityQueue::pop(Nanos) {
 
 Job PriorityQueue::evict() {
   assert(!heap_.empty());
-  const auto oldest = std::min_element(heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) {
-    return a.order < b.order;
-  });
+  const auto oldest = std::min_element(
+      heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
   Job job = std::move(oldest->job);
   *oldest = std::move(heap_.back());
   heap_.pop_back();

@@ -6,13 +6,17 @@
 
 namespace poolviz {
 
-int hardware_workers() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+int hardware_workers() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
-int cpu_bound_workers(int hardware_threads) { return std::max(1, hardware_threads); }
+int cpu_bound_workers(int hardware_threads) {
+  return std::max(1, hardware_threads);
+}
 
 int io_bound_workers(int hardware_threads, double multiple) {
-  const double workers = std::ceil(static_cast<double>(cpu_bound_workers(hardware_threads)) *
-                                   std::max(multiple, 1.0));
+  const double workers =
+      std::ceil(static_cast<double>(cpu_bound_workers(hardware_threads)) * std::max(multiple, 1.0));
   return static_cast<int>(std::min(workers, 1e6));
 }
 

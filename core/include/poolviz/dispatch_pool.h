@@ -23,7 +23,7 @@ namespace poolviz {
 struct QueueLoad {
   bool eligible = false;  // false: retired or retiring worker, takes no jobs
   std::int64_t queued = 0;
-  bool running = false;   // its worker holds a job (at the gate or running)
+  bool running = false;  // its worker holds a job (at the gate or running)
   /// Least-loaded's measure: jobs the worker still has to finish.
   std::int64_t outstanding() const { return queued + (running ? 1 : 0); }
 };

@@ -25,11 +25,11 @@ namespace poolviz {
 
 /// Zero means "the default" for every field; scaling is off while max_workers is 0.
 struct ScalingPolicy {
-  int min_workers = 0;          // 0 = 1
-  int max_workers = 0;          // 0 = no scaling
-  double scale_up_factor = 0;   // 0 = 2
-  Nanos idle_timeout = 0;       // 0 = 2 s
-  Nanos scale_interval = 0;     // 0 = check on every push
+  int min_workers = 0;         // 0 = 1
+  int max_workers = 0;         // 0 = no scaling
+  double scale_up_factor = 0;  // 0 = 2
+  Nanos idle_timeout = 0;      // 0 = 2 s
+  Nanos scale_interval = 0;    // 0 = check on every push
 
   bool enabled() const { return max_workers > 0; }
   /// The same policy with every default filled in and min <= max.

@@ -66,14 +66,14 @@ class FixedPool final : public Executor {
   static constexpr int kShared = -1;  // queue index of the shared queue
 
   struct Worker {
-    std::thread thread;            // joined before the slot is reused
-    std::condition_variable wake;  // signalled by unpark_locked()
-    std::unique_ptr<JobQueue> own; // per-worker dispatch only
-    bool live = false;             // a thread runs in this slot
-    bool parked = false;           // waiting for work (listed in parked_)
-    bool running = false;          // holds a job
-    bool retire = false;           // told by the scaler to retire when it wakes
-    Nanos idle_since = 0;          // clock time it parked (scaling only)
+    std::thread thread;             // joined before the slot is reused
+    std::condition_variable wake;   // signalled by unpark_locked()
+    std::unique_ptr<JobQueue> own;  // per-worker dispatch only
+    bool live = false;              // a thread runs in this slot
+    bool parked = false;            // waiting for work (listed in parked_)
+    bool running = false;           // holds a job
+    bool retire = false;            // told by the scaler to retire when it wakes
+    Nanos idle_since = 0;           // clock time it parked (scaling only)
   };
 
   SubmitResult submit_impl(Job job, bool may_block);
@@ -104,18 +104,18 @@ class FixedPool final : public Executor {
   const bool timed_queue_;           // queue_->uses_time(), read without the lock
   const ScalingPolicy scaling_;      // resolved; enabled() says whether it applies
 
-  mutable std::mutex mutex_;           // guards everything below
-  std::condition_variable not_full_;   // blocked producers wait for room
+  mutable std::mutex mutex_;          // guards everything below
+  std::condition_variable not_full_;  // blocked producers wait for room
   std::size_t capacity_;
   Overflow overflow_;
   Dispatcher dispatcher_;
-  std::vector<QueueLoad> loads_;       // dispatcher snapshot, reused
+  std::vector<QueueLoad> loads_;  // dispatcher snapshot, reused
   int target_workers_;
   int alive_ = 0;
-  int retiring_ = 0;                   // told to retire, not gone yet
+  int retiring_ = 0;  // told to retire, not gone yet
   int blocked_producers_ = 0;
-  bool closing_ = false;   // no new submissions
-  bool stopping_ = false;  // workers exit once their queue is empty
+  bool closing_ = false;                          // no new submissions
+  bool stopping_ = false;                         // workers exit once their queue is empty
   std::vector<std::unique_ptr<Worker>> workers_;  // by slot; slots are reused
   std::vector<int> parked_;                       // parked slots, oldest first
 

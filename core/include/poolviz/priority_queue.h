@@ -50,7 +50,7 @@ class PriorityQueue final : public JobQueue {
 
  private:
   struct Entry {
-    std::int64_t key;    // priority, or priority × interval − enqueued_at with aging
+    std::int64_t key;     // priority, or priority × interval − enqueued_at with aging
     std::uint64_t order;  // arrival number: the FIFO tie-break
     Job job;
   };
