@@ -274,7 +274,7 @@ TEST(JobEvents, ThreadPerTaskEmitsEachJobsEventsInLifecycleOrder) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  constexpr int kJobs = 200;
+  constexpr int kJobs = 100;
   {
     ExecutorEnv env;
     env.clock = &clock;

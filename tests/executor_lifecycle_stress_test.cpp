@@ -68,17 +68,17 @@ void run_cycle(std::mt19937& rng, int cycle) {
   std::unique_ptr<Executor> executor;
   if (cycle % 4 == 3) {
     executor =
-        std::make_unique<ThreadPerTask>(ThreadPerTaskConfig{.max_threads = 4}, env_of(clock));
+        std::make_unique<ThreadPerTask>(ThreadPerTaskConfig{.max_threads = 3}, env_of(clock));
   } else {
     const Overflow overflows[] = {Overflow::reject, Overflow::drop_oldest, Overflow::caller_runs,
                                   Overflow::block};
     PoolConfig config;
-    config.workers = std::uniform_int_distribution<int>(1, 3)(rng);
+    config.workers = std::uniform_int_distribution<int>(1, 2)(rng);
     config.queue_capacity = std::uniform_int_distribution<std::size_t>(0, 4)(rng);
     config.overflow = overflows[cycle % 4];
     executor = std::make_unique<FixedPool>(config, env_of(clock));
   }
-  const int jobs = std::uniform_int_distribution<int>(0, 8)(rng);
+  const int jobs = std::uniform_int_distribution<int>(0, 6)(rng);
   for (int i = 0; i < jobs; ++i) {
     // try_submit: a blocking submit or a caller-run clock wait could stall the cycle.
     executor->try_submit(random_job(rng, may_block));
@@ -112,17 +112,16 @@ TEST(LifecycleStress, AThousandCreateSubmitDestroyCyclesFinishWithoutAHang) {
 
 /// Submitters race a shutdown: every job is either accepted, and then ends
 /// exactly once (ran, or cancelled), or refused and never runs.
-void race_submitters_with_shutdown(Executor& executor, ShutdownMode mode) {
+void race_submitters_with_shutdown(Executor& executor, ShutdownMode mode, int per_submitter) {
   constexpr int kSubmitters = 3;
-  constexpr int kPerSubmitter = 300;
-  std::vector<std::atomic<int>> runs(kSubmitters * kPerSubmitter);
-  std::vector<std::atomic<int>> answer(kSubmitters * kPerSubmitter);  // 1 accepted, 2 refused
+  std::vector<std::atomic<int>> runs(kSubmitters * per_submitter);
+  std::vector<std::atomic<int>> answer(kSubmitters * per_submitter);  // 1 accepted, 2 refused
   Tally ran;
   std::vector<std::thread> submitters;
   for (int s = 0; s < kSubmitters; ++s) {
     submitters.emplace_back([&, s] {
-      for (int i = 0; i < kPerSubmitter; ++i) {
-        const auto slot = static_cast<std::size_t>(s * kPerSubmitter + i);
+      for (int i = 0; i < per_submitter; ++i) {
+        const auto slot = static_cast<std::size_t>(s * per_submitter + i);
         Job job = make_job([&runs, &ran, slot](JobContext&) {
           runs[slot].fetch_add(1, std::memory_order_relaxed);
           ran.add();
@@ -167,7 +166,7 @@ TEST(LifecycleStress, SubmittersRacingADrainEitherRunOnceOrAreRefused) {
     ManualClock clock;
     FixedPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
                    env_of(clock));
-    race_submitters_with_shutdown(pool, ShutdownMode::drain);
+    race_submitters_with_shutdown(pool, ShutdownMode::drain, 300);
     if (HasFailure()) {
       FAIL() << "round " << round;
     }
@@ -180,7 +179,7 @@ TEST(LifecycleStress, SubmittersRacingACancelNeverRunAJobTwiceOrARefusedOne) {
     ManualClock clock;
     FixedPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
                    env_of(clock));
-    race_submitters_with_shutdown(pool, ShutdownMode::cancel);
+    race_submitters_with_shutdown(pool, ShutdownMode::cancel, 300);
     if (HasFailure()) {
       FAIL() << "round " << round;
     }
@@ -189,11 +188,11 @@ TEST(LifecycleStress, SubmittersRacingACancelNeverRunAJobTwiceOrARefusedOne) {
 
 TEST(LifecycleStress, SubmittersRacingAThreadPerTaskShutdownKeepTheAccounts) {
   Watchdog watchdog(60s, "thread-per-task racing shutdown");
-  for (int round = 0; round < 4; ++round) {
+  for (int round = 0; round < 2; ++round) {
     ManualClock clock;
     ThreadPerTask executor(ThreadPerTaskConfig{.max_threads = 64}, env_of(clock));
     race_submitters_with_shutdown(executor,
-                                  round % 2 == 0 ? ShutdownMode::drain : ShutdownMode::cancel);
+                                  round % 2 == 0 ? ShutdownMode::drain : ShutdownMode::cancel, 100);
     if (HasFailure()) {
       FAIL() << "round " << round;
     }
