@@ -55,33 +55,45 @@ const char* bin_name(int bin) {
 // FlowGeometry ----------------------------------------------------------------
 
 FlowGeometry FlowGeometry::make(float width, float height, float chip, int lanes,
-                                bool per_worker_queues) {
+                                bool per_worker_queues, std::int64_t queue_hint) {
   FlowGeometry g;
   g.chip = chip;
   g.gap = std::max(2.0F, chip * 0.25F);
   g.lane_count = std::max(lanes, 1);
   const float m = chip;  // outer margin
   const float usable_h = std::max(height - 2 * m, 4 * chip);
+  const float step = chip + g.gap;
+
+  // Lanes: as tall as reads well, centred; the rest of the canvas stays calm.
+  const float max_lane_h = 3.6F * chip;
+  g.lane_height = std::min(usable_h / static_cast<float>(g.lane_count), max_lane_h);
+  const float lanes_h = g.lane_height * static_cast<float>(g.lane_count);
+  const float mid_y = m + usable_h / 2;
 
   // Columns, left to right: arrivals | shared queue | gate | lanes | bins.
   const float bins_w = std::clamp(width * 0.15F, 9 * chip, 18 * chip);
-  g.arrivals = {m, m, std::max(3 * chip, width * 0.05F), usable_h};
-  const float queue_x = g.arrivals.x + g.arrivals.w + m;
+  const float queue_x = m + std::max(3 * chip, width * 0.05F) + m;
   const float queue_frac = per_worker_queues ? 0.15F : 0.28F;
-  const float queue_w = std::max(6 * (chip + g.gap), width * queue_frac);
-  const float queue_h = std::min(usable_h * 0.62F, std::max(usable_h * 0.4F, 12 * (chip + g.gap)));
-  g.queue = {queue_x, m + (usable_h - queue_h) * 0.38F, queue_w, queue_h};
-  const float retry_h = std::min(3 * (chip + g.gap), usable_h - (g.queue.y + g.queue.h));
-  g.retry = {queue_x, g.queue.y + g.queue.h + 2.2F * chip, queue_w, std::max(retry_h, chip + g.gap)};
+  const float queue_w = std::max(6 * step, width * queue_frac);
+  // The box fits the bound (or the deepest queue seen), so a full queue looks full.
+  const int cols = std::max(1, static_cast<int>(queue_w / step));
+  const float max_queue_h = std::max(usable_h * 0.62F, 2 * step);
+  const std::int64_t hint = queue_hint > 0 ? queue_hint : 2 * cols;
+  const float rows_needed = std::ceil(static_cast<float>(hint) / static_cast<float>(cols));
+  const float queue_h = std::clamp(rows_needed * step + g.gap, 2 * step, max_queue_h);
+  g.queue = {queue_x, mid_y - queue_h / 2, queue_w, queue_h};
+  g.arrivals = {m, g.queue.y, std::max(3 * chip, width * 0.05F), queue_h};
+  const float retry_h = 2 * step;
+  g.retry = {queue_x, std::min(g.queue.y + queue_h + 2.5F * chip, m + usable_h - retry_h), queue_w, retry_h};
   g.gate_x = queue_x + queue_w + 1.5F * m;
   const float lanes_x = g.gate_x + 1.5F * m;
   const float bins_x = width - m - bins_w;
-  g.lanes = {lanes_x, m, std::max(bins_x - m - lanes_x, 8 * chip), usable_h};
-  g.lane_height = g.lanes.h / static_cast<float>(g.lane_count);
+  g.lanes = {lanes_x, mid_y - lanes_h / 2, std::max(bins_x - m - lanes_x, 8 * chip), lanes_h};
   g.lane_queue_w = per_worker_queues ? g.lanes.w * 0.42F : 0;
-  const float bin_h = usable_h / kBinCount;
+  const float bin_h = std::min(usable_h / kBinCount, 4.2F * chip);
+  const float bins_y = mid_y - bin_h * kBinCount / 2;
   for (int i = 0; i < kBinCount; ++i) {
-    g.bins[i] = {bins_x, m + static_cast<float>(i) * bin_h, bins_w, bin_h - g.gap};
+    g.bins[i] = {bins_x, bins_y + static_cast<float>(i) * bin_h, bins_w, bin_h - g.gap};
   }
   return g;
 }
@@ -290,6 +302,7 @@ void FlowModel::apply(const Event& e) {
     case EventKind::enqueued: {
       JobView& job = job_for(e);
       enqueue(job, e.worker);
+      if (e.worker < 0) peak_queue_ = std::max(peak_queue_, queue_size(-1));
       break;
     }
     case EventKind::gate_waiting: {

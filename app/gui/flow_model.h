@@ -143,8 +143,9 @@ struct FlowGeometry {
 
   /// Lays the canvas out for `lanes` lanes; `per_worker_queues` makes room for
   /// a queue strip in each lane.
+  /// `queue_hint` (the bound, or the deepest queue seen) sizes the queue box.
   static FlowGeometry make(float width, float height, float chip, int lanes,
-                           bool per_worker_queues);
+                           bool per_worker_queues, std::int64_t queue_hint = 0);
   Rect lane(int row) const;
   /// How many chips fit in the shared queue box.
   int queue_slots() const;
@@ -213,6 +214,8 @@ class FlowModel final : public EventSink {
   bool queue_collapsed() const;
   /// Largest depth and capacity seen on rejections (the bound, when known).
   std::int64_t known_capacity() const { return known_capacity_; }
+  /// Deepest the shared queue has been in this run.
+  std::int64_t peak_queue() const { return peak_queue_; }
 
   const std::vector<StealArc>& steal_arcs() const { return arcs_; }
   const std::deque<LogLine>& log() const { return log_; }
@@ -258,6 +261,7 @@ class FlowModel final : public EventSink {
   std::uint64_t next_stamp_ = 1;
   bool has_worker_queues_ = false;
   std::int64_t known_capacity_ = 0;
+  std::int64_t peak_queue_ = 0;
   std::vector<WorkerLane> lanes_;
   std::unordered_map<int, Nanos> parked_since_;
   std::vector<StealArc> arcs_;

@@ -1,0 +1,278 @@
+// The main window: layout of the panels, keyboard shortcuts, the frame loop,
+// frame statistics, and screenshot mode (gui::run).
+//
+//  +--------------------------- transport ----------------------------------+
+//  | flow canvas                                       | explanation panel  |
+//  |                                                   |                    |
+//  +------------------------- counters row ------------+--------------------+
+//  | plots (one shared time axis)                      | controls           |
+//  +---------------------------------------------------+--------------------+
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include "gui/gui.h"
+#include "gui/panels.h"
+#include "render/screenshot.h"
+#include "render/window.h"
+
+namespace poolviz::gui {
+
+namespace {
+
+// SIGINT/SIGTERM close the window like its close button (the run is cancelled
+// and joined). A signal handler can only set a flag of this type.
+volatile std::sig_atomic_t close_requested = 0;
+void request_close_on_signal(int) { close_requested = 1; }
+
+void draw_main_window(Session& session, UiState& ui, const Theme& theme, ImVec2 display, float real_dt) {
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(display);
+  ImGui::Begin("poolviz", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  const float s = theme.scale();
+  const ImGuiStyle& style = ImGui::GetStyle();
+
+  draw_transport(session, ui, theme);
+  ImGui::Separator();
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float side_w = std::clamp(avail.x * 0.25F, 250 * s, 520 * s);
+  const float counters_h = ImGui::GetFrameHeight();
+  const float bottom_h = std::clamp(avail.y * 0.34F, 170 * s, 420 * s);
+  const float top_h = std::max(avail.y - bottom_h - counters_h - 3 * style.ItemSpacing.y, 120 * s);
+  const float main_w = avail.x - side_w - style.ItemSpacing.x;
+
+  draw_flow_canvas(session, theme, ImVec2(main_w, top_h), real_dt);
+  ImGui::SameLine();
+  draw_explain_panel(session, theme, ImVec2(side_w, top_h));
+
+  draw_counters_row(session, theme);
+
+  ImGui::BeginChild("plots", ImVec2(main_w, bottom_h), false, ImGuiWindowFlags_NoScrollbar);
+  draw_plots(session, ui, theme, ImVec2(main_w, bottom_h));
+  ImGui::EndChild();
+  ImGui::SameLine();
+  draw_controls(session, theme, ImVec2(side_w, bottom_h));
+  ImGui::End();
+}
+
+void handle_keys(Session& session, UiState& ui) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;
+  // Dear ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
+  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) session.set_paused(!session.paused());
+  if (ImGui::IsKeyPressed(GLFW_KEY_PERIOD, true)) session.step();
+  if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) session.restart();
+  if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, true)) {
+    session.set_speed(session.speed() * 1.5);
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, true)) {
+    session.set_speed(session.speed() / 1.5);
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
+}
+
+/// Mean and 99th percentile of per-frame CPU time, printed at exit.
+struct FrameStats {
+  std::vector<double> ms;
+  void add(double v) {
+    if (ms.size() < 1'000'000) ms.push_back(v);
+  }
+  void print(const char* label) const {
+    if (ms.empty()) return;
+    std::vector<double> sorted = ms;
+    std::sort(sorted.begin(), sorted.end());
+    double sum = 0;
+    for (double v : sorted) sum += v;
+    const std::size_t p99 = std::min(sorted.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * sorted.size())) - 1);
+    std::printf("%s: %zu frames, CPU frame time mean %.2f ms, p99 %.2f ms, max %.2f ms\n", label, sorted.size(),
+                sum / static_cast<double>(sorted.size()), sorted[p99], sorted.back());
+  }
+};
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string screenshot_name(const Session& session) {
+  char name[128];
+  std::snprintf(name, sizeof name, "poolviz-%s-%.1fs.png", session.scenario().id.c_str(), session.now_seconds());
+  return name;
+}
+
+bool save_window(render::Window& window, const std::string& path, std::string& error) {
+  int w = 0, h = 0;
+  window.framebuffer_size(w, h);
+  return render::write_png(path, w, h, render::read_pixels(w, h, true), error);
+}
+
+}  // namespace
+
+bool display_available() { return render::display_available(); }
+
+int run(const GuiOptions& options) {
+  const bool screenshot_mode = options.screenshot_at >= 0;
+  Scenario scenario;
+  try {
+    scenario = load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "poolviz: %s\n", e.what());
+    return 1;
+  }
+  if (screenshot_mode && options.screenshot_out.empty()) {
+    std::fprintf(stderr, "poolviz: screenshot needs an output path\n");
+    return 2;
+  }
+
+  std::unique_ptr<render::Window> window;
+  try {
+    render::WindowOptions wo;
+    wo.width = options.width;
+    wo.height = options.height;
+    wo.title = "poolviz: " + (scenario.title.empty() ? scenario.id : scenario.title);
+    wo.visible = !screenshot_mode;
+    wo.vsync = !screenshot_mode;
+    window = std::make_unique<render::Window>(wo);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "poolviz: %s\n", e.what());
+    return 1;
+  }
+
+  std::unique_ptr<render::OffscreenTarget> target;
+  if (screenshot_mode) {
+    try {
+      target = std::make_unique<render::OffscreenTarget>(options.width, options.height);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "poolviz: %s\n", e.what());
+      return 1;
+    }
+  }
+
+  UiState ui;
+  try {
+    ui.library = builtin_scenarios();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "poolviz: built-in scenarios: %s\n", e.what());
+  }
+  Theme theme;
+  std::unique_ptr<Session> session;
+  try {
+    session = std::make_unique<Session>(scenario, std::clamp(options.speed, 0.1, 20.0), false);
+    session->hints = !screenshot_mode;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "poolviz: cannot run %s: %s\n", scenario.id.c_str(), e.what());
+    return 1;
+  }
+
+  FrameStats stats;
+  std::string gl_errors;
+  double last = now_ms();
+  // Screenshot mode: a watchdog in real time, so a stuck run fails instead of hanging CI.
+  const double deadline_ms = last + 1000.0 * (options.screenshot_at / std::max(options.speed, 0.1) + 60.0);
+  int settle_frames = -1;  // screenshot mode: frames left after reaching the time
+
+  std::signal(SIGINT, request_close_on_signal);
+  std::signal(SIGTERM, request_close_on_signal);
+  while (!window->should_close()) {
+    window->poll_events();
+    if (close_requested != 0) break;
+    const double frame_start = now_ms();
+    const float real_dt = static_cast<float>(std::min((frame_start - last) / 1000.0, 0.25));
+    last = frame_start;
+
+    if (ui.theme_changed) {
+      const float content = screenshot_mode ? 1.0F : window->content_scale();
+      theme.apply(ui.dark, content * ui.user_scale);
+      if (theme.fonts_dirty()) theme.rebuild_fonts();
+      ui.theme_changed = false;
+    }
+    for (const std::string& path : window->take_dropped_paths()) open_scenario(*session, path);
+
+    session->frame(real_dt);
+    if (screenshot_mode && settle_frames < 0 && session->now_seconds() >= options.screenshot_at) {
+      session->set_paused(true);
+      settle_frames = 3;
+    }
+
+    int fb_w = 0, fb_h = 0;
+    if (screenshot_mode) {
+      fb_w = options.width;
+      fb_h = options.height;
+      target->bind();
+    } else {
+      window->framebuffer_size(fb_w, fb_h);
+    }
+    window->begin_frame(screenshot_mode ? fb_w : 0, screenshot_mode ? fb_h : 0);
+    if (!screenshot_mode) handle_keys(*session, ui);
+    ui.hover_t = ui.next_hover_t;
+    ui.next_hover_t = NAN;
+    // Settling frames snap chips to their places, so the picture shows state, not motion.
+    const float dt = settle_frames >= 0 ? 1.0F : real_dt;
+    draw_main_window(*session, ui, theme, ImGui::GetIO().DisplaySize, dt);
+    const float clear[3] = {0, 0, 0};
+    window->render(clear, fb_w, fb_h);
+    stats.add(now_ms() - frame_start);
+
+    if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors += (gl_errors.empty() ? "" : " ") + e;
+
+    if (screenshot_mode) {
+      if (settle_frames == 0) {
+        std::string error;
+        const auto pixels = render::read_pixels(fb_w, fb_h, false);
+        if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors += " " + e;
+        target->unbind();
+        if (!gl_errors.empty()) {
+          std::fprintf(stderr, "poolviz: OpenGL reported errors: %s\n", gl_errors.c_str());
+          return 1;
+        }
+        if (!render::write_png(options.screenshot_out, fb_w, fb_h, pixels, error)) {
+          std::fprintf(stderr, "poolviz: %s\n", error.c_str());
+          return 1;
+        }
+        std::printf("wrote %s (%dx%d, %s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
+                    session->scenario().id.c_str(), session->now_seconds());
+        break;
+      }
+      if (settle_frames > 0) --settle_frames;
+      target->unbind();
+      if (now_ms() > deadline_ms) {
+        std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",
+                     options.screenshot_at, session->now_seconds());
+        return 1;
+      }
+      continue;
+    }
+
+    if (ui.screenshot_requested) {
+      ui.screenshot_requested = false;
+      std::string error;
+      const std::string path = screenshot_name(*session);
+      if (save_window(*window, path, error)) {
+        session->say("saved " + std::filesystem::absolute(path).string());
+      } else {
+        session->say(error, true);
+      }
+    }
+    window->swap();
+  }
+
+  // Closing mid-run: the Session stops its Run with cancellation and joins the
+  // engine's threads before the window goes.
+  const double close_start = now_ms();
+  session.reset();
+  if (options.frame_stats) {
+    stats.print(screenshot_mode ? "screenshot" : "gui");
+    std::printf("shutdown took %.1f ms\n", now_ms() - close_start);
+  }
+  return 0;
+}
+
+}  // namespace poolviz::gui

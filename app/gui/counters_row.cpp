@@ -1,0 +1,57 @@
+// The counters row: the run's figures at a glance, exact ones from the
+// executor, latency from Metrics, drops from the event bus.
+#include <cstdio>
+
+#include "gui/panels.h"
+
+namespace poolviz::gui {
+
+void draw_counters_row(Session& session, const Theme& theme) {
+  Run& run = session.run();
+  const ExecutorStats st = run.executor().stats();
+  const Palette& pal = theme.colours();
+  const double p99 = to_ms(run.metrics().wait().percentile(99));
+  struct Cell {
+    const char* label;
+    std::string value;
+    ImU32 colour;
+  };
+  auto n = [](auto v) { return std::to_string(v); };
+  char p99_text[32];
+  std::snprintf(p99_text, sizeof p99_text, "%.0f ms", p99);
+  const std::uint64_t dropped = run.bus().dropped();
+  const Cell cells[] = {
+      {"submitted", n(st.submitted), pal.text},
+      {"completed", n(st.completed), pal.of(JobPlace::completed)},
+      {"failed", n(st.failed + st.timed_out), pal.of(JobPlace::failed)},
+      {"rejected", n(st.rejected), pal.of(JobPlace::rejected)},
+      {"in queue", n(st.queue_depth), pal.of(JobPlace::queued)},
+      {"in service", n(st.in_service), pal.of(JobPlace::running)},
+      {"threads", n(st.threads_alive), pal.text},
+      {"p99 wait", p99_text, pal.text},
+      {"events dropped", n(dropped), dropped > 0 ? pal.of(JobPlace::failed) : pal.text_dim},
+  };
+  const float width = ImGui::GetContentRegionAvail().x;
+  const float cell_w = width / static_cast<float>(std::size(cells));
+  const float x0 = ImGui::GetCursorPosX();
+  for (std::size_t i = 0; i < std::size(cells); ++i) {
+    if (i > 0) ImGui::SameLine(x0 + cell_w * static_cast<float>(i));
+    ImGui::BeginGroup();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%s", cells[i].label);
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cells[i].colour == pal.text_dim ? pal.text : cells[i].colour),
+                       "%s", cells[i].value.c_str());
+    ImGui::EndGroup();
+    if (ImGui::IsItemHovered()) {
+      if (std::string_view(cells[i].label) == "failed") {
+        ImGui::SetTooltip("failed %llu, timed out %llu, cancelled %llu",
+                          static_cast<unsigned long long>(st.failed), static_cast<unsigned long long>(st.timed_out),
+                          static_cast<unsigned long long>(st.cancelled));
+      } else if (std::string_view(cells[i].label) == "events dropped") {
+        ImGui::SetTooltip("events the engine could not hand to the GUI in time (the pool never waits for the GUI)");
+      }
+    }
+  }
+}
+
+}  // namespace poolviz::gui

@@ -1,0 +1,439 @@
+// The flow canvas: arrivals → queue(s) → limiter gate → worker lanes →
+// outcome bins, with every visible job drawn where the view model says it is.
+// Drawing only: positions, counts and wording come from FlowModel.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "gui/panels.h"
+
+namespace poolviz::gui {
+
+namespace {
+
+struct Canvas {
+  ImDrawList* dl;
+  ImVec2 o;  // top-left of the geometry's coordinate system
+  const Palette& pal;
+  const Theme& theme;
+  ImVec2 at(float x, float y) const { return ImVec2(o.x + x, o.y + y); }
+  ImVec2 at(Point p) const { return at(p.x, p.y); }
+};
+
+std::string count_text(std::int64_t n) {
+  char buf[32];
+  if (n >= 10000) {
+    std::snprintf(buf, sizeof buf, "%lld,%03lld", static_cast<long long>(n / 1000),
+                  static_cast<long long>(n % 1000));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  }
+  return buf;
+}
+
+void arrow(const Canvas& c, ImVec2 from, ImVec2 to, ImU32 colour, float thickness) {
+  c.dl->AddLine(from, to, colour, thickness);
+  const float dx = to.x - from.x, dy = to.y - from.y;
+  const float len = std::sqrt(dx * dx + dy * dy);
+  if (len < 1) return;
+  const float ux = dx / len, uy = dy / len, s = 4 * thickness + 3;
+  c.dl->AddTriangleFilled(to, ImVec2(to.x - ux * s - uy * s * 0.6F, to.y - uy * s + ux * s * 0.6F),
+                          ImVec2(to.x - ux * s + uy * s * 0.6F, to.y - uy * s - ux * s * 0.6F), colour);
+}
+
+void text_centred(const Canvas& c, ImFont* font, ImVec2 centre, ImU32 colour, const std::string& s) {
+  const ImVec2 ts = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, s.c_str());
+  c.dl->AddText(font, font->FontSize, ImVec2(centre.x - ts.x / 2, centre.y - ts.y / 2), colour, s.c_str());
+}
+
+/// Text clipped to `max_w` pixels (cut with an ellipsis).
+void text_fit(const Canvas& c, ImFont* font, ImVec2 pos, ImU32 colour, std::string s, float max_w) {
+  if (max_w <= 4) return;
+  auto width = [&](const std::string& t) { return font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, t.c_str()).x; };
+  if (width(s) > max_w) {
+    while (s.size() > 1 && width(s + "...") > max_w) s.pop_back();
+    s += "...";
+  }
+  c.dl->AddText(font, font->FontSize, pos, colour, s.c_str());
+}
+
+const char* place_words(JobPlace p) {
+  switch (p) {
+    case JobPlace::arriving: return "arriving";
+    case JobPlace::queued: return "waiting in the queue";
+    case JobPlace::at_gate: return "held at the limiter gate";
+    case JobPlace::running: return "running";
+    case JobPlace::retry_wait: return "waiting to retry";
+    case JobPlace::completed: return "completed";
+    case JobPlace::failed: return "failed";
+    case JobPlace::timed_out: return "timed out";
+    case JobPlace::cancelled: return "cancelled";
+    case JobPlace::rejected: return "rejected";
+  }
+  return "";
+}
+
+std::string capacity_text(std::size_t cap) {
+  return cap == 0 ? std::string("unbounded") : count_text(static_cast<std::int64_t>(cap));
+}
+
+}  // namespace
+
+void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt) {
+  FlowModel& model = session.model();
+  const Scenario& scenario = session.scenario();
+  const Palette& pal = theme.colours();
+  const float scale = theme.scale();
+
+  ImGui::InvisibleButton("flow-canvas", size);
+  const bool hovered = ImGui::IsItemHovered();
+  const ImVec2 top_left = ImGui::GetItemRectMin();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), pal.canvas_bg, 6);
+  dl->PushClipRect(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), true);
+
+  // Headings take a strip at the top; the geometry is the rest.
+  const float heading_h = ImGui::GetFontSize() + 8 * scale;
+  const bool threads = model.options().threads_mode;
+  const bool worker_queues = model.has_worker_queues() ||
+                             scenario.pool.strategy == Strategy::work_stealing ||
+                             scenario.pool.dispatch != Dispatch::shared;
+  const int lane_count = threads ? 1 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
+  // Chips grow when there is room (few lanes, a big window) and shrink for many lanes.
+  const float room = (size.y - heading_h) / (static_cast<float>(std::max(lane_count, 5)) * 3.8F);
+  float chip = std::round(std::clamp(room, 11 * scale, 20 * scale));
+  const std::size_t capacity = session.edited().pool.queue_capacity;
+  const std::int64_t queue_hint =
+      capacity > 0 ? static_cast<std::int64_t>(capacity) : std::max<std::int64_t>(model.peak_queue(), 1);
+  FlowGeometry g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
+  if (!threads && g.lane_height < chip * 1.6F) {
+    chip = std::max(4.0F, std::floor(g.lane_height / 1.6F));
+    g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
+  }
+  model.animate(g, real_dt);
+
+  const Canvas c{dl, ImVec2(top_left.x, top_left.y + heading_h), pal, theme};
+  ImFont* small = theme.small;
+  ImFont* large = theme.large;
+  const float line_w = std::max(1.0F, scale * 1.5F);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+
+  // [Headings] -------------------------------------------------------------
+  const FlowCounts& counts = model.counts();
+  {
+    // Each heading sits just above what it names.
+    auto heading = [&](float x, float y, const std::string& s, float max_w = 1e9F) {
+      const float hy = std::max(y - ImGui::GetFontSize() - 4 * scale, -heading_h + 2 * scale);
+      text_fit(c, theme.regular, c.at(x, hy), pal.text, s, max_w);
+    };
+    // "Arrivals" goes under its narrow box, where nothing competes with it.
+    text_fit(c, small, c.at(g.arrivals.x, g.arrivals.y + g.arrivals.h + 3 * scale), pal.text, "arrivals",
+             g.queue.x - g.arrivals.x);
+    std::string q = worker_queues ? "Global " : "Queue ";
+    q += count_text(model.queue_size(-1));
+    q += " / " + capacity_text(capacity);
+    if (!threads) heading(g.queue.x, g.queue.y, q, (worker_queues ? g.lanes.x : g.gate_x) - g.queue.x - 4);
+    if (threads) heading(g.queue.x, g.queue.y, "No queue: a thread per job");
+    char workers[96];
+    if (threads) {
+      std::snprintf(workers, sizeof workers, "Threads alive: %s (peak %s)",
+                    count_text(counts.threads_alive).c_str(), count_text(counts.peak_threads).c_str());
+    } else {
+      std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld busy",
+                    static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
+    }
+    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers);
+    if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, "Own queues");
+    heading(g.bins[0].x, g.bins[0].y, "Outcomes");
+  }
+
+  // [Arrivals] ------------------------------------------------------------------
+  {
+    const auto& r = g.arrivals;
+    const bool blocked = counts.blocked_producers > 0;
+    dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), fade(pal.lane_bg, 0.6F), 4);
+    dl->AddRect(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h),
+                blocked ? rgb(okabe_ito::kOrange) : pal.lane_border, 4, 0, blocked ? 3 * line_w : line_w);
+    if (blocked) {
+      text_centred(c, small, c.at(r.centre().x, r.y + r.h - small->FontSize), rgb(okabe_ito::kOrange), "blocked");
+    }
+    const float y = g.queue.centre().y;
+    arrow(c, c.at(r.x + r.w + 2, y), c.at(g.queue.x - 3, y), pal.text_dim, line_w);
+  }
+
+  // [Queue] ----------------------------------------------------------------------
+  if (!threads) {
+    const auto& r = g.queue;
+    const float step = g.chip + g.gap;
+    const int cols = std::max(1, static_cast<int>(r.w / step));
+    const int slots = g.queue_slots();
+    const std::int64_t depth = model.queue_size(-1);
+    const bool full = capacity > 0 && depth >= static_cast<std::int64_t>(capacity);
+    dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), pal.lane_bg, 4);
+    // Empty cells for the capacity, so a full queue looks full and an empty one empty.
+    if (capacity > 0 && static_cast<int>(capacity) <= slots && !model.queue_collapsed()) {
+      for (int i = 0; i < static_cast<int>(capacity); ++i) {
+        const float x = r.x + static_cast<float>(cols - 1 - i % cols) * step + g.gap;
+        const float y = r.y + static_cast<float>(i / cols) * step + g.gap;
+        dl->AddRect(c.at(x, y), c.at(x + g.chip, y + g.chip), pal.lane_border, 2);
+      }
+    }
+    dl->AddRect(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), full ? rgb(okabe_ito::kVermillion) : pal.lane_border,
+                4, 0, full ? 3 * line_w : line_w);
+    // Fill bar under the box: depth against the bound (or against the box when unbounded).
+    const double denom = capacity > 0 ? static_cast<double>(capacity) : std::max<double>(slots, depth);
+    const float frac = static_cast<float>(std::min(1.0, static_cast<double>(depth) / std::max(denom, 1.0)));
+    const float by = r.y + r.h + 4 * scale;
+    dl->AddRectFilled(c.at(r.x, by), c.at(r.x + r.w, by + 6 * scale), pal.grid, 3);
+    dl->AddRectFilled(c.at(r.x, by), c.at(r.x + r.w * frac, by + 6 * scale),
+                      full ? rgb(okabe_ito::kVermillion) : rgb(okabe_ito::kSkyBlue), 3);
+    if (model.queue_collapsed()) {
+      text_centred(c, large, c.at(r.centre().x, r.centre().y - large->FontSize * 0.6F), pal.text,
+                   count_text(depth));
+      text_centred(c, small, c.at(r.centre().x, r.centre().y + large->FontSize * 0.5F), pal.text_dim,
+                   "jobs waiting (too many to draw)");
+    } else if (depth > slots) {
+      dl->AddText(small, small->FontSize, c.at(r.x + 4, r.y + r.h - small->FontSize - 2), pal.text,
+                  ("+" + count_text(depth - slots) + " more").c_str());
+    }
+    if (full) {
+      text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
+               scenario.pool.overflow == Overflow::block ? "full: the producer waits"
+                                                         : "full: new jobs are turned away",
+               r.w);
+    }
+    if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
+      const auto& rr = g.retry;
+      dl->AddRect(c.at(rr.x, rr.y), c.at(rr.x + rr.w, rr.y + rr.h), pal.grid, 4);
+      dl->AddText(small, small->FontSize, c.at(rr.x + 4, rr.y - small->FontSize - 2), pal.text_dim,
+                  ("retry backoff: " + count_text(counts.retry_waiting)).c_str());
+    }
+  }
+
+  // [Gate] ------------------------------------------------------------------------
+  const LimiterKind limiter = scenario.limiter.kind;
+  if (limiter != LimiterKind::none && !threads) {
+    const float x = g.gate_x;
+    const GateView& gate = model.gate();
+    const bool pulse = gate.last_refill >= 0 && model.now() - gate.last_refill < 150 * kMillisecond;
+    dl->AddLine(c.at(x, g.lanes.y), c.at(x, g.lanes.y + g.lanes.h),
+                pulse ? rgb(okabe_ito::kOrange) : pal.lane_border, pulse ? 5 * line_w : 3 * line_w);
+    // The gauge: a bucket filling with tokens, or permits in use.
+    const float gw = 1.2F * g.chip + 6, gh = std::min(g.lanes.h * 0.35F, 90 * scale);
+    const float gx = x - gw / 2, gy = g.queue.y - 2;
+    const float cap = gate.capacity > 0 ? gate.capacity : std::max<float>(1, static_cast<float>(scenario.limiter.burst));
+    const float level = gate.seen ? std::clamp(gate.level / cap, 0.0F, 1.0F) : 1.0F;
+    (void)gy;
+    const float top = g.lanes.y + g.lanes.h - gh;
+    dl->AddRectFilled(c.at(gx, top), c.at(gx + gw, top + gh), pal.canvas_bg, 3);
+    dl->AddRectFilled(c.at(gx, top + gh * (1 - level)), c.at(gx + gw, top + gh), rgb(okabe_ito::kOrange, 220), 3);
+    dl->AddRect(c.at(gx, top), c.at(gx + gw, top + gh), pal.text_dim, 3, 0, line_w);
+    char label[64];
+    const char* kind = limiter == LimiterKind::ticker         ? "ticker"
+                       : limiter == LimiterKind::token_bucket ? "tokens"
+                                                              : "in use";
+    std::snprintf(label, sizeof label, "%s %.0f/%.0f", kind, gate.seen ? gate.level : cap, cap);
+    text_centred(c, small, c.at(x, top - small->FontSize), pal.text, label);
+    std::snprintf(label, sizeof label, "Gate: %s",
+                  limiter == LimiterKind::max_concurrency ? "semaphore" : std::string(to_string(limiter)).c_str());
+    text_centred(c, small, c.at(x, g.lanes.y - small->FontSize * 0.2F), pal.text, label);
+  }
+
+  // Queue → lanes: one arrow, or a dispatcher fan to each lane's own queue.
+  if (!threads) {
+    const float qx = g.queue.x + g.queue.w + 2;
+    const float qy = g.queue.centre().y;
+    if (worker_queues) {
+      for (std::size_t row = 0; row < model.lanes().size(); ++row) {
+        const auto r = g.lane(static_cast<int>(row));
+        c.dl->AddLine(c.at(qx, qy), c.at(r.x - 2, r.y + r.h / 2), fade(pal.text_dim, 0.35F), line_w);
+      }
+    } else {
+      arrow(c, c.at(qx, qy), c.at(g.lanes.x - 3, qy), pal.text_dim, line_w);
+    }
+  }
+
+  // [Lanes] -------------------------------------------------------------------------
+  const WorkerLane* hovered_lane = nullptr;
+  if (!threads) {
+    const float fs = small->FontSize;
+    for (std::size_t row = 0; row < model.lanes().size(); ++row) {
+      const WorkerLane& lane = model.lanes()[row];
+      const auto r = g.lane(static_cast<int>(row));
+      const float alpha =
+          lane.state == LaneState::retired
+              ? std::clamp(1.0F - lane.fade / model.options().retired_lane_seconds, 0.15F, 1.0F)
+              : 1.0F;
+      ImU32 bg = pal.lane_bg;
+      if (lane.state == LaneState::busy) bg = pal.lane_busy_bg;
+      if (lane.state == LaneState::waiting_gate) bg = rgb(okabe_ito::kOrange, 60);
+      const float x0 = r.x + g.lane_queue_w;
+      dl->AddRectFilled(c.at(x0, r.y), c.at(r.x + r.w, r.y + r.h), fade(bg, alpha), 4);
+      const bool fresh = !lane.note.empty() && lane.state != LaneState::retired &&
+                         model.now() - lane.spawned_at < 2 * kSecond;
+      dl->AddRect(c.at(x0, r.y), c.at(r.x + r.w, r.y + r.h),
+                  fresh ? rgb(okabe_ito::kBluishGreen) : fade(pal.lane_border, alpha), 4, 0,
+                  fresh ? 3 * line_w : line_w);
+      if (worker_queues) {
+        dl->AddRectFilled(c.at(r.x, r.y), c.at(x0 - g.gap, r.y + r.h), fade(pal.lane_bg, alpha * 0.7F), 3);
+        dl->AddRect(c.at(r.x, r.y), c.at(x0 - g.gap, r.y + r.h), fade(pal.grid, alpha), 3);
+        const auto n = model.queue_size(lane.id);
+        const int fits = std::max(1, static_cast<int>((g.lane_queue_w - g.gap) / (g.chip + g.gap)));
+        if (n > fits) {
+          dl->AddText(small, fs, c.at(r.x + 3, r.y + (r.h - fs) / 2), pal.text, ("+" + count_text(n - fits + 1)).c_str());
+        }
+      }
+      // Name, then what it is doing, in words.
+      char name[16];
+      std::snprintf(name, sizeof name, "W%d", lane.id);
+      const float text_y = r.y + (r.h - fs) / 2;
+      const float name_x = x0 + 7.5F * g.chip;
+      std::string what;
+      const JobView* job = lane.job != 0 ? model.job(lane.job) : nullptr;
+      switch (lane.state) {
+        case LaneState::idle: what = "idle"; break;
+        case LaneState::waiting_gate: what = "holding job " + std::to_string(lane.job) + " at the gate"; break;
+        case LaneState::busy: {
+          what = "job " + std::to_string(lane.job);
+          if (job != nullptr && job->attempt > 1) what += " (try " + std::to_string(job->attempt) + ")";
+          break;
+        }
+        case LaneState::retired: what = "retired: " + lane.note; break;
+      }
+      if (fresh) what += "  (new: " + lane.note + ")";
+      dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name);
+      // Progress bar behind the running job's words.
+      const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
+      if (lane.state == LaneState::busy && job != nullptr && bar_w > 20 && r.h > fs * 0.8F) {
+        const float bh = std::min(r.h - 4, fs + 4);
+        const float by = r.y + (r.h - bh) / 2;
+        dl->AddRectFilled(c.at(bar_x, by), c.at(bar_x + bar_w * std::clamp(job->progress, 0.0F, 1.0F), by + bh),
+                          rgb(okabe_ito::kBlue, 110), 3);
+      }
+      text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
+      if (hovered && mouse.x >= c.at(r.x, 0).x && mouse.x <= c.at(r.x + r.w, 0).x &&
+          mouse.y >= c.at(0, r.y).y && mouse.y <= c.at(0, r.y + r.h).y) {
+        hovered_lane = &lane;
+      }
+    }
+    if (model.lanes().empty()) {
+      text_centred(c, small, c.at(g.lanes.centre()), pal.text_dim, "no workers yet");
+    }
+  } else {
+    const auto& r = g.lanes;
+    dl->AddRect(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), pal.lane_border, 4, 0, line_w);
+    const float step = g.chip + g.gap;
+    const std::int64_t cells = static_cast<std::int64_t>(std::max(1.0F, r.w / step)) *
+                               static_cast<std::int64_t>(std::max(1.0F, r.h / step));
+    if (counts.running > cells) {
+      text_centred(c, large, c.at(r.centre()), pal.text,
+                   "+" + count_text(counts.running - cells) + " more threads than fit here");
+    }
+  }
+  // Lanes → bins.
+  {
+    const float x = g.lanes.x + g.lanes.w + 3;
+    arrow(c, c.at(x, g.lanes.centre().y), c.at(g.bins[0].x - 4, g.lanes.centre().y), pal.text_dim, line_w);
+  }
+
+  // [Bins] --------------------------------------------------------------------------
+  for (int i = 0; i < kBinCount; ++i) {
+    const auto& r = g.bins[i];
+    const JobPlace place = static_cast<JobPlace>(static_cast<int>(JobPlace::completed) + i);
+    dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), pal.lane_bg, 4);
+    dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + 5 * scale, r.y + r.h), pal.of(place), 4, ImDrawFlags_RoundCornersLeft);
+    const std::uint64_t n = counts.bin(i);
+    const float fh = std::min(large->FontSize, r.h * 0.55F);
+    dl->AddText(large, fh, c.at(r.x + r.w - 8 - large->CalcTextSizeA(fh, FLT_MAX, 0, count_text(static_cast<std::int64_t>(n)).c_str()).x,
+                                r.y + (r.h - fh) / 2),
+                n > 0 ? pal.text : pal.text_dim, count_text(static_cast<std::int64_t>(n)).c_str());
+    dl->AddText(small, std::min(small->FontSize, r.h * 0.45F), c.at(r.x + 9 * scale, r.y + 3), pal.text_dim, bin_name(i));
+  }
+
+  // [Steal arcs] ---------------------------------------------------------------------
+  for (const StealArc& arc : model.steal_arcs()) {
+    const int rv = model.lane_row(arc.victim), rt = model.lane_row(arc.thief);
+    if (rv < 0 || rt < 0) continue;
+    const auto a = g.lane(rv), b = g.lane(rt);
+    const float alpha = std::clamp(1.0F - arc.age / model.options().steal_arc_seconds, 0.0F, 1.0F);
+    const ImVec2 p0 = c.at(a.x + g.lane_queue_w * 0.5F, a.y + a.h / 2);
+    const ImVec2 p3 = c.at(b.x + g.lane_queue_w * 0.5F, b.y + b.h / 2);
+    const float bulge = std::min(60 * scale, std::abs(p3.y - p0.y) * 0.5F + 14 * scale);
+    const ImVec2 p1(p0.x - bulge, p0.y), p2(p3.x - bulge, p3.y);
+    const ImU32 col = fade(rgb(okabe_ito::kOrange), alpha);
+    dl->AddBezierCubic(p0, p1, p2, p3, col, 2.5F * line_w);
+    arrow(c, ImVec2(p3.x - 10 * scale, p3.y), p3, col, 2 * line_w);
+  }
+
+  // [Chips] ---------------------------------------------------------------------------
+  const JobView* hovered_job = nullptr;
+  const bool collapsed = model.queue_collapsed();
+  const bool show_priority = !scenario.workload.priorities.empty() && g.chip >= 12;
+  const float half = g.chip / 2;
+  for (const auto& [id, job] : model.jobs()) {
+    if (!job.placed) continue;
+    if (collapsed && job.place == JobPlace::queued && job.lane < 0) continue;
+    const ImVec2 p = c.at(job.pos);
+    const float alpha = is_ended(job.place) ? std::clamp(1.2F - job.age / 0.6F, 0.0F, 1.0F) : 1.0F;
+    const ImU32 fill = fade(pal.of(job.place), alpha);
+    dl->AddRectFilled(ImVec2(p.x - half, p.y - half), ImVec2(p.x + half, p.y + half), fill, 3);
+    if (g.chip >= 8) dl->AddRect(ImVec2(p.x - half, p.y - half), ImVec2(p.x + half, p.y + half), fade(pal.chip_border, alpha), 3);
+    if (job.tag == 1 && g.chip >= 8) {  // a slow job (bimodal): a dark corner
+      dl->AddTriangleFilled(ImVec2(p.x + half, p.y - half), ImVec2(p.x + half, p.y), ImVec2(p.x, p.y - half),
+                            fade(rgb(0x000000, 200), alpha));
+    }
+    if (show_priority) {
+      char digit[8];
+      std::snprintf(digit, sizeof digit, "%d", job.priority);
+      const float fs = g.chip * 0.8F;
+      const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, digit);
+      const bool light_fill = job.place == JobPlace::queued || job.place == JobPlace::retry_wait ||
+                              job.place == JobPlace::arriving || job.place == JobPlace::at_gate;
+      dl->AddText(small, fs, ImVec2(p.x - ts.x / 2, p.y - ts.y / 2),
+                  light_fill ? rgb(0x000000, 230) : rgb(0xFFFFFF, 230), digit);
+    }
+    if (hovered && std::abs(mouse.x - p.x) <= half + 1 && std::abs(mouse.y - p.y) <= half + 1) hovered_job = &job;
+  }
+
+  // [Overlays] -------------------------------------------------------------------------
+  if (!session.hints) {
+  } else if (session.finished()) {
+    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
+                 pal.accent, "Run finished: press R to run it again");
+  } else if (session.paused()) {
+    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
+                 pal.accent, "Paused: press Space to play, '.' to step");
+  }
+  dl->PopClipRect();
+
+  if (hovered_job != nullptr) {
+    const JobView& j = *hovered_job;
+    const double now = to_seconds(model.now());
+    ImGui::BeginTooltip();
+    ImGui::Text("job %llu: %s", static_cast<unsigned long long>(j.id), place_words(j.place));
+    if ((j.place == JobPlace::running || j.place == JobPlace::at_gate) && j.lane >= 0) {
+      ImGui::Text("on %s %d", threads ? "thread" : "worker", j.lane);
+    }
+    if (j.started_at >= 0) {
+      ImGui::Text("waited %.0f ms", to_ms(j.started_at - j.submitted_at));
+      if (j.place == JobPlace::running) {
+        ImGui::Text("running for %.0f ms (%.0f%%)", (now - to_seconds(j.started_at)) * 1000, j.progress * 100);
+      }
+    } else if (!is_ended(j.place)) {
+      ImGui::Text("waiting for %.0f ms", (now - to_seconds(j.submitted_at)) * 1000);
+    }
+    ImGui::Text("attempt %d, priority %d%s", std::max(j.attempt, 1), j.priority, j.tag == 1 ? ", slow job" : "");
+    ImGui::EndTooltip();
+  } else if (hovered_lane != nullptr) {
+    const WorkerLane& l = *hovered_lane;
+    ImGui::BeginTooltip();
+    ImGui::Text("worker %d: %llu jobs done", l.id, static_cast<unsigned long long>(l.jobs_done));
+    ImGui::Text("in this state since %.1f s", to_seconds(l.since));
+    if (!l.note.empty()) ImGui::Text("%s", l.note.c_str());
+    if (model.has_worker_queues()) ImGui::Text("%lld jobs in its own queue", static_cast<long long>(model.queue_size(l.id)));
+    ImGui::EndTooltip();
+  }
+}
+
+}  // namespace poolviz::gui

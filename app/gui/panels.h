@@ -1,0 +1,52 @@
+// app/gui/panels.h — the panels of the main window, one entry point each,
+// one source file each:
+//
+//   transport.cpp      scenario picker, open file, play/pause/step/reset, speed, time, screenshot
+//   flow_canvas.cpp    arrivals → queue → gate → worker lanes → outcome bins
+//   explain_panel.cpp  summary, what to watch, live decision log
+//   plots.cpp          live plots on one scrolling time axis (and the plot widget)
+//   controls.cpp       live pool / limiter / workload edits
+//   counters_row.cpp   submitted, completed, failed, ... events dropped
+//   app_window.cpp     layout, keyboard, the frame loop, screenshot mode (gui::run)
+//
+// Contract: GUI thread, inside an ImGui frame.
+#pragma once
+
+#include <imgui.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "gui/session.h"
+#include "gui/theme.h"
+
+namespace poolviz::gui {
+
+/// The window's own settings and requests, shared by the panels.
+struct UiState {
+  bool dark = true;
+  float user_scale = 1.0F;       // × the monitor's content scale
+  bool theme_changed = true;     // apply theme/fonts before the next frame
+  bool screenshot_requested = false;
+  bool open_dialog = false;      // the "open scenario file" popup
+  std::string open_path;
+  std::vector<Scenario> library;  // built-in scenarios, for the picker
+  /// The plots' shared hover cursor: the time under the mouse in any plot last
+  /// frame (NaN = none), read by every plot this frame.
+  double hover_t = NAN;
+  double next_hover_t = NAN;
+  double plot_window_s = 30;     // width of the scrolling time axis
+};
+
+/// Loads a scenario by id or path into the session; reports errors in its status line.
+void open_scenario(Session& session, const std::string& path_or_id);
+
+void draw_transport(Session& session, UiState& ui, const Theme& theme);
+void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt);
+void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
+void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);
+void draw_controls(Session& session, const Theme& theme, ImVec2 size);
+void draw_counters_row(Session& session, const Theme& theme);
+
+}  // namespace poolviz::gui

@@ -1,0 +1,239 @@
+// The live plots: a small plot widget drawn on ImDrawList (ImPlot is not
+// packaged in Debian), and the panel that lays six of them on one shared,
+// scrolling time axis with one hover cursor.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gui/panels.h"
+
+namespace poolviz::gui {
+
+namespace {
+
+struct PlotLine {
+  const TimeSeries* series;
+  const char* label;
+  ImU32 colour;
+};
+
+struct PlotSpec {
+  const char* title;
+  const char* unit;       // "ms", "jobs", "/s", "%"
+  double fixed_max = 0;   // 0 = fit the visible data
+};
+
+/// 1, 2, 5 × 10^k at or above v.
+double nice_ceil(double v) {
+  if (v <= 0) return 1;
+  const double p = std::pow(10.0, std::floor(std::log10(v)));
+  for (double m : {1.0, 2.0, 5.0, 10.0}) {
+    if (m * p >= v - 1e-9) return m * p;
+  }
+  return 10 * p;
+}
+
+/// A number as a person would write it on an axis: 2.5, 40, 1200.
+std::string format_number(double v) {
+  char buf[32];
+  if (std::abs(v) >= 100 || v == std::floor(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else if (std::abs(v) >= 10) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2g", v);
+  }
+  return buf;
+}
+
+void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, double t0, double t1,
+                    ImVec2 size, UiState& ui, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  ImGui::PushID(spec.title);
+  ImGui::InvisibleButton("plot", size);
+  const bool hovered = ImGui::IsItemHovered();
+  const ImVec2 a = ImGui::GetItemRectMin();
+  const ImVec2 b = ImGui::GetItemRectMax();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(a, b, pal.canvas_bg, 4);
+  dl->AddRect(a, b, pal.grid, 4);
+
+  ImFont* small = theme.small;
+  const float fs = small->FontSize;
+  // Title "Name (unit)" then the legend; the legend wraps to a second line if needed.
+  char title[96];
+  std::snprintf(title, sizeof title, "%s (%s)", spec.title, spec.unit);
+  const float sw = fs * 0.8F;
+  std::vector<std::string> legend;
+  for (const PlotLine& l : lines) {
+    std::optional<double> v;
+    if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
+      v = l.series->value_at(ui.hover_t);
+    } else if (!l.series->empty()) {
+      v = l.series->newest().v;
+    }
+    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v) : "-"));
+  }
+  float legend_w = 0;
+  for (const auto& text : legend) legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
+  const float title_w = ImGui::CalcTextSize(title).x + 10;
+  const bool wrap = 8 + title_w + legend_w > size.x - 8;
+  const float title_h = ImGui::GetFontSize() + 4 + (wrap ? fs + 2 : 0);
+  const float left = ImGui::CalcTextSize("0000").x + 8;
+  const float bottom = fs + 4;
+  const ImVec2 pa(a.x + left, a.y + title_h + 4);
+  const ImVec2 pb(b.x - 8, b.y - bottom);
+  if (pb.x - pa.x < 20 || pb.y - pa.y < 12) {
+    ImGui::PopID();
+    return;
+  }
+
+  // Y range: from 0 to a round number above what is visible.
+  double hi = 0;
+  for (const PlotLine& l : lines) {
+    double lo_v = 0, hi_v = 0;
+    if (l.series->range(t0, t1, lo_v, hi_v)) hi = std::max(hi, hi_v);
+  }
+  hi = spec.fixed_max > 0 ? spec.fixed_max : nice_ceil(std::max(hi * 1.08, 1.0));
+  const auto x_of = [&](double t) { return pa.x + static_cast<float>((t - t0) / (t1 - t0)) * (pb.x - pa.x); };
+  const auto y_of = [&](double v) {
+    return pb.y - static_cast<float>(std::clamp(v / hi, 0.0, 1.05)) * (pb.y - pa.y);
+  };
+
+  // Grid and axes with units.
+  for (int i = 0; i <= 2; ++i) {
+    const double v = hi * i / 2;
+    const float y = y_of(v);
+    dl->AddLine(ImVec2(pa.x, y), ImVec2(pb.x, y), pal.grid);
+    const std::string label = format_number(v);
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
+    dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
+  }
+  const double span = t1 - t0;
+  double tick = 1;
+  for (double s : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
+    tick = s;
+    if (span / s <= 6) break;
+  }
+  for (double t = std::ceil(t0 / tick) * tick; t <= t1 + 1e-9; t += tick) {
+    const float x = x_of(t);
+    dl->AddLine(ImVec2(x, pb.y), ImVec2(x, pb.y + 3), pal.text_dim);
+    char label[32];
+    std::snprintf(label, sizeof label, "%.0f s", t);
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label);
+    dl->AddText(small, fs, ImVec2(std::min(x - ts.x / 2, pb.x - ts.x), pb.y + 2), pal.text_dim, label);
+  }
+
+  // Lines: at most ~2 points per pixel column, so a long window stays cheap.
+  dl->PushClipRect(ImVec2(pa.x, pa.y - 2), ImVec2(pb.x + 1, pb.y + 1), true);
+  std::vector<ImVec2> pts;
+  const float thickness = std::max(1.5F, theme.scale() * 1.8F);
+  for (const PlotLine& l : lines) {
+    const TimeSeries& s = *l.series;
+    if (s.empty()) continue;
+    std::size_t i = s.lower_bound(t0);
+    if (i > 0) --i;
+    const std::size_t n = s.size() - i;
+    const std::size_t stride = std::max<std::size_t>(1, n / static_cast<std::size_t>(2 * (pb.x - pa.x) + 1));
+    pts.clear();
+    for (; i < s.size(); i += stride) pts.emplace_back(x_of(s.at(i).t), y_of(s.at(i).v));
+    const auto& last = s.newest();
+    pts.emplace_back(x_of(last.t), y_of(last.v));
+    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), l.colour, 0, thickness);
+  }
+  dl->PopClipRect();
+
+  // The shared hover cursor: any plot under the mouse sets it for all of them.
+  if (hovered) {
+    const double t = t0 + (ImGui::GetIO().MousePos.x - pa.x) / (pb.x - pa.x) * span;
+    ui.next_hover_t = std::clamp(t, t0, t1);
+  }
+  const bool cursor = !std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1;
+  if (cursor) {
+    const float x = x_of(ui.hover_t);
+    dl->AddLine(ImVec2(x, pa.y), ImVec2(x, pb.y), pal.text_dim, 1.0F);
+  }
+
+  // Title and legend: each series' value at the cursor (or the newest).
+  dl->AddText(ImVec2(a.x + 8, a.y + 3), pal.text, title);
+  float x = wrap ? a.x + 8 : a.x + 8 + title_w;
+  const float ly = wrap ? a.y + 3 + ImGui::GetFontSize() + 1 : a.y + 3 + (ImGui::GetFontSize() - fs) / 2 + 1;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, legend[i].c_str());
+    if (x + sw + 4 + ts.x > b.x - 4) break;
+    const float cy = ly + (fs - sw) / 2;
+    dl->AddRectFilled(ImVec2(x, cy), ImVec2(x + sw, cy + sw), lines[i].colour, 2);
+    dl->AddText(small, fs, ImVec2(x + sw + 4, ly), pal.text, legend[i].c_str());
+    x += sw + 4 + ts.x + 10;
+  }
+  if (cursor && hovered) {
+    char label[32];
+    std::snprintf(label, sizeof label, "t = %.1f s", ui.hover_t);
+    ImGui::SetTooltip("%s", label);
+  }
+  ImGui::PopID();
+}
+
+}  // namespace
+
+void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) {
+  const Palette& pal = theme.colours();
+  PlotSeriesSet& s = session.series();
+  const double now = session.now_seconds();
+  const double t1 = std::max(now, std::min(ui.plot_window_s, 10.0));
+  const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+
+  const bool threads = session.threads_mode();
+  const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
+  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0]},
+                            {&s.in_service, "in service", pal.series[1]}};
+  const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
+                           {&s.wait_p95, "p95", pal.series[1]},
+                           {&s.wait_p99, "p99", pal.series[2]}};
+  const PlotLine rate[] = {{&s.throughput, "done", pal.series[3]},
+                           {&s.arrivals, "arrived", pal.series[0]},
+                           {&s.rejections, "rejected", pal.series[2]}};
+  const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
+  const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
+  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4]},
+                                   {&s.workers, "workers", pal.series[0]}};
+  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4]}};
+  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1]}};
+
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const int cols = size.x > 900 * theme.scale() ? 3 : 2;
+  const int rows = cols == 3 ? 2 : 3;
+  const ImVec2 cell((size.x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols),
+                    (size.y - ImGui::GetStyle().ItemSpacing.y * static_cast<float>(rows - 1)) /
+                        static_cast<float>(rows));
+  int index = 0;
+  auto place = [&](const PlotSpec& spec, std::span<const PlotLine> lines) {
+    if (index % cols != 0) ImGui::SameLine(0, gap);
+    draw_time_plot(spec, lines, t0, t1, cell, ui, theme);
+    ++index;
+  };
+  place({"Queue depth", "jobs"}, depth);
+  place({"Wait before start", "ms"}, wait);
+  place({"Throughput", "jobs/s"}, rate);
+  if (threads) {
+    place({"Threads alive", "count"}, threads_only);
+    place({"Time in system p99", "ms"}, sojourn);
+  } else {
+    place({"Utilisation", "%", 100}, util);
+    place({"Threads alive", "count"}, threads_line);
+  }
+  if (limiter) {
+    place({"Limiter", "tokens"}, tokens);
+  } else if (!threads) {
+    place({"Time in system p99", "ms"}, sojourn);
+  } else {
+    const PlotLine in_service[] = {{&s.in_service, "running", pal.series[1]}};
+    place({"Jobs running", "jobs"}, in_service);
+  }
+}
+
+}  // namespace poolviz::gui

@@ -1,0 +1,98 @@
+#include "gui/session.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace poolviz::gui {
+
+Session::Session(Scenario scenario, double speed, bool start_paused)
+    : scenario_(std::move(scenario)), edited_(scenario_), speed_(speed), start_paused_(start_paused) {
+  start_run();
+}
+
+Session::~Session() {
+  if (run_) {
+    run_->stop(ShutdownMode::cancel);
+    run_->detach(&model_);
+  }
+}
+
+bool Session::threads_mode() const {
+  return scenario_.pool.strategy == Strategy::thread_per_task || scenario_.view.lanes == "threads";
+}
+
+void Session::start_run() {
+  if (run_) {
+    run_->stop(ShutdownMode::cancel);
+    run_->detach(&model_);
+    run_.reset();
+  }
+  FlowModelOptions options;
+  options.threads_mode = threads_mode();
+  options.queue_by_priority = scenario_.pool.strategy == Strategy::priority;
+  model_.reset(options);
+  series_.clear();
+  step_until_ = -1;
+  RunOptions run_options;
+  run_options.speed = speed_;
+  run_options.start_paused = start_paused_;
+  run_ = std::make_unique<Run>(scenario_, run_options);
+  run_->attach(&model_);
+  run_->start();
+}
+
+void Session::load(Scenario scenario) {
+  scenario_ = std::move(scenario);
+  edited_ = scenario_;
+  start_run();
+  say("loaded " + scenario_.id);
+}
+
+void Session::restart() {
+  scenario_ = edited_;
+  start_paused_ = paused();
+  start_run();
+}
+
+void Session::frame(float /*real_dt*/) {
+  run_->poll();
+  const double now = now_seconds();
+  if (step_until_ >= 0 && now >= step_until_) {
+    run_->clock().pause();
+    step_until_ = -1;
+  }
+  PlotGauges gauges;
+  gauges.threads = static_cast<double>(run_->metrics().threads());
+  gauges.tokens = run_->metrics().tokens();
+  series_.sample(model_, now, gauges);
+}
+
+bool Session::paused() const { return run_->clock().paused() && step_until_ < 0; }
+
+void Session::set_paused(bool paused) {
+  step_until_ = -1;
+  if (paused) {
+    run_->clock().pause();
+  } else {
+    run_->clock().resume();
+  }
+}
+
+void Session::step(double seconds) {
+  step_until_ = now_seconds() + seconds;
+  run_->clock().resume();
+}
+
+void Session::set_speed(double speed) {
+  speed_ = std::clamp(speed, 0.1, 20.0);
+  run_->clock().set_speed(speed_);
+}
+
+double Session::now_seconds() const { return to_seconds(run_->now()); }
+
+void Session::say(std::string message, bool error) {
+  status = std::move(message);
+  status_is_error = error;
+}
+
+}  // namespace poolviz::gui

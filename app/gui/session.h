@@ -1,0 +1,78 @@
+// app/gui/session.h — what the window shows: one live Run of one Scenario,
+// the view model and plot series fed from it, and the transport state.
+//
+// The engine never waits on the GUI: frame() drains the Run's events once per
+// frame (Run::poll) into the view model and the plots, nothing more. Every
+// panel reads and edits the run through this one object, so no state is kept
+// twice.
+//
+// Contract: GUI thread only. Destroying a Session (or restart()) stops its Run
+// with cancellation and joins every engine thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gui/flow_model.h"
+#include "gui/plot_series.h"
+#include "poolviz/run.h"
+#include "poolviz/scenario.h"
+
+namespace poolviz::gui {
+
+class Session {
+ public:
+  Session(Scenario scenario, double speed, bool start_paused);
+  ~Session();
+
+  /// Replaces the scenario and starts it from time 0.
+  void load(Scenario scenario);
+  /// Starts the current (possibly edited) scenario again from time 0.
+  void restart();
+
+  /// Once per frame: drain events, sample plots, finish a pending step.
+  void frame(float real_dt);
+
+  // Transport ---------------------------------------------------------------
+  bool paused() const;
+  void set_paused(bool paused);
+  /// Runs `seconds` of scenario time, then pauses.
+  void step(double seconds = 0.1);
+  double speed() const { return speed_; }
+  void set_speed(double speed);
+  /// Scenario seconds since the run started.
+  double now_seconds() const;
+  bool finished() const { return run_ && run_->finished(); }
+
+  // What panels read -----------------------------------------------------------
+  Run& run() { return *run_; }
+  const Scenario& scenario() const { return scenario_; }
+  /// The scenario as edited by the controls (applied live or on restart).
+  Scenario& edited() { return edited_; }
+  FlowModel& model() { return model_; }
+  PlotSeriesSet& series() { return series_; }
+  /// A one-line message for the transport bar (errors, "saved ...").
+  std::string status;
+  bool status_is_error = false;
+  /// Show "paused: press Space" style hints (off in screenshots).
+  bool hints = true;
+  void say(std::string message, bool error = false);
+
+  /// True when lanes are OS threads (thread-per-task): no lanes, a count.
+  bool threads_mode() const;
+
+ private:
+  void start_run();
+
+  Scenario scenario_;
+  Scenario edited_;
+  double speed_;
+  bool start_paused_;
+  double step_until_ = -1;
+  FlowModel model_;
+  PlotSeriesSet series_;
+  std::unique_ptr<Run> run_;  // declared last: destroyed first, while the model still exists
+};
+
+}  // namespace poolviz::gui

@@ -1,0 +1,134 @@
+// The transport bar: which scenario, play/pause/step/reset, speed, the
+// scenario clock, screenshot, and the look (theme, UI scale).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "gui/panels.h"
+
+namespace poolviz::gui {
+
+void open_scenario(Session& session, const std::string& path_or_id) {
+  try {
+    session.load(load_scenario(path_or_id));
+  } catch (const std::exception& e) {
+    session.say(e.what(), true);
+  }
+}
+
+void draw_transport(Session& session, UiState& ui, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  const float s = theme.scale();
+  const Scenario& current = session.scenario();
+
+  // Scenario picker: titles, with the id as a hint.
+  ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.22F, 160 * s, 340 * s));
+  const std::string preview = current.title.empty() ? current.id : current.title;
+  if (ImGui::BeginCombo("##scenario", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
+    for (const Scenario& sc : ui.library) {
+      const bool selected = sc.id == current.id;
+      const std::string label = (sc.title.empty() ? sc.id : sc.title) + "##" + sc.id;
+      if (ImGui::Selectable(label.c_str(), selected)) session.load(sc);
+      if (ImGui::IsItemHovered() && !sc.summary.empty()) {
+        ImGui::SetTooltip("%s\n\n%s", sc.id.c_str(), sc.summary.c_str());
+      }
+      if (selected) ImGui::SetItemDefaultFocus();
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Open...")) {
+    ui.open_dialog = true;
+    ImGui::OpenPopup("open-file");
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open a scenario .toml (or drop one onto the window)");
+  if (ImGui::BeginPopup("open-file")) {
+    ImGui::TextUnformatted("Scenario file (.toml) or built-in id:");
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%s", ui.open_path.c_str());
+    ImGui::SetNextItemWidth(420 * s);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool enter = ImGui::InputText("##path", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
+    ui.open_path = buf;
+    ImGui::SameLine();
+    if (ImGui::Button("Open") || enter) {
+      open_scenario(session, ui.open_path);
+      ImGui::CloseCurrentPopup();
+    }
+    ImGui::EndPopup();
+  }
+
+  // Transport.
+  ImGui::SameLine(0, 18 * s);
+  const bool paused = session.paused();
+  if (ImGui::Button(paused ? "  Play  " : " Pause  ")) session.set_paused(!paused);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space");
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) session.step();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("'.' runs 0.1 s of scenario time, then pauses");
+  ImGui::SameLine();
+  if (ImGui::Button("Reset")) session.restart();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("R: start this scenario again from 0 s");
+
+  // Speed: a log slider from 0.1× to 20×, and − / + buttons.
+  ImGui::SameLine(0, 18 * s);
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted("speed");
+  ImGui::SameLine();
+  if (ImGui::Button("-")) session.set_speed(session.speed() / 1.5);
+  ImGui::SameLine(0, 2 * s);
+  float speed = static_cast<float>(session.speed());
+  ImGui::SetNextItemWidth(120 * s);
+  if (ImGui::SliderFloat("##speed", &speed, 0.1F, 20.0F, "%.1fx", ImGuiSliderFlags_Logarithmic)) {
+    session.set_speed(speed);
+  }
+  ImGui::SameLine(0, 2 * s);
+  if (ImGui::Button("+")) session.set_speed(session.speed() * 1.5);
+
+  ImGui::SameLine(0, 18 * s);
+  ImGui::AlignTextToFramePadding();
+  ImGui::PushFont(theme.large);
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
+  ImGui::PopFont();
+
+  // Right side: status, look, screenshot.
+  const float right_w = 330 * s;
+  ImGui::SameLine(0, 18 * s);
+  const float status_w = ImGui::GetContentRegionAvail().x - right_w;
+  if (!session.status.empty() && status_w > 40) {
+    ImGui::AlignTextToFramePadding();
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(
+                                             session.status_is_error ? pal.of(JobPlace::failed) : pal.text_dim));
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::PushClipRect(p, ImVec2(p.x + status_w, p.y + ImGui::GetFrameHeight()), true);
+    ImGui::TextUnformatted(session.status.c_str());
+    ImGui::PopClipRect();
+    ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", session.status.c_str());
+    ImGui::SameLine();
+  }
+  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - right_w));
+  if (ImGui::Button(ui.dark ? "Light" : "Dark")) {
+    ui.dark = !ui.dark;
+    ui.theme_changed = true;
+  }
+  ImGui::SameLine();
+  ImGui::AlignTextToFramePadding();
+  ImGui::Text("UI %.0f%%", ui.user_scale * 100);
+  ImGui::SameLine();
+  if (ImGui::Button("A-")) {
+    ui.user_scale = std::max(0.6F, ui.user_scale - 0.1F);
+    ui.theme_changed = true;
+  }
+  ImGui::SameLine(0, 2 * s);
+  if (ImGui::Button("A+")) {
+    ui.user_scale = std::min(3.0F, ui.user_scale + 0.1F);
+    ui.theme_changed = true;
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Screenshot")) ui.screenshot_requested = true;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("F12: save a PNG of the window in the current folder");
+}
+
+}  // namespace poolviz::gui
