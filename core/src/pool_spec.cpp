@@ -9,6 +9,7 @@
 #include "poolviz/thread_per_task.h"
 #include "poolviz/ticker_limiter.h"
 #include "poolviz/token_bucket_limiter.h"
+#include "poolviz/work_stealing.h"
 
 namespace poolviz {
 
@@ -91,7 +92,11 @@ std::unique_ptr<Executor> make_executor(const PoolSpec& spec, ExecutorEnv env) {
       pool.scaling.idle_timeout = spec.idle_timeout;
       pool.scaling.scale_interval = spec.scale_interval;
       return std::make_unique<FixedPool>(pool, std::move(env));
-    // TODO(strategies issue): work_stealing.
+    case Strategy::work_stealing: {
+      WorkStealingConfig stealing;
+      stealing.workers = spec.workers;
+      return std::make_unique<WorkStealingExecutor>(stealing, std::move(env));
+    }
     default:
       return std::make_unique<FixedPool>(pool, std::move(env));
   }
