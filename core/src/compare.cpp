@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -154,6 +155,13 @@ void Comparison::start() {
   if (started_) return;
   started_ = true;
   for (auto& v : variants_) v->run->start();
+  // A new thread may take a while to be scheduled on a busy machine, and any
+  // real time between resume() and an arrival thread's first wait becomes a
+  // late start and a burst of arrivals in that variant only. While the clocks
+  // are paused, waiting costs no scenario time, so give the arrival threads a
+  // moment to reach their first wait. (Fairness, not correctness: Run offers
+  // no "arrival thread ready" signal to wait on instead.)
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   if (!options_.start_paused) resume();
 }
 

@@ -245,9 +245,13 @@ Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const 
 std::string describe(const Overlay& o) {
   std::string out;
   char line[256];
-  std::snprintf(line, sizeof line, "theory: %s [%s]  lambda %.3g/s  mu %.3g/s  c %d  rho %.3f\n",
-                o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(), o.check.lambda,
-                o.check.mu, o.check.servers, o.check.offered_rho);
+  if (o.check.fit == TheoryFit::not_applicable) {
+    std::snprintf(line, sizeof line, "theory: none [not_applicable]\n");
+  } else {
+    std::snprintf(line, sizeof line, "theory: %s [%s]  lambda %.3g/s  mu %.3g/s  c %d  rho %.3f\n",
+                  o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(), o.check.lambda, o.check.mu,
+                  o.check.servers, o.check.offered_rho);
+  }
   out += line;
   out += "  " + o.check.reason + "\n";
   for (const OverlayRow& r : o.rows) {
