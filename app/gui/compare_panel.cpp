@@ -1,0 +1,474 @@
+// Compare mode: the variants' flow canvases stacked, overlaid plots, the
+// side-by-side table with the best figure highlighted, the theory overlay and
+// the load sweep (hockey stick).
+#include "gui/compare_panel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <span>
+#include <string_view>
+#include <thread>
+
+namespace poolviz::gui {
+
+// [SECTION] CompareView ------------------------------------------------------------
+
+CompareView::CompareView(const Scenario& base, std::vector<CompareVariant> extra, double speed)
+    : base_(base), speed_(std::clamp(speed, 0.1, 20.0)) {
+  if (extra.empty() && base.compare.size() < 2) {
+    // Nothing to compare yet: start with the scenario alone (or beside its one
+    // [[compare]] block) and let the user add variants.
+    VariantPlan as_written;
+    as_written.label = "as written (" + std::string(to_string(base.pool.strategy)) + ")";
+    as_written.scenario = base;
+    as_written.scenario.compare.clear();
+    plans_.push_back(std::move(as_written));
+    if (base.compare.size() == 1) plans_ = plan_variants(base, {});
+  } else {
+    plans_ = plan_variants(base, extra);
+  }
+  build();
+}
+
+bool CompareView::add_variant(const CompareVariant& variant) {
+  if (plans_.size() >= kMaxVariants) return false;
+  VariantPlan plan;
+  plan.label = variant.label;
+  plan.overrides = variant.overrides;
+  plan.scenario = apply_variant(base_, variant);  // throws before anything changes
+  plans_.push_back(std::move(plan));
+  restart();
+  return true;
+}
+
+void CompareView::remove_variant(std::size_t i) {
+  if (plans_.size() <= 1 || i >= plans_.size()) return;
+  plans_.erase(plans_.begin() + static_cast<std::ptrdiff_t>(i));
+  restart();
+}
+
+CompareView::~CompareView() {
+  sweep_.stop();
+  for (auto& v : variants_) v->session.reset();  // stop and join each Run before its sinks go
+}
+
+void CompareView::build() {
+  for (auto& v : variants_) v->session.reset();
+  variants_.clear();
+  const int hardware = static_cast<int>(std::thread::hardware_concurrency());
+  for (VariantPlan plan : plans_) {
+    TheoryCheck theory = theory_for(plan.scenario, hardware);
+    const bool fixed_c =
+        plan.scenario.pool.strategy != Strategy::thread_per_task && plan.scenario.pool.strategy != Strategy::dynamic;
+    auto v = std::make_unique<Variant>(std::move(plan), fixed_c ? theory.servers : 0);
+    v->theory = std::move(theory);
+    // Paused: every clock is released in the same frame, below.
+    v->session = std::make_unique<Session>(v->plan.scenario, speed_, true);
+    v->session->run().attach(&v->occupancy);
+    variants_.push_back(std::move(v));
+  }
+  // Released a few frames later, not now: on a busy machine a new arrival
+  // thread may take a while to reach its first wait, and real time that passes
+  // before it does becomes a late start for that variant only.
+  frames_until_release_ = 3;
+}
+
+void CompareView::frame(float real_dt) {
+  if (frames_until_release_ > 0 && --frames_until_release_ == 0) set_paused(false);
+  for (auto& v : variants_) v->session->frame(real_dt);
+}
+
+bool CompareView::paused() const { return variants_.front()->session->paused(); }
+
+void CompareView::set_paused(bool paused) {
+  frames_until_release_ = 0;  // an explicit choice wins over the pending release
+  for (auto& v : variants_) v->session->set_paused(paused);
+}
+
+void CompareView::set_speed(double speed) {
+  speed_ = std::clamp(speed, 0.1, 20.0);
+  for (auto& v : variants_) v->session->set_speed(speed_);
+}
+
+void CompareView::restart() {
+  const bool was_paused = paused() && frames_until_release_ == 0;
+  build();
+  if (was_paused) set_paused(true);
+}
+
+double CompareView::now_seconds() const {
+  double t = 0;
+  for (const auto& v : variants_) t = std::max(t, v->session->now_seconds());
+  return t;
+}
+
+bool CompareView::finished() const {
+  return std::all_of(variants_.begin(), variants_.end(), [](const auto& v) { return v->session->finished(); });
+}
+
+ComparisonTable CompareView::table() const {
+  std::vector<std::string> labels;
+  std::vector<RunSummary> summaries;
+  for (const auto& v : variants_) {
+    labels.push_back(v->plan.label);
+    summaries.push_back(v->session->run().summary());
+  }
+  ComparisonTable t = make_table(labels, summaries, default_thread_stack_bytes());
+  for (std::size_t i = 0; i < variants_.size(); ++i) {
+    t.arrivals_differ[i] = !workload_overrides(variants_[i]->plan).empty();
+  }
+  return t;
+}
+
+Overlay CompareView::overlay(std::size_t i) const {
+  const Variant& v = *variants_[i];
+  return make_overlay(v.theory, v.session->run().summary(), v.occupancy, v.session->run().now());
+}
+
+// [SECTION] Drawing ------------------------------------------------------------------
+
+namespace {
+
+ImU32 variant_colour(const Palette& pal, std::size_t i) { return pal.series[i % 4]; }
+
+void draw_compare_transport(CompareView& view, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  if (ImGui::Button(view.paused() ? "Play" : "Pause")) view.set_paused(!view.paused());
+  ImGui::SameLine();
+  if (ImGui::Button("Restart")) view.restart();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Every variant again from t = 0, on the same arrivals");
+  ImGui::SameLine();
+  float speed = static_cast<float>(view.speed());
+  ImGui::SetNextItemWidth(160 * theme.scale());
+  if (ImGui::SliderFloat("speed", &speed, 0.1F, 20.0F, "%.1fx", ImGuiSliderFlags_Logarithmic)) {
+    view.set_speed(speed);
+  }
+  ImGui::SameLine();
+  ImGui::Text("t = %.1f s%s", view.now_seconds(), view.finished() ? "  (all variants finished)" : "");
+  ImGui::SameLine();
+  if (view.size() < kMaxVariants && ImGui::Button("+ variant")) ImGui::OpenPopup("add-variant");
+  if (ImGui::BeginPopup("add-variant")) {
+    CompareView::AddForm& form = view.add_form;
+    const std::span<const std::string_view> names = strategy_names();
+    form.strategy = std::clamp(form.strategy, 0, static_cast<int>(names.size()) - 1);
+    const std::string current(names[static_cast<std::size_t>(form.strategy)]);
+    ImGui::SetNextItemWidth(200 * theme.scale());
+    if (ImGui::BeginCombo("strategy", current.c_str())) {
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (ImGui::Selectable(std::string(names[i]).c_str(), static_cast<int>(i) == form.strategy)) {
+          form.strategy = static_cast<int>(i);
+        }
+      }
+      ImGui::EndCombo();
+    }
+    ImGui::SetNextItemWidth(200 * theme.scale());
+    ImGui::SliderInt("workers", &form.workers, 1, 64);
+    if (ImGui::Button("Add")) {
+      CompareVariant v;
+      v.overrides.push_back({"pool.strategy", current});
+      if (current == "dynamic") {
+        v.overrides.push_back({"pool.max_workers", std::to_string(form.workers)});
+      } else if (current == "thread_per_task") {
+        // no worker count: one thread per job
+      } else {
+        v.overrides.push_back({"pool.workers", std::to_string(form.workers)});
+      }
+      v.label = current + (current == "thread_per_task" ? "" : " " + std::to_string(form.workers));
+      try {
+        view.add_variant(v);
+        form.error.clear();
+        ImGui::CloseCurrentPopup();
+      } catch (const std::exception& e) {
+        form.error = e.what();
+      }
+    }
+    if (!form.error.empty()) ImGui::TextWrapped("%s", form.error.c_str());
+    ImGui::EndPopup();
+  }
+  ImGui::SameLine();
+  ImGui::TextColored(ImColor(pal.text_dim), "  %s: %zu variant%s, same seeded arrivals", view.base().id.c_str(),
+                     view.size(), view.size() == 1 ? " (add one to compare)" : "s");
+}
+
+/// The visible part of a series, as x/y points (x = scenario seconds).
+XySeries visible(const TimeSeries& s, double t0, std::string label, ImU32 colour) {
+  XySeries out;
+  out.label = std::move(label);
+  out.colour = colour;
+  std::size_t i = s.lower_bound(t0);
+  if (i > 0) --i;
+  const std::size_t stride = std::max<std::size_t>(1, (s.size() - i) / 600);
+  for (; i < s.size(); i += stride) out.points.push_back({s.at(i).t, s.at(i).v});
+  if (!s.empty()) out.points.push_back({s.newest().t, s.newest().v});
+  return out;
+}
+
+void draw_overlaid_plots(CompareView& view, UiState& ui, const Theme& theme, ImVec2 size) {
+  const Palette& pal = theme.colours();
+  const double now = view.now_seconds();
+  const double t1 = std::max(now, std::min(ui.plot_window_s, 10.0));
+  const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+  struct Pick {
+    const char* title;
+    const char* unit;
+    const TimeSeries& (*of)(PlotSeriesSet&);
+    double y_max;
+  };
+  const Pick picks[] = {
+      {"Wait p99 (submit to start)", "ms", [](PlotSeriesSet& s) -> const TimeSeries& { return s.wait_p99; }, 0},
+      {"Queue depth", "jobs", [](PlotSeriesSet& s) -> const TimeSeries& { return s.queue_depth; }, 0},
+      {"Threads alive", "", [](PlotSeriesSet& s) -> const TimeSeries& { return s.threads; }, 0},
+      {"Throughput", "/s", [](PlotSeriesSet& s) -> const TimeSeries& { return s.throughput; }, 0},
+  };
+  const float gap = ImGui::GetStyle().ItemSpacing.y;
+  const float h = (size.y - gap * 3) / 4;
+  for (const Pick& p : picks) {
+    std::vector<XySeries> lines;
+    for (std::size_t i = 0; i < view.size(); ++i) {
+      lines.push_back(visible(p.of(view.session(i).series()), t0, view.label(i), variant_colour(pal, i)));
+    }
+    XyAxes axes;
+    axes.title = p.title;
+    axes.x_unit = "s";
+    axes.y_unit = p.unit;
+    axes.x_min = t0;
+    axes.x_max = t1 > t0 ? t1 : t0 + 1;
+    axes.y_max = p.y_max;
+    draw_xy_plot(axes, lines, ImVec2(size.x, std::max(h, 50.0F)), theme);
+  }
+}
+
+std::string cell_text(double v) {
+  char buf[32];
+  if (!std::isfinite(v)) return "-";
+  if (std::abs(v) >= 1000 || v == std::floor(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  }
+  return buf;
+}
+
+void draw_table(CompareView& view, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  const ComparisonTable t = view.table();
+  const int columns = static_cast<int>(t.labels.size()) + 1;
+  const ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp;
+  if (ImGui::BeginTable("compare-table", columns, flags)) {
+    ImGui::TableSetupColumn("figure", ImGuiTableColumnFlags_WidthStretch, 2.2F);
+    for (std::size_t i = 0; i < t.labels.size(); ++i) {
+      ImGui::TableSetupColumn(t.labels[i].c_str(), ImGuiTableColumnFlags_WidthStretch, 1.0F);
+    }
+    ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextUnformatted("figure");
+    for (std::size_t i = 0; i < t.labels.size(); ++i) {
+      ImGui::TableSetColumnIndex(static_cast<int>(i) + 1);
+      ImGui::TextColored(ImColor(variant_colour(pal, i)), "%s", t.labels[i].c_str());
+      ImGui::TextColored(ImColor(pal.text_dim), "%s", t.strategies[i].c_str());
+    }
+    const ImU32 best_bg = fade(pal.series[3], 0.35F);
+    for (const TableRow& r : t.rows) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::Text("%s%s%s%s", r.name.c_str(), r.unit.empty() ? "" : " (", r.unit.c_str(), r.unit.empty() ? "" : ")");
+      for (std::size_t i = 0; i < r.values.size(); ++i) {
+        ImGui::TableSetColumnIndex(static_cast<int>(i) + 1);
+        const bool best = std::find(r.best.begin(), r.best.end(), i) != r.best.end();
+        if (best) ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, best_bg);
+        ImGui::Text("%s%s", cell_text(r.values[i]).c_str(), best ? "  best" : "");
+      }
+    }
+    ImGui::EndTable();
+  }
+  ImGui::TextColored(ImColor(pal.text_dim),
+                     "Highlighted: the best figure in its row. Process peak RSS (all variants together): %.1f MiB.",
+                     t.process_peak_rss_mb);
+  for (std::size_t i = 0; i < t.labels.size(); ++i) {
+    if (t.arrivals_differ[i]) ImGui::TextWrapped("\"%s\" overrides workload keys: its arrivals differ.", t.labels[i].c_str());
+  }
+  const bool cpu = view.base().workload.kind == WorkKind::cpu;
+  ImGui::TextWrapped("%s", cpu ? "Fairness: cpu-bound variants share this machine's cores, so each runs slower than it "
+                                 "would alone; treat differences with care."
+                               : "Fairness: io-bound jobs mostly wait, so the variants barely compete for cores.");
+}
+
+void draw_theory(CompareView& view, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  for (std::size_t i = 0; i < view.size(); ++i) {
+    const Overlay o = view.overlay(i);
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TextColored(ImColor(variant_colour(pal, i)), "%s", view.label(i).c_str());
+    ImGui::SameLine();
+    ImGui::Text("%s  [%s]  rho %.2f", o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(),
+                o.check.offered_rho);
+    ImGui::TextWrapped("%s", o.check.reason.c_str());
+    if (!o.rows.empty() && ImGui::BeginTable("theory", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame)) {
+      ImGui::TableSetupColumn("figure");
+      ImGui::TableSetupColumn("predicted");
+      ImGui::TableSetupColumn("measured");
+      ImGui::TableSetupColumn("difference");
+      ImGui::TableHeadersRow();
+      for (const OverlayRow& r : o.rows) {
+        ImGui::TableNextRow();
+        ImGui::TableSetColumnIndex(0);
+        ImGui::Text("%s%s%s", r.name.c_str(), r.unit.empty() ? "" : " ", r.unit.c_str());
+        ImGui::TableSetColumnIndex(1);
+        ImGui::Text("%.4g", r.predicted);
+        ImGui::TableSetColumnIndex(2);
+        if (r.noise >= 0) {
+          ImGui::Text("%.4g +/- %.2g", r.measured, r.noise);
+        } else {
+          ImGui::Text("%.4g", r.measured);
+        }
+        ImGui::TableSetColumnIndex(3);
+        if (std::isfinite(r.relative_difference)) {
+          ImGui::Text("%+.1f %%", r.relative_difference * 100.0);
+        } else {
+          ImGui::TextUnformatted("-");
+        }
+      }
+      ImGui::EndTable();
+    }
+    ImGui::Text("Little's law: L = %.2f jobs in system (time mean);  lambda x W = %.2f/s x %.3f s = %.2f", o.little.mean_in_system,
+                o.little.arrival_rate, o.little.mean_sojourn_s, o.little.lambda_w);
+    ImGui::Separator();
+    ImGui::PopID();
+  }
+}
+
+void draw_sweep(CompareView& view, const Theme& theme, ImVec2 size) {
+  CompareView::SweepForm& form = view.sweep_form;
+  if (form.to <= 0) {
+    // Default range: 10 % to 95 % of what the base scenario's workers can serve.
+    const TheoryCheck t = theory_for(view.base());
+    const double capacity = t.servers * t.mu;
+    form.from = static_cast<float>(0.1 * capacity);
+    form.to = static_cast<float>(0.95 * capacity);
+  }
+  SweepRunner& sweep = view.sweep();
+  const float s = theme.scale();
+  ImGui::SetNextItemWidth(90 * s);
+  ImGui::InputFloat("from /s", &form.from, 0, 0, "%.1f");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(90 * s);
+  ImGui::InputFloat("to /s", &form.to, 0, 0, "%.1f");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70 * s);
+  ImGui::InputInt("steps", &form.steps, 0);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70 * s);
+  ImGui::InputFloat("speed", &form.speed, 0, 0, "%.0fx");
+  form.steps = std::clamp(form.steps, 2, 40);
+  form.speed = std::clamp(form.speed, 0.5F, 100.0F);
+  ImGui::SameLine();
+  if (sweep.running()) {
+    if (ImGui::Button("Stop sweep")) sweep.stop();
+  } else if (ImGui::Button("Sweep workload.rate")) {
+    SweepRange range;
+    range.key = "workload.rate";
+    range.from = std::max(0.01F, form.from);
+    range.to = std::max(range.from, static_cast<double>(form.to));
+    range.steps = form.steps;
+    Scenario scenario = view.base();
+    scenario.compare.clear();
+    sweep.start(scenario, range, form.speed);
+  }
+  ImGui::TextWrapped("Runs %s (as written) once per arrival rate, one after the other, and plots the measured "
+                     "wait against utilisation beside the theory curve.",
+                     view.base().id.c_str());
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  draw_hockey_stick(sweep, theme, ImVec2(size.x, std::max(avail.y, 120.0F)));
+}
+
+}  // namespace
+
+void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVec2 size, float real_dt) {
+  const Palette& pal = theme.colours();
+  ImGui::BeginChild("compare", size, false, ImGuiWindowFlags_NoScrollbar);
+  draw_compare_transport(view, theme);
+  ImGui::Separator();
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float left_w = avail.x * 0.52F;
+  const float right_w = avail.x - left_w - style.ItemSpacing.x;
+
+  // Left: the variants' flow canvases, stacked, each under a label in its colour.
+  ImGui::BeginChild("canvases", ImVec2(left_w, avail.y), false, ImGuiWindowFlags_NoScrollbar);
+  const float label_h = ImGui::GetTextLineHeightWithSpacing();
+  const float each = (avail.y - static_cast<float>(view.size()) * (label_h + style.ItemSpacing.y)) /
+                     static_cast<float>(std::max<std::size_t>(view.size(), 1));
+  for (std::size_t i = 0; i < view.size(); ++i) {
+    ImGui::PushID(static_cast<int>(i));
+    const RunSummary live = view.session(i).run().summary();
+    ImGui::TextColored(ImColor(variant_colour(pal, i)), "%s", view.label(i).c_str());
+    ImGui::SameLine();
+    if (view.size() > 1 && ImGui::SmallButton("x")) {
+      view.remove_variant(i);
+      ImGui::PopID();
+      break;  // the sessions were rebuilt; draw them next frame
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Remove this variant");
+    ImGui::SameLine();
+    ImGui::TextColored(ImColor(pal.text_dim), "(%s)  done %llu / %llu", live.strategy.c_str(),
+                       static_cast<unsigned long long>(live.jobs.completed),
+                       static_cast<unsigned long long>(live.jobs.submitted));
+    draw_flow_canvas(view.session(i), theme, ImVec2(left_w, std::max(each, 60.0F)), real_dt);
+    ImGui::PopID();
+  }
+  ImGui::EndChild();
+  ImGui::SameLine();
+
+  // Right: plots, table, theory, sweep.
+  ImGui::BeginChild("compare-right", ImVec2(right_w, avail.y), false);
+  if (ImGui::BeginTabBar("compare-tabs")) {
+    if (ImGui::BeginTabItem("Plots")) {
+      draw_overlaid_plots(view, ui, theme, ImGui::GetContentRegionAvail());
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Table")) {
+      draw_table(view, theme);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Theory")) {
+      draw_theory(view, theme);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Sweep")) {
+      draw_sweep(view, theme, ImGui::GetContentRegionAvail());
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  ImGui::EndChild();
+}
+
+bool draw_compare_mode(std::unique_ptr<CompareView>& view, Session& session, UiState& ui, const Theme& theme,
+                       float real_dt) {
+  bool on = view != nullptr;
+  const bool rebuild = on && (view->base().id != session.scenario().id ||
+                              view->base().source_name != session.scenario().source_name);
+  if (ImGui::Checkbox("Compare", &on) || rebuild) {
+    view.reset();
+    if (on) {
+      try {
+        view = std::make_unique<CompareView>(session.scenario(), std::vector<CompareVariant>{}, session.speed());
+        session.set_paused(true);  // the single run waits while the variants run
+      } catch (const std::exception& e) {
+        session.say(e.what(), true);
+      }
+    }
+  }
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("Run the scenario's variants side by side on the same arrivals (its [[compare]] blocks)");
+  }
+  if (!view) return false;
+  view->frame(real_dt);
+  ImGui::Separator();
+  draw_compare_panel(*view, ui, theme, ImGui::GetContentRegionAvail(), real_dt);
+  return true;
+}
+
+}  // namespace poolviz::gui
