@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 namespace poolviz {
 
@@ -13,6 +14,30 @@ std::vector<Job> FifoQueue::take_all() {
 }
 
 namespace {
+// Wake-after-unlock for the submit paths. A push that unparks a worker would
+// otherwise notify while the pool mutex is held, and the woken worker's first
+// act, re-locking that mutex, would block until the producer lets go: one more
+// futex sleep and wake per hand-off. Inside a WakeAfterUnlock scope,
+// unpark_locked() clears `parked` under the lock as before but leaves the
+// notify to the scope, which the caller ends after unlocking. The worker waits
+// on the predicate `!parked`, so a notify that comes late is never lost, and
+// Worker records live as long as the pool, so the condvar outlives the call.
+thread_local std::condition_variable* t_deferred_wake = nullptr;
+thread_local bool t_defer_wakes = false;
+
+class WakeAfterUnlock {
+ public:
+  WakeAfterUnlock() { t_defer_wakes = true; }
+  ~WakeAfterUnlock() { wake_now(); }
+  /// Call after unlocking; also runs at scope exit.
+  void wake_now() {
+    t_defer_wakes = false;
+    if (t_deferred_wake != nullptr) std::exchange(t_deferred_wake, nullptr)->notify_one();
+  }
+  WakeAfterUnlock(const WakeAfterUnlock&) = delete;
+  WakeAfterUnlock& operator=(const WakeAfterUnlock&) = delete;
+};
+
 int initial_workers(const PoolConfig& config, const ScalingPolicy& scaling) {
   if (!scaling.enabled()) return config.workers > 0 ? config.workers : hardware_workers();
   const int wanted = config.workers > 0 ? config.workers : scaling.min_workers;
@@ -98,7 +123,10 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
         return SubmitResult{id};
     }
   }
+  WakeAfterUnlock wake;
   push_locked(std::move(job), target);
+  lock.unlock();
+  wake.wake_now();
   return SubmitResult{id};
 }
 
@@ -111,7 +139,10 @@ SubmitResult FixedPool::spawn(Job child, JobContext&) {
     return core_.refuse(child, RejectReason::shut_down);
   }
   // Children bypass the bound: a parent must not wait on itself.
+  WakeAfterUnlock wake;
   push_locked(std::move(child), pick_queue_locked());
+  lock.unlock();
+  wake.wake_now();
   return SubmitResult{id};
 }
 
@@ -273,7 +304,11 @@ void FixedPool::unpark_locked(int slot) {
   Worker& w = *workers_[static_cast<std::size_t>(slot)];
   w.parked = false;
   parked_.erase(std::find(parked_.begin(), parked_.end(), slot));
-  w.wake.notify_one();
+  if (t_defer_wakes && t_deferred_wake == nullptr) {
+    t_deferred_wake = &w.wake;  // a WakeAfterUnlock notifies once the lock is released
+  } else {
+    w.wake.notify_one();
+  }
 }
 
 bool FixedPool::set_workers(int count) {
