@@ -13,15 +13,16 @@ Nanos steady_now() {
 
 namespace {
 
-// Waits on `cv` for at most `real_ns` of real time (or until notified/stopped).
-// Long waits are capped so that a missed notification can never strand a
-// sleeper for longer than the cap.
-template <class Lock>
-void wait_real(std::condition_variable_any& cv, Lock& lock, std::stop_token& stop, Nanos real_ns) {
+// Waits on `cv` for at most `real_ns` of real time, until `woken()` holds
+// after a notification, or until stopped. Long waits are capped so that a
+// missed notification can never strand a sleeper for longer than the cap.
+template <class Lock, class Woken>
+void wait_real(std::condition_variable_any& cv, Lock& lock, std::stop_token& stop, Nanos real_ns,
+               Woken woken) {
   constexpr Nanos kCap = 200 * kMillisecond;
   const auto until = std::chrono::steady_clock::now() +
                      std::chrono::nanoseconds(std::clamp<Nanos>(real_ns, 0, kCap));
-  cv.wait_until(lock, stop, until, [] { return false; });
+  cv.wait_until(lock, stop, until, woken);
 }
 
 }  // namespace
@@ -40,7 +41,7 @@ bool RealClock::sleep_until(Nanos deadline, std::stop_token stop) {
     if (stop.stop_requested()) return false;
     const Nanos left = deadline - now();
     if (left <= 0) return true;
-    wait_real(cv, lock, stop, left);
+    wait_real(cv, lock, stop, left, [] { return false; });  // nobody notifies: wait it out
   }
 }
 
@@ -119,7 +120,14 @@ bool ScenarioClock::sleep_until(Nanos deadline, std::stop_token stop) {
       changed_.wait(lock, stop, [&] { return !paused(); });
       continue;
     }
-    wait_real(changed_, lock, stop, static_cast<Nanos>(static_cast<double>(left) / speed()) + 1);
+    // A rebase (pause, speed change) bumps version_ under mutex_, which this
+    // thread holds except while waiting: wake on it and recompute the wait at
+    // the new speed. With an always-false predicate the notification was
+    // ignored and a sped-up sleeper overslept by up to the cap (at 100x, 20 s
+    // of scenario time).
+    const std::uint64_t seen = version_.load(std::memory_order_relaxed);
+    wait_real(changed_, lock, stop, static_cast<Nanos>(static_cast<double>(left) / speed()) + 1,
+              [&] { return version_.load(std::memory_order_relaxed) != seen; });
   }
 }
 
