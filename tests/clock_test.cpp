@@ -183,6 +183,18 @@ TEST(ScenarioClock, SleeperOnAPausedClockWakesOnResume) {
   EXPECT_GE(clock.now(), deadline);
 }
 
+TEST(ScenarioClock, SleeperOnASlowClockWakesWhenSpedUp) {
+  Watchdog watchdog(30s, "scenario clock speed-up");
+  ScenarioClock clock(1e-6);  // one second of scenario time: eleven days of real time
+  const Nanos deadline = clock.now() + 1 * kSecond;
+  std::atomic<int> result{-1};
+  std::thread sleeper([&] { result = clock.sleep_until(deadline, std::stop_token{}); });
+  clock.set_speed(1e9);  // now a nanosecond of real time is a second of scenario time
+  sleeper.join();
+  EXPECT_EQ(result.load(), 1);
+  EXPECT_GE(clock.now(), deadline);
+}
+
 TEST(ScenarioClock, SleeperOnAPausedClockWakesOnStop) {
   Watchdog watchdog(30s, "scenario clock stop");
   ScenarioClock clock(1.0, /*start_paused=*/true);
