@@ -253,6 +253,9 @@ class WorkStealingExecutor final : public Executor {
 /// (its own children first) and parks when there is none; on other executors
 /// it blocks the worker. The destructor waits too. Not thread-safe: use a
 /// group from the job that made it.
+/// Caveat: with a max_concurrency gate (not in drop mode) a waiting parent
+/// keeps its permit while the children it helps run need one each; give the
+/// gate more permits than the fork-join nesting depth, or it deadlocks.
 class JobGroup {
  public:
   explicit JobGroup(JobContext& parent);
