@@ -1,0 +1,238 @@
+#include "serve/serve_cli.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "poolviz/export.h"
+#include "poolviz/scenario.h"
+
+namespace poolviz::serve {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kBadUsage = 2;
+
+void print_latency(const char* label, const LatencySummary& l) {
+  std::printf("  %-10s mean %8.1f   p50 %8.1f   p99 %8.1f   max %8.1f  ms\n", label, l.mean_ms,
+              l.p50_ms, l.p99_ms, l.max_ms);
+}
+
+void print_summary(const RunSummary& s, const TaskServer& server) {
+  std::printf("%s (%s) served over HTTP for %.1f s of scenario time\n", s.scenario.c_str(),
+              s.strategy.c_str(), s.duration_s);
+  std::printf("  %-10s accepted %llu  refused %llu\n", "http",
+              static_cast<unsigned long long>(server.accepted()),
+              static_cast<unsigned long long>(server.refused()));
+  std::printf(
+      "  %-10s submitted %llu  completed %llu  failed %llu  rejected %llu  cancelled %llu"
+      "  timed out %llu  retried %llu\n",
+      "jobs", static_cast<unsigned long long>(s.jobs.submitted),
+      static_cast<unsigned long long>(s.jobs.completed),
+      static_cast<unsigned long long>(s.jobs.failed),
+      static_cast<unsigned long long>(s.jobs.rejected),
+      static_cast<unsigned long long>(s.jobs.cancelled),
+      static_cast<unsigned long long>(s.jobs.timed_out),
+      static_cast<unsigned long long>(s.jobs.retried));
+  std::printf("  %-10s %.2f jobs/s\n", "throughput", s.throughput_per_s);
+  print_latency("wait", s.wait_ms);
+  print_latency("service", s.service_ms);
+  print_latency("sojourn", s.sojourn_ms);
+  std::printf("  %-10s mean %.2f  max %lld   workers %lld..%lld   utilization %.0f %%\n", "queue",
+              s.queue_depth_mean, static_cast<long long>(s.queue_depth_max),
+              static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
+              s.utilization * 100.0);
+  std::printf(
+      "  %s\n",
+      s.accounting_holds()
+          ? "accounting holds: submitted = completed + failed + rejected + cancelled + timed out"
+          : "warning: submitted != completed + failed + rejected + cancelled + timed out");
+}
+
+}  // namespace
+
+// [SECTION] serve ---------------------------------------------------------------
+
+int serve_command(const ServeCommandOptions& options) {
+  Scenario scenario;
+  try {
+    scenario = load_scenario(options.scenario);
+  } catch (const ScenarioError& e) {
+    std::fprintf(stderr, "poolviz: error: %s\n", e.what());
+    return kFailed;
+  }
+  for (const std::string& assignment : options.sets) {
+    try {
+      apply_override(scenario, assignment);
+    } catch (const ScenarioError& e) {
+      std::fprintf(stderr, "poolviz: error: %s\n", e.what());
+      return kBadUsage;
+    }
+  }
+  if (options.gui) {
+    std::fprintf(stderr,
+                 "poolviz: warning: --gui is not wired to the served pool yet; serving "
+                 "without a window\n");
+  }
+
+  // SIGINT/SIGTERM are taken synchronously by this thread (sigwait); block them
+  // before any thread exists so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  try {
+    TaskServer server(scenario, options.serve);
+    const int port = server.start();
+    const std::string host = options.serve.bind.find(':') != std::string::npos
+                                 ? "[" + options.serve.bind + "]"
+                                 : options.serve.bind;
+    const std::string base = "http://" + host + ":" + std::to_string(port);
+    const ExecutorStats stats = server.run().executor().stats();
+    std::fprintf(
+        stderr,
+        "poolviz serve: %s (%s, %lld workers, queue %zu) listening on %s\n"
+        "  POST %s/tasks   GET %s/tasks/{id}   GET %s/queue/status   GET %s/metrics   PUT %s/pool\n"
+        "  Ctrl-C stops accepting, then %s\n",
+        scenario.id.c_str(), std::string(server.run().executor().strategy()).c_str(),
+        static_cast<long long>(stats.workers_alive), scenario.pool.queue_capacity, base.c_str(),
+        base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
+        options.serve.on_exit == ShutdownMode::drain ? "drains every accepted task"
+                                                     : "cancels what has not finished");
+    // The port on stdout alone, for scripts that start the server with --port 0.
+    std::printf("%d\n", port);
+    std::fflush(stdout);
+
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    server.begin_shutdown();
+    const std::int64_t outstanding = server.run().executor().stats().outstanding;
+    std::fprintf(stderr, "poolviz serve: %s: no longer accepting; %s %lld accepted task(s)\n",
+                 signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+                 options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
+                 static_cast<long long>(outstanding));
+    const RunSummary summary = server.stop();
+    if (options.json) {
+      std::cout << summary_to_json(summary) << std::endl;
+    } else {
+      print_summary(summary, server);
+    }
+    return kOk;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "poolviz: error: serve %s: %s\n", scenario.id.c_str(), e.what());
+    return kFailed;
+  }
+}
+
+// [SECTION] load ----------------------------------------------------------------
+
+int load_command(const LoadOptions& options, bool json) {
+  if (auto error = validate(options)) {
+    std::fprintf(stderr, "poolviz: error: load: %s\n", error->c_str());
+    return kBadUsage;
+  }
+  const LoadReport report = run_load(options);
+  if (json) {
+    std::cout << report_to_json(report) << std::endl;
+  } else {
+    std::cout << report_to_text(report);
+  }
+  if (report.sent > 0 && report.answered() == 0) {
+    std::fprintf(
+        stderr,
+        "poolviz: error: load: no request got an answer from %s (is `poolviz serve` running?)\n",
+        report.url.c_str());
+    return kFailed;
+  }
+  return kOk;
+}
+
+// [SECTION] Registration --------------------------------------------------------
+
+struct ServeCommands::State {
+  CLI::App* serve = nullptr;
+  CLI::App* load = nullptr;
+  ServeCommandOptions serve_options;
+  std::string on_exit = "drain";
+  LoadOptions load_options;
+  bool load_json = false;
+};
+
+ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) {
+  State& s = *state_;
+  s.serve = app.add_subcommand(
+      "serve",
+      "Serve a scenario's pool over HTTP: POST /tasks, GET /tasks/{id}, /queue/status, /metrics");
+  s.serve->add_option("scenario", s.serve_options.scenario,
+                      "Built-in id or a .toml file (default http-task-queue)");
+  s.serve
+      ->add_option("--port", s.serve_options.serve.port,
+                   "TCP port (default 8080; 0 = any free port, printed)")
+      ->check(CLI::Range(0, 65535));
+  s.serve->add_option("--bind", s.serve_options.serve.bind,
+                      "Address to listen on (default 127.0.0.1)");
+  std::string set_help = "Override a scenario value, KEY=VALUE; keys:";
+  for (std::string_view key : override_keys()) set_help += " " + std::string(key);
+  s.serve->add_option("--set", s.serve_options.sets, set_help)->allow_extra_args(false);
+  s.serve
+      ->add_option("--on-exit", s.on_exit,
+                   "On SIGINT/SIGTERM: drain (run every accepted task) or cancel")
+      ->check(CLI::IsMember({"drain", "cancel"}));
+  s.serve
+      ->add_option("--keep", s.serve_options.serve.finished_capacity,
+                   "Finished tasks GET /tasks/{id} remembers (default 10000; oldest forgotten)")
+      ->check(CLI::Range(1, 10'000'000));
+  s.serve->add_option("--speed", s.serve_options.serve.speed, "Scenario time = real time × speed")
+      ->check(CLI::PositiveNumber);
+  s.serve
+      ->add_option("--http-threads", s.serve_options.serve.http_threads,
+                   "HTTP worker threads (default 32; one per open keep-alive connection)")
+      ->check(CLI::Range(1, 1024));
+  s.serve->add_flag("--json", s.serve_options.json, "Print the exit summary as one JSON object");
+  s.serve->add_flag("--gui", s.serve_options.gui, "Open the window on the served pool");
+
+  s.load = app.add_subcommand(
+      "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");
+  s.load->add_option("url", s.load_options.url, "http://HOST:PORT[/PATH] (path defaults to /tasks)")
+      ->required();
+  auto* rate = s.load->add_option("--rate", s.load_options.rate, "Open loop: requests per second")
+                   ->check(CLI::PositiveNumber);
+  auto* concurrency =
+      s.load
+          ->add_option("--concurrency", s.load_options.concurrency,
+                       "Closed loop: connections, each sending when answered (default 8)")
+          ->check(CLI::Range(1, 1024));
+  rate->excludes(concurrency);
+  s.load
+      ->add_option("--duration", s.load_options.duration_s,
+                   "Seconds to run (default 10, at most 3600)")
+      ->check(CLI::Range(0.001, 3600.0));
+  s.load->add_option("--requests", s.load_options.max_requests, "Stop after this many requests");
+  s.load->add_option("--body", s.load_options.body,
+                     "POST body (default {}), e.g. '{\"service_ms\":0}'");
+  s.load->add_flag("--json", s.load_json, "Print one JSON object");
+  s.load->add_flag("--allow-remote", s.load_options.allow_remote,
+                   "Allow a target that is not this machine");
+}
+
+ServeCommands::~ServeCommands() = default;
+
+std::optional<int> ServeCommands::dispatch() {
+  State& s = *state_;
+  if (*s.serve) {
+    s.serve_options.serve.on_exit =
+        s.on_exit == "cancel" ? ShutdownMode::cancel : ShutdownMode::drain;
+    return serve_command(s.serve_options);
+  }
+  if (*s.load) return load_command(s.load_options, s.load_json);
+  return std::nullopt;
+}
+
+}  // namespace poolviz::serve
