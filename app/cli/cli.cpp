@@ -13,6 +13,7 @@
 #include "cli/headless.h"
 #include "gui/gui.h"
 #include "poolviz/scenario.h"
+#include "serve/serve_cli.h"
 
 #ifdef POOLVIZ_HAVE_GUI
 // Weak references: the command line links, and falls back to headless runs,
@@ -250,6 +251,7 @@ int run(int argc, char** argv) {
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
+  serve::ServeCommands serve_cmds(app);  // serve, load
 
   try {
     app.parse(argc, argv);
@@ -261,13 +263,14 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "poolviz: error: %s\n", e.what());
-    std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep. See `poolviz --help` "
+    std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep, serve, load. See `poolviz --help` "
                          "or `poolviz COMMAND --help` for what each accepts.\n");
     return kBadUsage;
   }
 
   if (const std::optional<int> status = compare_cmd()) return *status;
   if (const std::optional<int> status = sweep_cmd()) return *status;
+  if (const std::optional<int> status = serve_cmds.dispatch()) return *status;
   if (*list_cmd) return command_list(list_json);
   if (*validate_cmd) return command_validate(validate_files);
   if (*run_cmd) {
