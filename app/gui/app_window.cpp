@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "gui/compare_panel.h"
 #include "gui/gui.h"
 #include "gui/panels.h"
 #include "render/screenshot.h"
@@ -31,7 +32,8 @@ namespace {
 volatile std::sig_atomic_t close_requested = 0;
 void request_close_on_signal(int) { close_requested = 1; }
 
-void draw_main_window(Session& session, UiState& ui, const Theme& theme, ImVec2 display, float real_dt) {
+void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, UiState& ui, const Theme& theme,
+                      ImVec2 display, float real_dt) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(display);
   ImGui::Begin("poolviz", nullptr,
@@ -41,6 +43,10 @@ void draw_main_window(Session& session, UiState& ui, const Theme& theme, ImVec2 
   const ImGuiStyle& style = ImGui::GetStyle();
 
   draw_transport(session, ui, theme);
+  if (draw_compare_mode(compare, session, ui, theme, real_dt)) {  // the "Compare" toggle and its view
+    ImGui::End();
+    return;
+  }
   ImGui::Separator();
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -172,6 +178,7 @@ int run(const GuiOptions& options) {
     return 1;
   }
 
+  std::unique_ptr<CompareView> compare;  // compare mode: on while it exists
   FrameStats stats;
   std::string gl_errors;
   double last = now_ms();
@@ -216,7 +223,7 @@ int run(const GuiOptions& options) {
     ui.next_hover_t = NAN;
     // Settling frames snap chips to their places, so the picture shows state, not motion.
     const float dt = settle_frames >= 0 ? 1.0F : real_dt;
-    draw_main_window(*session, ui, theme, ImGui::GetIO().DisplaySize, dt);
+    draw_main_window(*session, compare, ui, theme, ImGui::GetIO().DisplaySize, dt);
     const float clear[3] = {0, 0, 0};
     window->render(clear, fb_w, fb_h);
     stats.add(now_ms() - frame_start);
@@ -267,6 +274,7 @@ int run(const GuiOptions& options) {
   // Closing mid-run: the Session stops its Run with cancellation and joins the
   // engine's threads before the window goes.
   const double close_start = now_ms();
+  compare.reset();
   session.reset();
   if (options.frame_stats) {
     stats.print(screenshot_mode ? "screenshot" : "gui");
