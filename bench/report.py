@@ -69,7 +69,7 @@ UNITS = [("_per_s", "jobs/s"), ("_ns", "ns"), ("_us", "µs"), ("_ms", "ms"), ("_
 
 
 def unit_of(counter):
-    if counter.startswith("ns_per_"):
+    if counter.startswith("ns_per_") or counter.startswith("cpu_ns_per_"):
         return "ns"
     if counter.startswith("ir_per_"):
         return "instructions"
