@@ -18,7 +18,11 @@ void draw_counters_row(Session& session, const Theme& theme) {
   };
   auto n = [](auto v) { return std::to_string(v); };
   char p99_text[32];
-  std::snprintf(p99_text, sizeof p99_text, "%.0f ms", p99);
+  if (p99 >= 10'000) {
+    std::snprintf(p99_text, sizeof p99_text, "%.1f s", p99 / 1000);
+  } else {
+    std::snprintf(p99_text, sizeof p99_text, "%.0f ms", p99);
+  }
   const std::uint64_t dropped = run.bus().dropped();
   const Cell cells[] = {
       {"submitted", n(st.submitted), pal.text},
@@ -29,8 +33,9 @@ void draw_counters_row(Session& session, const Theme& theme) {
       {"in service", n(st.in_service), pal.of(JobPlace::running)},
       {"threads", n(st.threads_alive), pal.text},
       {"p99 wait", p99_text, pal.text},
-      {"events dropped", n(dropped), dropped > 0 ? pal.of(JobPlace::failed) : pal.text_dim},
+      {"dropped", n(dropped), dropped > 0 ? pal.of(JobPlace::failed) : pal.text_dim},
   };
+  ImGui::PushFont(theme.small);  // nine figures must fit a 1024-wide window
   const float width = ImGui::GetContentRegionAvail().x;
   const float cell_w = width / static_cast<float>(std::size(cells));
   const float x0 = ImGui::GetCursorPosX();
@@ -47,11 +52,12 @@ void draw_counters_row(Session& session, const Theme& theme) {
         ImGui::SetTooltip("failed %llu, timed out %llu, cancelled %llu",
                           static_cast<unsigned long long>(st.failed), static_cast<unsigned long long>(st.timed_out),
                           static_cast<unsigned long long>(st.cancelled));
-      } else if (std::string_view(cells[i].label) == "events dropped") {
-        ImGui::SetTooltip("events the engine could not hand to the GUI in time (the pool never waits for the GUI)");
+      } else if (std::string_view(cells[i].label) == "dropped") {
+        ImGui::SetTooltip("events dropped: the engine could not hand them to the GUI in time\n(the pool never waits for the GUI)");
       }
     }
   }
+  ImGui::PopFont();
 }
 
 }  // namespace poolviz::gui

@@ -99,15 +99,20 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
   const bool worker_queues = model.has_worker_queues() ||
                              scenario.pool.strategy == Strategy::work_stealing ||
                              scenario.pool.dispatch != Dispatch::shared;
-  const int lane_count = threads ? 1 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
+  // Thread-per-task has no lanes: the thread cloud takes the lanes' whole column.
+  const int lane_count = threads ? 40 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
   // Chips grow when there is room (few lanes, a big window) and shrink for many lanes.
-  const float room = (size.y - heading_h) / (static_cast<float>(std::max(lane_count, 5)) * 3.8F);
+  const float room = threads ? 13 * scale : (size.y - heading_h) / (static_cast<float>(std::max(lane_count, 5)) * 3.8F);
   float chip = std::round(std::clamp(room, 11 * scale, 20 * scale));
   const std::size_t capacity = session.edited().pool.queue_capacity;
   const std::int64_t queue_hint =
       capacity > 0 ? static_cast<std::int64_t>(capacity) : std::max<std::int64_t>(model.peak_queue(), 1);
   FlowGeometry g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
-  if (!threads && g.lane_height < chip * 1.6F) {
+  if (threads) {
+    g.lane_height = (size.y - heading_h - 2 * chip) / static_cast<float>(lane_count);
+    g.lanes.y = chip;
+    g.lanes.h = size.y - heading_h - 2 * chip;
+  } else if (g.lane_height < chip * 1.6F) {
     chip = std::max(4.0F, std::floor(g.lane_height / 1.6F));
     g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
   }
@@ -326,9 +331,10 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     const float step = g.chip + g.gap;
     const std::int64_t cells = static_cast<std::int64_t>(std::max(1.0F, r.w / step)) *
                                static_cast<std::int64_t>(std::max(1.0F, r.h / step));
-    if (counts.running > cells) {
-      text_centred(c, large, c.at(r.centre()), pal.text,
-                   "+" + count_text(counts.running - cells) + " more threads than fit here");
+    const std::int64_t threads_now = std::max(counts.threads_alive, counts.running);
+    if (threads_now > cells) {
+      text_fit(c, small, c.at(r.x, r.y + r.h + 2 * scale), pal.text,
+               "+" + count_text(threads_now - cells) + " more threads than fit here", r.w);
     }
   }
   // Lanes → bins.

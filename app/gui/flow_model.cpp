@@ -188,7 +188,12 @@ void FlowModel::set_place(JobView& job, JobPlace place) {
 
 void FlowModel::enqueue(JobView& job, int queue) {
   leave_queue(job);
-  if (options_.threads_mode) return;  // a thread per job: nothing waits in a queue
+  if (options_.threads_mode) {
+    // A thread per job: nothing waits in a queue; the job has its thread (lane)
+    // and waits for a CPU to start it.
+    job.lane = queue;
+    return;
+  }
   if (queue >= 0) has_worker_queues_ = true;
   Queue& q = queues_[queue];
   job.queue_stamp = next_stamp_++;
@@ -516,6 +521,11 @@ Point FlowModel::target_of(const JobView& job, const FlowGeometry& g) const {
   const float step = g.chip + g.gap;
   switch (job.place) {
     case JobPlace::arriving:
+      if (options_.threads_mode && job.lane >= 0) {
+        JobView started = job;
+        started.place = JobPlace::running;
+        return target_of(started, g);
+      }
       return {g.arrivals.x + g.arrivals.w * (0.5F + 0.5F * jitter(job.id, 1)),
               g.arrivals.y + g.arrivals.h * (0.5F + 0.3F * jitter(job.id, 2))};
     case JobPlace::queued:
@@ -579,11 +589,29 @@ void FlowModel::animate(const FlowGeometry& g, float real_dt) {
     }
   }
 
+  // Thread-per-task: live threads packed densely in the cloud, oldest first.
+  if (options_.threads_mode) {
+    std::vector<std::pair<int, std::uint64_t>> live;
+    for (const auto& [id, job] : jobs_) {
+      if (!is_ended(job.place) && job.place != JobPlace::retry_wait && job.lane >= 0) live.emplace_back(job.lane, id);
+    }
+    std::sort(live.begin(), live.end());
+    const int cols = std::max(1, static_cast<int>(g.lanes.w / step));
+    const int cells = cols * std::max(1, static_cast<int>(g.lanes.h / step));
+    for (std::size_t i = 0; i < live.size(); ++i) {
+      const int cell = std::min(static_cast<int>(i), cells - 1);
+      queue_targets[live[i].second] = {g.lanes.x + static_cast<float>(cell % cols) * step + g.chip / 2 + g.gap,
+                                       g.lanes.y + static_cast<float>(cell / cols) * step + g.chip / 2 + g.gap};
+    }
+  }
+
   const float blend = 1.0F - std::exp(-12.0F * std::max(real_dt, 0.0F));
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     JobView& job = it->second;
     Point target;
-    if (job.place == JobPlace::queued) {
+    if (auto t = queue_targets.find(job.id); t != queue_targets.end()) {
+      target = t->second;
+    } else if (job.place == JobPlace::queued) {
       auto t = queue_targets.find(job.id);
       target = t != queue_targets.end() ? t->second : Point{g.queue.centre().x, g.queue.centre().y};
     } else {

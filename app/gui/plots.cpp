@@ -205,7 +205,8 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1]}};
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
-  const int cols = size.x > 900 * theme.scale() ? 3 : 2;
+  // Three by two keeps every plot tall enough to read, down to a 1024-wide window.
+  const int cols = size.x > 560 * theme.scale() ? 3 : 2;
   const int rows = cols == 3 ? 2 : 3;
   const ImVec2 cell((size.x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols),
                     (size.y - ImGui::GetStyle().ItemSpacing.y * static_cast<float>(rows - 1)) /

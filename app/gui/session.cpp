@@ -62,7 +62,7 @@ void Session::frame(float /*real_dt*/) {
     step_until_ = -1;
   }
   PlotGauges gauges;
-  gauges.threads = static_cast<double>(run_->metrics().threads());
+  gauges.threads = static_cast<double>(run_->executor().stats().threads_alive);
   gauges.tokens = run_->metrics().tokens();
   series_.sample(model_, now, gauges);
 }

@@ -23,7 +23,7 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   const Scenario& current = session.scenario();
 
   // Scenario picker: titles, with the id as a hint.
-  ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.22F, 160 * s, 340 * s));
+  ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.17F, 140 * s, 320 * s));
   const std::string preview = current.title.empty() ? current.id : current.title;
   if (ImGui::BeginCombo("##scenario", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
     for (const Scenario& sc : ui.library) {
@@ -72,28 +72,28 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("R: start this scenario again from 0 s");
 
   // Speed: a log slider from 0.1× to 20×, and − / + buttons.
-  ImGui::SameLine(0, 18 * s);
-  ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted("speed");
-  ImGui::SameLine();
+  ImGui::SameLine(0, 14 * s);
   if (ImGui::Button("-")) session.set_speed(session.speed() / 1.5);
   ImGui::SameLine(0, 2 * s);
   float speed = static_cast<float>(session.speed());
-  ImGui::SetNextItemWidth(120 * s);
-  if (ImGui::SliderFloat("##speed", &speed, 0.1F, 20.0F, "%.1fx", ImGuiSliderFlags_Logarithmic)) {
+  ImGui::SetNextItemWidth(96 * s);
+  if (ImGui::SliderFloat("##speed", &speed, 0.1F, 20.0F, "speed %.1fx", ImGuiSliderFlags_Logarithmic)) {
     session.set_speed(speed);
   }
   ImGui::SameLine(0, 2 * s);
   if (ImGui::Button("+")) session.set_speed(session.speed() * 1.5);
 
-  ImGui::SameLine(0, 18 * s);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Scenario time = real time x speed ('+' and '-' keys)");
+  ImGui::SameLine(0, 14 * s);
   ImGui::AlignTextToFramePadding();
   ImGui::PushFont(theme.large);
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
   ImGui::PopFont();
 
-  // Right side: status, look, screenshot.
-  const float right_w = 330 * s;
+  // Right side: status, look, screenshot (and the compare toggle after them).
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const auto button_w = [&](const char* label) { return ImGui::CalcTextSize(label).x + 2 * style.FramePadding.x; };
+  const float right_w = button_w("View") + button_w("Screenshot") + 2 * style.ItemSpacing.x + 115 * s;
   ImGui::SameLine(0, 18 * s);
   const float status_w = ImGui::GetContentRegionAvail().x - right_w;
   if (!session.status.empty() && status_w > 40) {
@@ -109,26 +109,31 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
     ImGui::SameLine();
   }
   ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - right_w));
-  if (ImGui::Button(ui.dark ? "Light" : "Dark")) {
-    ui.dark = !ui.dark;
-    ui.theme_changed = true;
-  }
-  ImGui::SameLine();
-  ImGui::AlignTextToFramePadding();
-  ImGui::Text("UI %.0f%%", ui.user_scale * 100);
-  ImGui::SameLine();
-  if (ImGui::Button("A-")) {
-    ui.user_scale = std::max(0.6F, ui.user_scale - 0.1F);
-    ui.theme_changed = true;
-  }
-  ImGui::SameLine(0, 2 * s);
-  if (ImGui::Button("A+")) {
-    ui.user_scale = std::min(3.0F, ui.user_scale + 0.1F);
-    ui.theme_changed = true;
+  // The look (theme, UI scale) lives in one small popup, so the bar fits 1024 pixels.
+  if (ImGui::Button("View")) ImGui::OpenPopup("view-popup");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Light or dark theme, text size");
+  if (ImGui::BeginPopup("view-popup")) {
+    if (ImGui::MenuItem("Dark theme", nullptr, ui.dark)) {
+      ui.dark = !ui.dark;
+      ui.theme_changed = true;
+    }
+    ImGui::Text("UI scale %.0f%%", ui.user_scale * 100);
+    ImGui::SameLine();
+    if (ImGui::Button("A-")) {
+      ui.user_scale = std::max(0.6F, ui.user_scale - 0.1F);
+      ui.theme_changed = true;
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("A+")) {
+      ui.user_scale = std::min(3.0F, ui.user_scale + 0.1F);
+      ui.theme_changed = true;
+    }
+    ImGui::EndPopup();
   }
   ImGui::SameLine();
   if (ImGui::Button("Screenshot")) ui.screenshot_requested = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("F12: save a PNG of the window in the current folder");
+  ImGui::SameLine();  // the compare toggle follows on this line
 }
 
 }  // namespace poolviz::gui

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# GUI smoke test for one scenario: render it with the real engine at scenario
+# time 3 s under a virtual X server, then check the PNG's size and that it is
+# not blank. `poolviz screenshot` itself fails on any OpenGL error.
+#
+#   screenshot_smoke.sh POOLVIZ PNG_CHECK SCENARIO OUTDIR [WIDTHxHEIGHT]
+set -euo pipefail
+poolviz=$1 png_check=$2 scenario=$3 outdir=$4 size=${5:-1280x800}
+width=${size%x*} height=${size#*x}
+mkdir -p "$outdir"
+out="$outdir/$scenario-$size.png"
+rm -f "$out"
+# -a picks a free display number, so tests can run in parallel.
+xvfb-run -a -s "-screen 0 1280x800x24" \
+  "$poolviz" screenshot "$scenario" --at 3 --size "$size" --out "$out"
+"$png_check" "$out" "$width" "$height" 16
