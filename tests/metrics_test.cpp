@@ -162,3 +162,38 @@ TEST(Metrics, WorkerPeaksIgnoreStartupAndShutdownRamps) {
 
 }  // namespace
 }  // namespace poolviz
+
+namespace poolviz {
+namespace {
+
+TEST(Metrics, PipelineItemCountsOnceFromFirstSubmitToLastStage) {
+  Metrics m(MetricsOptions{.stages = 2});
+  auto at_stage = [](Event e, std::uint8_t stage) {
+    e.source = stage;
+    return e;
+  };
+  const std::vector<Event> events = {
+      at_stage(ev(EventKind::submitted, 0, 1), 0),
+      at_stage(ev(EventKind::started, 10 * ms, 1, 0, 1), 0),
+      // The stage-0 worker hands the item on before its own job has finished.
+      at_stage(ev(EventKind::submitted, 30 * ms, 1), 1),
+      at_stage(ev(EventKind::enqueued, 30 * ms, 1), 1),
+      at_stage(ev(EventKind::started, 30 * ms, 1, 1, 1), 1),
+      at_stage(ev(EventKind::finished, 30 * ms, 1, 0, 1), 0),
+      at_stage(ev(EventKind::finished, 90 * ms, 1, 0, 1), 1),
+  };
+  m.on_events(events);
+  EXPECT_EQ(m.counters().submitted, 1u);
+  EXPECT_EQ(m.counters().completed, 1u);
+  EXPECT_EQ(m.wait().count(), 1u);
+  EXPECT_EQ(m.service().count(), 2u);  // one per stage: 20 ms and 60 ms
+  EXPECT_NEAR(to_ms(m.service().max()), 60.0, 1e-9);
+  EXPECT_NEAR(to_ms(m.service().min()), 20.0, 1e-9);
+  ASSERT_EQ(m.sojourn().count(), 1u);
+  EXPECT_NEAR(to_ms(m.sojourn().max()), 90.0, 1e-9);
+  EXPECT_EQ(m.queue_depth(), 0);
+  EXPECT_EQ(m.in_service(), 0);
+}
+
+}  // namespace
+}  // namespace poolviz

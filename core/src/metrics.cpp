@@ -120,7 +120,8 @@ Metrics::Metrics(MetricsOptions options)
 
 void Metrics::on_events(std::span<const Event> batch) {
   for (const Event& e : batch) {
-    if (options_.filter_source && e.source != options_.source) continue;
+    const int stage = static_cast<int>(e.source) - static_cast<int>(options_.source);
+    if (options_.filter_source && (stage < 0 || stage >= std::max(options_.stages, 1))) continue;
     apply(e);
   }
 }
@@ -222,6 +223,10 @@ void Metrics::emit_sample(Nanos t_end) {
   if (options_.keep_all_samples) all_samples_.push_back(s);
 }
 
+int Metrics::stage_of(const Event& e) const {
+  return std::max(0, static_cast<int>(e.source) - static_cast<int>(options_.source));
+}
+
 void Metrics::leave_state(JobRecord& job) {
   switch (job.state) {
     case JobState::queued: --queue_depth_; break;
@@ -236,25 +241,41 @@ void Metrics::leave_state(JobRecord& job) {
   job.state = JobState::other;
 }
 
+std::uint64_t Metrics::record_key(const Event& e) const {
+  // A pipeline hands an item (one job id) to the next stage from inside the
+  // previous stage's job, so the stages' events interleave: one record per stage.
+  if (options_.stages <= 1) return e.job;
+  return e.job | (static_cast<std::uint64_t>(stage_of(e)) << 56);
+}
+
 void Metrics::apply(const Event& e) {
   advance_to(std::max<Nanos>(e.t, 0));
+  const std::uint64_t key = record_key(e);
   switch (e.kind) {
     case EventKind::submitted: {
-      ++counters_.submitted;
-      JobRecord& job = jobs_[e.job];
+      JobRecord& job = jobs_[key];
       job.submitted = e.t;
+      if (const int stage = stage_of(e); stage > 0 && options_.stages > 1) {
+        // An item moving on inside a pipeline: it keeps its first submit time
+        // and its wait was counted at stage 0.
+        const std::uint64_t previous = key - (1ULL << 56);
+        if (auto it = jobs_.find(previous); it != jobs_.end()) job.submitted = it->second.submitted;
+        job.started_once = true;
+        break;
+      }
+      ++counters_.submitted;
       break;
     }
     case EventKind::rejected: {
       ++counters_.rejected;
-      if (auto it = jobs_.find(e.job); it != jobs_.end()) {
+      if (auto it = jobs_.find(key); it != jobs_.end()) {
         leave_state(it->second);
         jobs_.erase(it);
       }
       break;
     }
     case EventKind::enqueued: {
-      JobRecord& job = jobs_[e.job];
+      JobRecord& job = jobs_[key];
       leave_state(job);
       job.state = JobState::queued;
       ++queue_depth_;
@@ -262,7 +283,7 @@ void Metrics::apply(const Event& e) {
       break;
     }
     case EventKind::gate_waiting: {
-      JobRecord& job = jobs_[e.job];
+      JobRecord& job = jobs_[key];
       leave_state(job);
       job.state = JobState::holding;
       ++in_service_;
@@ -270,7 +291,7 @@ void Metrics::apply(const Event& e) {
     }
     case EventKind::started: {
       ++counters_.started;
-      JobRecord& job = jobs_[e.job];
+      JobRecord& job = jobs_[key];
       leave_state(job);
       job.state = JobState::running;
       ++in_service_;
@@ -285,13 +306,23 @@ void Metrics::apply(const Event& e) {
     }
     case EventKind::retried: {
       ++counters_.retried;
-      if (auto it = jobs_.find(e.job); it != jobs_.end()) {
+      if (auto it = jobs_.find(key); it != jobs_.end()) {
         leave_state(it->second);
         it->second.state = JobState::retry_wait;
       }
       break;
     }
     case EventKind::finished: {
+      if (static_cast<Outcome>(e.code) == Outcome::completed && stage_of(e) < options_.stages - 1) {
+        // Done with one pipeline stage, not with the pipeline.
+        if (auto it = jobs_.find(key); it != jobs_.end()) {
+          const bool ran = it->second.state == JobState::running;
+          leave_state(it->second);
+          if (ran && it->second.last_start >= 0) service_.record(e.t - it->second.last_start);
+          jobs_.erase(it);
+        }
+        break;
+      }
       switch (static_cast<Outcome>(e.code)) {
         case Outcome::completed:
           ++counters_.completed;
@@ -307,7 +338,7 @@ void Metrics::apply(const Event& e) {
         busy_area_at_end_ = busy_area_;
         worker_area_at_end_ = worker_area_;
       }
-      if (auto it = jobs_.find(e.job); it != jobs_.end()) {
+      if (auto it = jobs_.find(key); it != jobs_.end()) {
         JobRecord& job = it->second;
         const bool ran = job.state == JobState::running;
         leave_state(job);
@@ -323,6 +354,7 @@ void Metrics::apply(const Event& e) {
     case EventKind::stolen: ++counters_.steals; break;
     case EventKind::worker_spawned:
     case EventKind::worker_retired:
+      if (options_.stages > 1) break;  // x counts one stage's workers; gauges count all
       workers_ = e.x;
       // Every worker is a thread, so a spawn burst between two polls still
       // shows in the peak (thread per task). Start-up and shutdown ramps are

@@ -8,6 +8,13 @@
 
 #include "poolviz/pool_spec.h"
 
+// The pipeline lands in parallel (issue 5); until its header is there, a
+// scenario with [[stage]]s runs on its [pool] instead.
+#if __has_include("poolviz/pipeline.h")
+#include "poolviz/pipeline.h"
+#define POOLVIZ_RUN_HAS_PIPELINE 1
+#endif
+
 namespace poolviz {
 
 double peak_rss_mb() {
@@ -58,8 +65,44 @@ Scenario with_seed(Scenario scenario, const RunOptions& options) {
   return scenario;
 }
 
-MetricsOptions metrics_options(const RunOptions& options) {
+bool runs_as_pipeline(const Scenario& scenario) {
+#ifdef POOLVIZ_RUN_HAS_PIPELINE
+  return !scenario.stages.empty();
+#else
+  (void)scenario;
+  return false;
+#endif
+}
+
+/// The scenario's executor: its pipeline when it has stages, else its [pool].
+std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv env) {
+#ifdef POOLVIZ_RUN_HAS_PIPELINE
+  if (runs_as_pipeline(scenario)) {
+    // Each stage does the workload's mean service × its factor (the pipeline
+    // applies a stage's own work to every item, so per-item draws do not apply).
+    const WorkloadSpec workload = with_defaults(scenario.workload);
+    std::vector<PipelineStage> stages;
+    for (const StageSpec& spec : scenario.stages) {
+      const Nanos service = from_ms(workload.service_mean_ms * spec.service_factor);
+      const WorkKind kind = workload.kind;
+      stages.push_back(PipelineStage{spec.name, spec.workers, spec.queue_capacity,
+                                     [service, kind](JobContext& ctx) {
+                                       if (kind == WorkKind::cpu) {
+                                         spin_for(ctx, service);
+                                       } else {
+                                         wait_for(ctx, service);
+                                       }
+                                     }});
+    }
+    return std::make_unique<Pipeline>(std::move(stages), std::move(env));
+  }
+#endif
+  return make_executor(scenario.pool, std::move(env));
+}
+
+MetricsOptions metrics_options(const RunOptions& options, const Scenario& scenario) {
   MetricsOptions m;
+  m.stages = runs_as_pipeline(scenario) ? static_cast<int>(scenario.stages.size()) : 1;
   m.sample_period = options.sample_period > 0 ? options.sample_period : 100 * kMillisecond;
   m.keep_all_samples = options.keep_all_samples;
   m.source = options.source;
@@ -74,7 +117,7 @@ Run::Run(Scenario scenario, RunOptions options)
       clock_(options.speed > 0 && std::isfinite(options.speed) ? options.speed : 1.0,
              options.start_paused),
       bus_(options.bus_ring_capacity),
-      metrics_(metrics_options(options)),
+      metrics_(metrics_options(options, scenario_)),
       generator_(scenario_.workload) {
   validate(scenario_.workload);  // throws std::invalid_argument
   bus_.attach(&metrics_);
@@ -89,7 +132,7 @@ Run::Run(Scenario scenario, RunOptions options)
   env.source = options_.source;
   env.limiter = limiter_;
   env.cancel = cancel_.get_token();
-  executor_ = make_executor(scenario_.pool, std::move(env));
+  executor_ = build_executor(scenario_, std::move(env));
   const ExecutorStats stats = executor_->stats();
   metrics_.set_gauges(stats.threads_alive, stats.workers_alive,
                       limiter_ ? limiter_->level().level : -1.0);

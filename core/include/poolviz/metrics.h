@@ -113,6 +113,11 @@ struct MetricsOptions {
   bool keep_all_samples = false;       // also keep every sample in all_samples() (CSV)
   std::uint8_t source = 0;             // only events with this source are counted
   bool filter_source = false;          // false = count every event on the bus
+  /// A pipeline's stage k emits with source + k. With stages > 1 an item is
+  /// submitted at stage 0 (wait = until its first start there), completes at
+  /// the last stage (sojourn = through the whole pipeline), and ends early on
+  /// any failure; worker gauges then come from set_gauges() only.
+  int stages = 1;
 };
 
 /// Counters as seen in the event stream (events may be dropped under overload;
@@ -174,6 +179,8 @@ class Metrics final : public EventSink {
   void integrate_to(Nanos t);  // accumulates time-weighted gauges up to t
   void emit_sample(Nanos t_end);
   void leave_state(JobRecord& job);
+  int stage_of(const Event& e) const;  // pipeline stage that emitted `e` (0 otherwise)
+  std::uint64_t record_key(const Event& e) const;
 
   MetricsOptions options_;
   EventCounters counters_;
