@@ -139,9 +139,13 @@ TEST(ServeMetrics, ExpositionParsesAsPrometheusTextWithCountersGaugesAndHistogra
   ServedPool pool(task_queue_scenario(1, 2));
   for (int i = 0; i < 3; ++i) pool.post(R"({"service_ms": 0})");
   pool.server->run().executor().wait_idle();
-  pool.post(R"({"kind": "gpu"})");  // a 400, counted by code
+  // One keep-alive connection: the server counts a response after sending it,
+  // and serves the next request on the same connection only after that.
+  httplib::Client client("127.0.0.1", pool.port);
+  client.set_keep_alive(true);
+  client.Post("/tasks", R"({"kind": "gpu"})", "application/json");  // a 400, counted by code
 
-  auto r = pool.client->Get("/metrics");
+  auto r = client.Get("/metrics");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), PrometheusWriter::kContentType);

@@ -317,8 +317,8 @@ Job TaskServer::build_job(std::uint64_t id, const TaskRequest& request) {
 // [SECTION] Routes --------------------------------------------------------------
 
 struct TaskServer::Routes {
-  static void post_task(TaskServer& self, const httplib::Request& req, httplib::Response& res) {
-    auto parsed = parse_task_request(req.body, self.defaults_);
+  static void post_task(TaskServer& self, const std::string& body, httplib::Response& res) {
+    auto parsed = parse_task_request(body, self.defaults_);
     if (auto* error = std::get_if<FieldError>(&parsed)) {
       reply_field_error(res, *error);
       return;
@@ -479,8 +479,26 @@ void TaskServer::install_routes() {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http.Post("/tasks", [this](const httplib::Request& req, httplib::Response& res) {
-    Routes::post_task(*this, req, res);
+  http.Post("/tasks", [this](const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader& content) {
+    // `curl -X POST` sends neither Content-Length nor chunks: that is an empty
+    // body, not a reason to wait for the connection to close (or to answer 400).
+    std::string body;
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      const bool read = content([&](const char* data, std::size_t n) {
+        body.append(data, n);
+        return true;
+      });
+      if (!read) {
+        if (res.status == 413) {
+          reply_error(res, 413, "body too large");
+        } else {
+          reply_error(res, 400, "body: could not be read");
+        }
+        return;
+      }
+    }
+    Routes::post_task(*this, body, res);
   });
   http.Get(R"(/tasks/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
     Routes::get_task(*this, req, res);
