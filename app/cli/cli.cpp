@@ -15,15 +15,6 @@
 #include "poolviz/scenario.h"
 #include "serve/serve_cli.h"
 
-#ifdef POOLVIZ_HAVE_GUI
-// Weak references: the command line links, and falls back to headless runs,
-// even in a build whose GUI sources do not define these (yet).
-namespace poolviz::gui {
-bool display_available() __attribute__((weak));
-int run(const GuiOptions& options) __attribute__((weak));
-}  // namespace poolviz::gui
-#endif
-
 namespace poolviz::cli {
 
 namespace {
@@ -56,7 +47,6 @@ bool parse_size(const std::string& text, int& width, int& height) {
 
 bool display_present() {
 #ifdef POOLVIZ_HAVE_GUI
-  if (&gui::display_available == nullptr) return false;
   return gui::display_available();
 #else
   return false;
@@ -65,10 +55,6 @@ bool display_present() {
 
 int open_gui(const gui::GuiOptions& options) {
 #ifdef POOLVIZ_HAVE_GUI
-  if (&gui::run == nullptr) {
-    std::fprintf(stderr, "poolviz: error: this build has no GUI yet\n");
-    return kFailed;
-  }
   return gui::run(options);
 #else
   (void)options;
