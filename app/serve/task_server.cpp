@@ -168,6 +168,9 @@ TaskServer::TaskServer(Scenario scenario, ServeOptions options)
   cpu_spec_ = with_kind(workload, WorkKind::cpu);
   queue_capacity_.store(run_->scenario().pool.queue_capacity, std::memory_order_relaxed);
   run_->attach(&store_);
+  // Arrivals come from the network, so Run::start() (which lets scenario time
+  // flow once the generator's first jobs are in) is never called here.
+  if (!options_.start_paused) run_->clock().resume();
 }
 
 TaskServer::~TaskServer() {

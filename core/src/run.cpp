@@ -114,8 +114,9 @@ MetricsOptions metrics_options(const RunOptions& options, const Scenario& scenar
 Run::Run(Scenario scenario, RunOptions options)
     : scenario_(with_seed(std::move(scenario), options)),
       options_(options),
-      clock_(options.speed > 0 && std::isfinite(options.speed) ? options.speed : 1.0,
-             options.start_paused),
+      // Scenario time stands still until start() (see release_clock()), so building
+      // the executor and starting threads never eats the first seconds of a run.
+      clock_(options.speed > 0 && std::isfinite(options.speed) ? options.speed : 1.0, true),
       bus_(options.bus_ring_capacity),
       metrics_(metrics_options(options, scenario_)),
       generator_(scenario_.workload) {
@@ -163,8 +164,21 @@ Nanos Run::duration_limit() const {
   return kNever;
 }
 
+void Run::release_clock() {
+  if (clock_released_ || options_.start_paused) return;
+  clock_released_ = true;
+  clock_.resume();
+}
+
 void Run::arrival_main(std::stop_token stop) {
   const Nanos limit = duration_limit();
+  // The clock starts only once the jobs due at t = 0 are in (or the first wait
+  // begins): on a loaded machine at high speed, the scheduler's delay in
+  // starting this thread must not count as scenario time.
+  struct ReleaseAtExit {
+    Run& run;
+    ~ReleaseAtExit() { run.release_clock(); }
+  } release_at_exit{*this};
   auto next_planned = [this] {
     const std::lock_guard lock(generator_mutex_);
     return generator_.next();
@@ -174,6 +188,7 @@ void Run::arrival_main(std::stop_token stop) {
     while (!stop.stop_requested()) {
       const std::optional<PlannedJob> planned = next_planned();
       if (!planned || planned->at >= limit) break;
+      if (planned->at > clock_.now()) release_clock();
       if (!clock_.sleep_until(planned->at, stop)) break;
       submit_planned(*planned, -1);
     }
@@ -184,6 +199,7 @@ void Run::arrival_main(std::stop_token stop) {
       if (!planned) break;
       submit_planned(*planned, c);
     }
+    release_clock();
     while (!stop.stop_requested()) {
       ClientEnd end{};
       {

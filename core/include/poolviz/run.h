@@ -153,6 +153,8 @@ class Run {
   class SwappableLimiter;
 
   void arrival_main(std::stop_token stop);
+  /// Lets scenario time flow (unless the run starts paused). Arrival thread, once.
+  void release_clock();
   void submit_planned(const PlannedJob& planned, int client);
   void on_client_job_end(int client, Nanos at);
   Nanos duration_limit() const;
@@ -183,6 +185,7 @@ class Run {
   std::stop_source cancel_;  // ExecutorEnv::cancel: the drain budget's last resort
   std::atomic<std::uint64_t> arrivals_{0};
   std::atomic<bool> arrivals_done_{false};  // release: every submit happened before
+  bool clock_released_ = false;  // arrival thread only
   std::jthread arrival_thread_;
   std::jthread shutdown_thread_;  // the scenario's [shutdown] timer, when it has one
   bool started_ = false;
