@@ -172,13 +172,11 @@ void Run::release_clock() {
 
 void Run::arrival_main(std::stop_token stop) {
   const Nanos limit = duration_limit();
-  // The clock starts only once the jobs due at t = 0 are in (or the first wait
-  // begins): on a loaded machine at high speed, the scheduler's delay in
-  // starting this thread must not count as scenario time.
-  struct ReleaseAtExit {
-    Run& run;
-    ~ReleaseAtExit() { run.release_clock(); }
-  } release_at_exit{*this};
+  // Scenario time starts here, not at construction: on a loaded machine at
+  // high speed, building the executor and starting this thread must not count
+  // as scenario seconds. (Not later than here either: a blocking submit into a
+  // full queue needs time to flow so that workers can make room.)
+  release_clock();
   auto next_planned = [this] {
     const std::lock_guard lock(generator_mutex_);
     return generator_.next();
@@ -188,7 +186,6 @@ void Run::arrival_main(std::stop_token stop) {
     while (!stop.stop_requested()) {
       const std::optional<PlannedJob> planned = next_planned();
       if (!planned || planned->at >= limit) break;
-      if (planned->at > clock_.now()) release_clock();
       if (!clock_.sleep_until(planned->at, stop)) break;
       submit_planned(*planned, -1);
     }
@@ -199,7 +196,6 @@ void Run::arrival_main(std::stop_token stop) {
       if (!planned) break;
       submit_planned(*planned, c);
     }
-    release_clock();
     while (!stop.stop_requested()) {
       ClientEnd end{};
       {
