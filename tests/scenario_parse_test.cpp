@@ -134,6 +134,11 @@ const Malformed kMalformed[] = {
      "bad.toml:20:1: compare.label: every variant needs a label"},
     {"view plot unknown", 0, "[view]\nplots = [\"queue\"]\n",
      R"(bad.toml:21:10: view.plots: "queue" is not one of queue_depth, throughput, wait, sojourn, workers, threads, tokens, utilization, in_service)"},
+    // toml++ 3.3.0 cannot classify some non-ASCII code points (core/src/toml_guard.h).
+    {"non-ascii key", 9, "workérs = 3",
+     "bad.toml:9:5: toml: unexpected character 'é' (U+00E9); outside quotes TOML allows only ASCII"},
+    {"non-ascii escape", 4, "summary = \"\"\"one \\λ\"\"\"",
+     "bad.toml:4:19: toml: invalid escape sequence '\\λ'"},
     {"shutdown mode", 0, "[shutdown]\nat = 2\nmode = \"abort\"\n",
      R"(bad.toml:22:8: shutdown.mode: "abort" is not one of drain, cancel)"},
 };
@@ -147,6 +152,23 @@ TEST(ScenarioParse, EveryMalformedFileGetsItsIntendedMessage) {
     // A message may go on listing things (allowed keys); the start is the contract.
     EXPECT_EQ(what.substr(0, std::string(m.expected).size()), m.expected) << "case: " << m.name;
   }
+}
+
+TEST(ScenarioParse, NonAsciiTextInStringsAndCommentsIsKept) {
+  // Latin-1, Greek and CJK punctuation: the ranges toml++ 3.3.0 trips on.
+  std::string text = replace_line(kValid, 3, "title = \"Débit λ 、\" # µs, ½");
+  text = replace_line(text, 4, "summary = \"\"\"one \\\n  §two λ\"\"\"");
+  const Scenario s = parse_scenario(text, "unicode.toml");
+  EXPECT_EQ(s.title, "Débit λ 、");
+  EXPECT_EQ(s.summary, "one §two λ");
+}
+
+TEST(ScenarioParse, FuzzerFoundNonAsciiInABareKeyIsAnError) {
+  // tests/fuzz found this: U+00BD inside a bare key reached undefined behaviour
+  // in toml++ 3.3.0 instead of a parse error.
+  const char raw[] = "pool.wBB\xc2\xbd" "BB\0\0ol.overflow=reject\"]\n";
+  const std::string text(raw, sizeof raw - 1);
+  EXPECT_EQ(error_of(text).substr(0, 40), "bad.toml:1:9: toml: unexpected character");
 }
 
 TEST(ScenarioParse, MinWorkersAboveMaxIsAnError) {

@@ -12,6 +12,8 @@
 
 #include <toml++/toml.h>
 
+#include "toml_guard.h"
+
 namespace poolviz {
 
 namespace detail {
@@ -734,9 +736,14 @@ class Reader {
 
 Scenario parse_scenario(std::string_view toml_text, std::string_view source_name) {
   const std::string source(source_name);
+  detail::TomlGuardError guard_error;
+  const std::string guarded = detail::guard_toml(toml_text, guard_error);
+  if (!guard_error.message.empty()) {
+    throw ScenarioError(source, guard_error.line, guard_error.column, "toml", guard_error.message);
+  }
   toml::table root;
   try {
-    root = toml::parse(toml_text, source_name);
+    root = toml::parse(guarded, source_name);
   } catch (const toml::parse_error& e) {
     throw ScenarioError(source, static_cast<int>(e.source().begin.line),
                         static_cast<int>(e.source().begin.column), "toml",
