@@ -139,6 +139,10 @@ const Malformed kMalformed[] = {
      "bad.toml:9:5: toml: unexpected character 'é' (U+00E9); outside quotes TOML allows only ASCII"},
     {"non-ascii escape", 4, "summary = \"\"\"one \\λ\"\"\"",
      "bad.toml:4:19: toml: invalid escape sequence '\\λ'"},
+    {"view speed too fast", 0, "[view]\nspeed = 50\n",
+     "bad.toml:21:9: view.speed: 50 is out of range (allowed: 0.1 to 20)"},
+    {"view speed as text", 0, "[view]\nspeed = \"slow\"\n",
+     "bad.toml:21:9: view.speed: expected a number, got a string"},
     {"shutdown mode", 0, "[shutdown]\nat = 2\nmode = \"abort\"\n",
      R"(bad.toml:22:8: shutdown.mode: "abort" is not one of drain, cancel)"},
 };
@@ -169,6 +173,13 @@ TEST(ScenarioParse, FuzzerFoundNonAsciiInABareKeyIsAnError) {
   const char raw[] = "pool.wBB\xc2\xbd" "BB\0\0ol.overflow=reject\"]\n";
   const std::string text(raw, sizeof raw - 1);
   EXPECT_EQ(error_of(text).substr(0, 40), "bad.toml:1:9: toml: unexpected character");
+}
+
+TEST(ScenarioParse, ViewSpeedIsAHintThatDefaultsToZero) {
+  EXPECT_EQ(parse_scenario(kValid, "demo.toml").view.speed, 0);
+  EXPECT_EQ(parse_scenario(std::string(kValid) + "[view]\nspeed = 0.25\n", "demo.toml").view.speed, 0.25);
+  // The default scenario is over in 0.4 s at 1x, so it opens slowed down.
+  EXPECT_LT(load_scenario(std::string(kDefaultScenarioId)).view.speed, 1.0);
 }
 
 TEST(ScenarioParse, MinWorkersAboveMaxIsAnError) {

@@ -137,14 +137,14 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
                 "headless instead\n");
     std::fflush(stdout);
     HeadlessOptions headless;
-    headless.speed = speed;
+    headless.speed = speed > 0 ? speed : 1.0;  // the [view] speed hint is for watching
     return run_headless(scenario, headless);
   }
   return open_gui(options);
 }
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
-                       const std::string& size, double speed) {
+                       const std::string& size, double speed, bool compare) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
@@ -152,6 +152,7 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   options.speed = speed;
   options.screenshot_at = at;
   options.screenshot_out = out;
+  options.compare = compare;
   if (!size.empty() && !parse_size(size, options.width, options.height)) {
     std::fprintf(stderr, "poolviz: error: --size %s: expected WIDTHxHEIGHT, e.g. 1280x800 (320x240 to 7680x4320)\n",
                  size.c_str());
@@ -177,12 +178,13 @@ int run(int argc, char** argv) {
 
   // gui
   std::string gui_scenario;
-  double gui_speed = 1.0;
+  double gui_speed = 0;  // 0 = the scenario's [view] speed, else 1
   std::string gui_size;
   bool gui_frame_stats = false;
   CLI::App* gui_cmd = app.add_subcommand("gui", "Open the GUI on a scenario (default basic-pool)");
   gui_cmd->add_option("scenario", gui_scenario, "Built-in id or a .toml file");
-  gui_cmd->add_option("--speed", gui_speed, "Scenario time = real time × speed")
+  gui_cmd->add_option("--speed", gui_speed,
+                      "Scenario time = real time × speed (default: the scenario's [view] speed, else 1)")
       ->check(CLI::PositiveNumber);
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
   gui_cmd->add_flag("--frame-stats", gui_frame_stats, "Print mean / p99 frame time at exit");
@@ -225,6 +227,7 @@ int run(int argc, char** argv) {
   // screenshot
   std::string shot_scenario, shot_out, shot_size;
   double shot_at = 0, shot_speed = 1.0;
+  bool shot_compare = false;
   CLI::App* shot_cmd = app.add_subcommand("screenshot", "Render the GUI at scenario time S into a PNG");
   shot_cmd->add_option("scenario", shot_scenario, "Built-in id or a .toml file")->required();
   shot_cmd->add_option("--at", shot_at, "Scenario seconds at which to take the picture")
@@ -232,6 +235,7 @@ int run(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   shot_cmd->add_option("--out", shot_out, "Output PNG file")->required();
   shot_cmd->add_option("--size", shot_size, "Image size WIDTHxHEIGHT, e.g. 1280x800");
+  shot_cmd->add_flag("--compare", shot_compare, "Picture the compare view (the scenario's [[compare]] variants)");
   shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
       ->check(CLI::PositiveNumber);
 
@@ -267,9 +271,9 @@ int run(int argc, char** argv) {
     if (*seed_opt) run_options.seed = run_seed;
     return run_headless(scenario, run_options);
   }
-  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed);
+  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare);
   if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats);
-  return command_gui("", 1.0, "", false);
+  return command_gui("", 0, "", false);
 }
 
 }  // namespace poolviz::cli

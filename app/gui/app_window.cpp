@@ -171,7 +171,9 @@ int run(const GuiOptions& options) {
   Theme theme;
   std::unique_ptr<Session> session;
   try {
-    session = std::make_unique<Session>(scenario, std::clamp(options.speed, 0.1, 20.0), false);
+    const double speed = options.speed > 0 ? std::clamp(options.speed, 0.1, 20.0)
+                                           : Session::opening_speed(scenario);
+    session = std::make_unique<Session>(scenario, speed, false);
     session->hints = !screenshot_mode;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: cannot run %s: %s\n", scenario.id.c_str(), e.what());
@@ -179,11 +181,23 @@ int run(const GuiOptions& options) {
   }
 
   std::unique_ptr<CompareView> compare;  // compare mode: on while it exists
+  if (options.compare) {
+    try {
+      compare = std::make_unique<CompareView>(scenario, std::vector<CompareVariant>{}, session->speed());
+      session->set_paused(true);  // the single run waits while the variants run
+      for (std::size_t i = 0; i < compare->size(); ++i) compare->session(i).hints = !screenshot_mode;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "poolviz: cannot compare %s: %s\n", scenario.id.c_str(), e.what());
+      return 1;
+    }
+  }
+  // Scenario time of what is on screen: the variants' shared clock in compare mode.
+  const auto shown_seconds = [&] { return compare ? compare->now_seconds() : session->now_seconds(); };
   FrameStats stats;
   std::string gl_errors;
   double last = now_ms();
   // Screenshot mode: a watchdog in real time, so a stuck run fails instead of hanging CI.
-  const double deadline_ms = last + 1000.0 * (options.screenshot_at / std::max(options.speed, 0.1) + 60.0);
+  const double deadline_ms = last + 1000.0 * (options.screenshot_at / session->speed() + 60.0);
   int settle_frames = -1;  // screenshot mode: frames left after reaching the time
 
   std::signal(SIGINT, request_close_on_signal);
@@ -204,8 +218,9 @@ int run(const GuiOptions& options) {
     for (const std::string& path : window->take_dropped_paths()) open_scenario(*session, path);
 
     session->frame(real_dt);
-    if (screenshot_mode && settle_frames < 0 && session->now_seconds() >= options.screenshot_at) {
+    if (screenshot_mode && settle_frames < 0 && shown_seconds() >= options.screenshot_at) {
       session->set_paused(true);
+      if (compare) compare->set_paused(true);
       settle_frames = 3;
     }
 
@@ -244,15 +259,15 @@ int run(const GuiOptions& options) {
           std::fprintf(stderr, "poolviz: %s\n", error.c_str());
           return 1;
         }
-        std::printf("wrote %s (%dx%d, %s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
-                    session->scenario().id.c_str(), session->now_seconds());
+        std::printf("wrote %s (%dx%d, %s%s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
+                    session->scenario().id.c_str(), compare ? " compared" : "", shown_seconds());
         break;
       }
       if (settle_frames > 0) --settle_frames;
       target->unbind();
       if (now_ms() > deadline_ms) {
         std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",
-                     options.screenshot_at, session->now_seconds());
+                     options.screenshot_at, shown_seconds());
         return 1;
       }
       continue;

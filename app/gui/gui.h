@@ -8,13 +8,14 @@ namespace poolviz::gui {
 
 struct GuiOptions {
   std::string scenario;       // built-in id or a .toml path; empty = the default scenario
-  double speed = 1.0;
+  double speed = 0;            // 0 = the scenario's [view] speed, else 1×
   int width = 1280;
   int height = 800;
   bool frame_stats = false;   // print mean / p99 CPU frame time at exit
   // Screenshot mode: run to scenario time `screenshot_at`, write the PNG, exit.
   double screenshot_at = -1;  // < 0 = interactive
   std::string screenshot_out;
+  bool compare = false;       // open in compare mode (the scenario's [[compare]] variants)
 };
 
 /// True when a window can be opened (an X11 or Wayland display is reachable).

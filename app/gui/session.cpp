@@ -41,9 +41,14 @@ void Session::start_run() {
   run_->start();
 }
 
+double Session::opening_speed(const Scenario& scenario) {
+  return scenario.view.speed > 0 ? std::clamp(scenario.view.speed, 0.1, 20.0) : 1.0;
+}
+
 void Session::load(Scenario scenario) {
   scenario_ = std::move(scenario);
   edited_ = scenario_;
+  speed_ = opening_speed(scenario_);
   start_run();
   say("loaded " + scenario_.id);
 }

@@ -26,7 +26,7 @@ class Session {
   Session(Scenario scenario, double speed, bool start_paused);
   ~Session();
 
-  /// Replaces the scenario and starts it from time 0.
+  /// Replaces the scenario and starts it from time 0, at its [view] speed.
   void load(Scenario scenario);
   /// Starts the current (possibly edited) scenario again from time 0.
   void restart();
@@ -61,6 +61,9 @@ class Session {
 
   /// True when lanes are OS threads (thread-per-task): no lanes, a count.
   bool threads_mode() const;
+
+  /// The speed a scenario opens at: its [view] speed hint, else 1×.
+  static double opening_speed(const Scenario& scenario);
 
  private:
   void start_run();

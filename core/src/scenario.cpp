@@ -619,7 +619,7 @@ class Reader {
   }
 
   void read_view(const toml::table& table, Scenario& s) const {
-    static constexpr std::array<std::string_view, 3> kKeys = {"plots", "lanes", "max_lanes"};
+    static constexpr std::array<std::string_view, 4> kKeys = {"plots", "lanes", "max_lanes", "speed"};
     static constexpr std::array<std::string_view, 9> kPlots = {
         "queue_depth", "throughput", "wait",   "sojourn",    "workers",
         "threads",     "tokens",     "utilization", "in_service"};
@@ -645,6 +645,13 @@ class Reader {
         const std::int64_t n = *node.value<std::int64_t>();
         if (n < 0 || n > 1024) fail_at(node.source(), full, std::to_string(n) + " is out of range (allowed: 0 to 1024)");
         s.view.max_lanes = static_cast<int>(n);
+      } else if (key == "speed") {
+        if (!node.is_number()) fail_at(node.source(), full, "expected a number, got " + type_name(node));
+        const double speed = *node.value<double>();
+        if (!(speed >= 0.1 && speed <= 20)) {
+          fail_at(node.source(), full, format_number(speed) + " is out of range (allowed: 0.1 to 20)");
+        }
+        s.view.speed = speed;
       } else {
         unknown_key(key, full, kKeys);
       }

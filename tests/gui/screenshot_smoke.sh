@@ -3,14 +3,15 @@
 # time 3 s under a virtual X server, then check the PNG's size and that it is
 # not blank. `poolviz screenshot` itself fails on any OpenGL error.
 #
-#   screenshot_smoke.sh POOLVIZ PNG_CHECK SCENARIO OUTDIR [WIDTHxHEIGHT]
+#   screenshot_smoke.sh POOLVIZ PNG_CHECK SCENARIO OUTDIR [WIDTHxHEIGHT [EXTRA ARGS...]]
 set -euo pipefail
 poolviz=$1 png_check=$2 scenario=$3 outdir=$4 size=${5:-1280x800}
+shift $(($# < 5 ? $# : 5))
 width=${size%x*} height=${size#*x}
 mkdir -p "$outdir"
-out="$outdir/$scenario-$size.png"
+out="$outdir/$scenario-$size${1:+$1}.png"
 rm -f "$out"
 # -a picks a free display number, so tests can run in parallel.
 xvfb-run -a -s "-screen 0 1280x800x24" \
-  "$poolviz" screenshot "$scenario" --at 3 --size "$size" --out "$out"
+  "$poolviz" screenshot "$scenario" --at 3 --size "$size" --out "$out" "$@"
 "$png_check" "$out" "$width" "$height" 16

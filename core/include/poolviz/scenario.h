@@ -37,6 +37,9 @@ struct ViewHints {
   std::string lanes = "workers";
   /// Lanes to draw before folding the rest into a summary row; 0 = GUI default.
   int max_lanes = 0;
+  /// Playback speed the window opens at (0.1 to 20), for runs that are over in
+  /// a blink at 1×; 0 = 1×. `--speed` on the command line wins.
+  double speed = 0;
 };
 
 /// One `--set`-style override: `key` as in apply_override(), `value` as text.
