@@ -171,6 +171,20 @@ TEST(Run, StopWhilePausedStillDrains) {
   EXPECT_TRUE(run.summary().accounting_holds());
 }
 
+TEST(Run, CancelNowCutsADrainShort) {
+  // Jobs of ten minutes at 1x: the drain would outlast the test's timeout, so
+  // finishing at all shows that cancel_now() (serve's second Ctrl-C) reached it.
+  Scenario s = load_scenario("basic-pool");
+  apply_override(s, "workload.service_mean_ms=600000");
+  poolviz::Run run(s, RunOptions{.speed = 1});
+  run.start();
+  std::jthread second_ctrl_c([&run] { run.cancel_now(); });
+  run.stop(ShutdownMode::drain);
+  const RunSummary summary = run.summary();
+  EXPECT_EQ(summary.jobs.completed, 0u);
+  EXPECT_TRUE(summary.accounting_holds());
+}
+
 TEST(Run, DestroyingARunningRunCancelsCleanly) {
   Scenario s = load_scenario("backpressure");
   { poolviz::Run run(s, RunOptions{.speed = kSpeed}); run.start(); run.poll(); }

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
@@ -100,12 +101,13 @@ int serve_command(const ServeCommandOptions& options) {
         stderr,
         "poolviz serve: %s (%s, %lld workers, queue %zu) listening on %s\n"
         "  POST %s/tasks   GET %s/tasks/{id}   GET %s/queue/status   GET %s/metrics   PUT %s/pool\n"
-        "  Ctrl-C stops accepting, then %s\n",
+        "  Ctrl-C stops accepting, then %s%s\n",
         scenario.id.c_str(), std::string(server.run().executor().strategy()).c_str(),
         static_cast<long long>(stats.workers_alive), scenario.pool.queue_capacity, base.c_str(),
         base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
         options.serve.on_exit == ShutdownMode::drain ? "drains every accepted task"
-                                                     : "cancels what has not finished");
+                                                     : "cancels what has not finished",
+        options.serve.on_exit == ShutdownMode::drain ? " (Ctrl-C again: cancel the rest)" : "");
     // The port on stdout alone, for scripts that start the server with --port 0.
     std::printf("%d\n", port);
     std::fflush(stdout);
@@ -118,7 +120,25 @@ int serve_command(const ServeCommandOptions& options) {
                  signal_number == SIGINT ? "SIGINT" : "SIGTERM",
                  options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
                  static_cast<long long>(outstanding));
+    // A second Ctrl-C while draining cancels what is left instead of waiting.
+    std::jthread escalate;
+    if (options.serve.on_exit == ShutdownMode::drain) {
+      escalate = std::jthread([&server, &stop_signals](std::stop_token stop) {
+        const timespec tick{0, 100'000'000};
+        while (!stop.stop_requested()) {
+          if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+            std::fprintf(stderr, "poolviz serve: second signal: cancelling what is left\n");
+            server.run().cancel_now();
+            return;
+          }
+        }
+      });
+    }
     const RunSummary summary = server.stop();
+    if (escalate.joinable()) {
+      escalate.request_stop();
+      escalate.join();
+    }
     if (options.json) {
       std::cout << summary_to_json(summary) << std::endl;
     } else {

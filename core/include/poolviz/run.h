@@ -138,6 +138,10 @@ class Run {
   /// drains the bus one final time. Idempotent.
   void stop(ShutdownMode mode = ShutdownMode::drain);
   bool stopped() const { return stopped_; }
+  /// Any thread: what is left ends cancelled now (running jobs cooperatively,
+  /// queued ones unrun) and nothing new is accepted; the drain budget's last
+  /// resort, early. For a second Ctrl-C during stop(drain). stop() is still due.
+  void cancel_now() { cancel_.request_stop(); }
 
   // Live edits: true when applied, false when this strategy/limiter cannot.
   bool set_workers(int count);
