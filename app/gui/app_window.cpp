@@ -128,11 +128,17 @@ int run(const GuiOptions& options) {
   const bool screenshot_mode = options.screenshot_at >= 0;
   Scenario scenario;
   try {
-    scenario = load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+    scenario = options.served_run != nullptr
+                   ? options.served_run->scenario()
+                   : load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: %s\n", e.what());
     return 1;
   }
+  // Held around each frame's use of a served Run (see GuiOptions::served_lock).
+  const auto lock_served = [&] {
+    return options.served_lock != nullptr ? std::unique_lock(*options.served_lock) : std::unique_lock<std::mutex>();
+  };
   if (screenshot_mode && options.screenshot_out.empty()) {
     std::fprintf(stderr, "poolviz: screenshot needs an output path\n");
     return 2;
@@ -173,7 +179,13 @@ int run(const GuiOptions& options) {
   try {
     const double speed = options.speed > 0 ? std::clamp(options.speed, 0.1, 20.0)
                                            : Session::opening_speed(scenario);
-    session = std::make_unique<Session>(scenario, speed, false);
+    if (options.served_run != nullptr) {
+      const auto lock = lock_served();
+      session = std::make_unique<Session>(*options.served_run);
+      session->say(options.served_banner);
+    } else {
+      session = std::make_unique<Session>(scenario, speed, false);
+    }
     session->hints = !screenshot_mode;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: cannot run %s: %s\n", scenario.id.c_str(), e.what());
@@ -205,6 +217,7 @@ int run(const GuiOptions& options) {
   while (!window->should_close()) {
     window->poll_events();
     if (close_requested != 0) break;
+    if (options.close_request != nullptr && options.close_request->load(std::memory_order_relaxed)) break;
     const double frame_start = now_ms();
     const float real_dt = static_cast<float>(std::min((frame_start - last) / 1000.0, 0.25));
     last = frame_start;
@@ -215,6 +228,7 @@ int run(const GuiOptions& options) {
       if (theme.fonts_dirty()) theme.rebuild_fonts();
       ui.theme_changed = false;
     }
+    auto served = lock_served();  // released before rendering: GL never touches the Run
     for (const std::string& path : window->take_dropped_paths()) open_scenario(*session, path);
 
     session->frame(real_dt);
@@ -239,6 +253,7 @@ int run(const GuiOptions& options) {
     // Settling frames snap chips to their places, so the picture shows state, not motion.
     const float dt = settle_frames >= 0 ? 1.0F : real_dt;
     draw_main_window(*session, compare, ui, theme, ImGui::GetIO().DisplaySize, dt);
+    if (served.owns_lock()) served.unlock();
     const float clear[3] = {0, 0, 0};
     window->render(clear, fb_w, fb_h);
     stats.add(now_ms() - frame_start);
@@ -290,7 +305,10 @@ int run(const GuiOptions& options) {
   // engine's threads before the window goes.
   const double close_start = now_ms();
   compare.reset();
-  session.reset();
+  {
+    const auto lock = lock_served();
+    session.reset();
+  }
   if (options.frame_stats) {
     stats.print(screenshot_mode ? "screenshot" : "gui");
     std::printf("shutdown took %.1f ms\n", now_ms() - close_start);

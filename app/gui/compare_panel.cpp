@@ -447,6 +447,7 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
 
 bool draw_compare_mode(std::unique_ptr<CompareView>& view, Session& session, UiState& ui, const Theme& theme,
                        float real_dt) {
+  if (session.served()) return false;  // variants would need arrivals of their own
   bool on = view != nullptr;
   const bool rebuild = on && (view->base().id != session.scenario().id ||
                               view->base().source_name != session.scenario().source_name);

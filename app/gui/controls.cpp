@@ -124,6 +124,12 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
   }
 
   WorkloadSpec& wl = edit.workload;
+  if (session.served()) {  // arrivals come from HTTP clients, not the generator
+    ImGui::EndTable();
+    ImGui::TextWrapped("Jobs arrive as POST /tasks; `poolviz load URL --rate R` sends them.");
+    ImGui::EndChild();
+    return;
+  }
   row("arrival rate", "New jobs per second of scenario time; applied live");
   float arrivals = static_cast<float>(wl.rate > 0 ? wl.rate : 10.0);
   if (ImGui::SliderFloat("##arrivals", &arrivals, 0.1F, 2000.0F, "%.1f /s", ImGuiSliderFlags_Logarithmic)) {

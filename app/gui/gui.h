@@ -2,7 +2,13 @@
 // a screenshot off a live run.
 #pragma once
 
+#include <atomic>
+#include <mutex>
 #include <string>
+
+namespace poolviz {
+class Run;
+}
 
 namespace poolviz::gui {
 
@@ -16,6 +22,14 @@ struct GuiOptions {
   double screenshot_at = -1;  // < 0 = interactive
   std::string screenshot_out;
   bool compare = false;       // open in compare mode (the scenario's [[compare]] variants)
+  // `poolviz serve --gui`: show this Run instead of starting one. Its owner
+  // started it and outlives the window; `served_lock` is held around every
+  // frame's use of it (the owner's HTTP handlers take the same lock), and
+  // `close_request`, set from another thread, closes the window.
+  Run* served_run = nullptr;
+  std::mutex* served_lock = nullptr;
+  const std::atomic<bool>* close_request = nullptr;
+  std::string served_banner;  // shown in the status line, e.g. the URL
 };
 
 /// True when a window can be opened (an X11 or Wayland display is reachable).

@@ -10,35 +10,52 @@ Session::Session(Scenario scenario, double speed, bool start_paused)
   start_run();
 }
 
+Session::Session(Run& served)
+    : scenario_(served.scenario()), edited_(scenario_), speed_(served.clock().speed()), start_paused_(false) {
+  run_ = &served;
+  reset_view();
+  run_->attach(&model_);
+}
+
 Session::~Session() {
-  if (run_) {
-    run_->stop(ShutdownMode::cancel);
-    run_->detach(&model_);
-  }
+  if (run_ == nullptr) return;
+  if (owned_) run_->stop(ShutdownMode::cancel);
+  run_->detach(&model_);
 }
 
 bool Session::threads_mode() const {
   return scenario_.pool.strategy == Strategy::thread_per_task || scenario_.view.lanes == "threads";
 }
 
-void Session::start_run() {
-  if (run_) {
-    run_->stop(ShutdownMode::cancel);
-    run_->detach(&model_);
-    run_.reset();
-  }
+void Session::reset_view() {
   FlowModelOptions options;
   options.threads_mode = threads_mode();
   options.queue_by_priority = scenario_.pool.strategy == Strategy::priority;
   model_.reset(options);
   series_.clear();
   step_until_ = -1;
+}
+
+void Session::start_run() {
+  if (owned_) {
+    owned_->stop(ShutdownMode::cancel);
+    owned_->detach(&model_);
+    owned_.reset();
+  }
+  reset_view();
   RunOptions run_options;
   run_options.speed = speed_;
   run_options.start_paused = start_paused_;
-  run_ = std::make_unique<Run>(scenario_, run_options);
+  owned_ = std::make_unique<Run>(scenario_, run_options);
+  run_ = owned_.get();
   run_->attach(&model_);
   run_->start();
+}
+
+bool Session::refuse_when_served() {
+  if (!served()) return false;
+  say("this pool serves HTTP tasks: restart or open a scenario with `poolviz gui`", true);
+  return true;
 }
 
 double Session::opening_speed(const Scenario& scenario) {
@@ -46,6 +63,7 @@ double Session::opening_speed(const Scenario& scenario) {
 }
 
 void Session::load(Scenario scenario) {
+  if (refuse_when_served()) return;
   scenario_ = std::move(scenario);
   edited_ = scenario_;
   speed_ = opening_speed(scenario_);
@@ -54,6 +72,7 @@ void Session::load(Scenario scenario) {
 }
 
 void Session::restart() {
+  if (refuse_when_served()) return;
   scenario_ = edited_;
   start_paused_ = paused();
   start_run();

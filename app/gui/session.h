@@ -8,6 +8,10 @@
 //
 // Contract: GUI thread only. Destroying a Session (or restart()) stops its Run
 // with cancellation and joins every engine thread.
+//
+// A served Session (`poolviz serve --gui`) shows a Run it does not own: the
+// HTTP server's. It never starts, restarts, replaces or stops that Run; the
+// owner serialises the Run's controlling calls by locking around each frame.
 #pragma once
 
 #include <memory>
@@ -24,11 +28,20 @@ namespace poolviz::gui {
 class Session {
  public:
   Session(Scenario scenario, double speed, bool start_paused);
+  /// Shows `served` (already started by its owner, who outlives this Session).
+  explicit Session(Run& served);
   ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// True when the Run belongs to `poolviz serve`: no restart, no new scenario.
+  bool served() const { return owned_ == nullptr; }
 
   /// Replaces the scenario and starts it from time 0, at its [view] speed.
+  /// Served: refused with a status message.
   void load(Scenario scenario);
   /// Starts the current (possibly edited) scenario again from time 0.
+  /// Served: refused with a status message.
   void restart();
 
   /// Once per frame: drain events, sample plots, finish a pending step.
@@ -67,6 +80,9 @@ class Session {
 
  private:
   void start_run();
+  void reset_view();
+  /// A served Session cannot restart; says so. True when refused.
+  bool refuse_when_served();
 
   Scenario scenario_;
   Scenario edited_;
@@ -75,7 +91,8 @@ class Session {
   double step_until_ = -1;
   FlowModel model_;
   PlotSeriesSet series_;
-  std::unique_ptr<Run> run_;  // declared last: destroyed first, while the model still exists
+  Run* run_ = nullptr;  // owned_ or the served Run
+  std::unique_ptr<Run> owned_;  // declared last: destroyed first, while the model still exists
 };
 
 }  // namespace poolviz::gui

@@ -4,10 +4,14 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
+#ifdef POOLVIZ_HAVE_GUI
+#include "gui/gui.h"
+#endif
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
 
@@ -18,6 +22,34 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
 constexpr int kBadUsage = 2;
+
+bool gui_available() {
+#ifdef POOLVIZ_HAVE_GUI
+  return gui::display_available();
+#else
+  return false;
+#endif
+}
+
+/// Opens the window on the served pool until it is closed or `close` is set.
+int open_window(TaskServer& server, const std::string& url, const std::atomic<bool>& close,
+                const ServeCommandOptions& options) {
+#ifdef POOLVIZ_HAVE_GUI
+  gui::GuiOptions window;
+  if (!options.screenshot.empty()) {
+    window.screenshot_out = options.screenshot;
+    window.screenshot_at = options.screenshot_at;
+  }
+  window.served_run = &server.run();
+  window.served_lock = &server.control_mutex();
+  window.close_request = &close;
+  window.served_banner = "serving " + url + "/tasks";
+  return gui::run(window);
+#else
+  (void)server, (void)url, (void)close, (void)options;
+  return kFailed;
+#endif
+}
 
 void print_latency(const char* label, const LatencySummary& l) {
   std::printf("  %-10s mean %8.1f   p50 %8.1f   p99 %8.1f   max %8.1f  ms\n", label, l.mean_ms,
@@ -75,11 +107,14 @@ int serve_command(const ServeCommandOptions& options) {
       return kBadUsage;
     }
   }
-  if (options.gui) {
-    std::fprintf(stderr,
-                 "poolviz: warning: --gui is not wired to the served pool yet; serving "
-                 "without a window\n");
+  bool with_window = options.gui;
+  if (with_window && !gui_available()) {
+    std::fprintf(stderr, "poolviz serve: no display found (DISPLAY/WAYLAND_DISPLAY unset); serving "
+                         "without a window\n");
+    with_window = false;
   }
+  ServeOptions serve_options = options.serve;
+  if (with_window) serve_options.own_poll_thread = false;  // the window's frames poll
 
   // SIGINT/SIGTERM are taken synchronously by this thread (sigwait); block them
   // before any thread exists so every thread inherits the mask.
@@ -90,7 +125,7 @@ int serve_command(const ServeCommandOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   try {
-    TaskServer server(scenario, options.serve);
+    TaskServer server(scenario, serve_options);
     const int port = server.start();
     const std::string host = options.serve.bind.find(':') != std::string::npos
                                  ? "[" + options.serve.bind + "]"
@@ -113,11 +148,33 @@ int serve_command(const ServeCommandOptions& options) {
     std::fflush(stdout);
 
     int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
+    int window_status = kOk;
+    if (with_window) {
+      // The window runs on this thread; a watcher takes the signal and closes it.
+      std::atomic<bool> close_window{false};
+      std::jthread watcher([&](std::stop_token stop) {
+        const timespec tick{0, 100'000'000};
+        while (!stop.stop_requested()) {
+          if (const int got = sigtimedwait(&stop_signals, nullptr, &tick); got > 0) {
+            signal_number = got;
+            close_window.store(true, std::memory_order_relaxed);
+            return;
+          }
+        }
+      });
+      window_status = open_window(server, base, close_window, options);
+      watcher.request_stop();
+      watcher.join();
+      if (window_status != kOk) std::fprintf(stderr, "poolviz serve: the window failed; stopping\n");
+    } else {
+      sigwait(&stop_signals, &signal_number);
+    }
     server.begin_shutdown();
     const std::int64_t outstanding = server.run().executor().stats().outstanding;
     std::fprintf(stderr, "poolviz serve: %s: no longer accepting; %s %lld accepted task(s)\n",
-                 signal_number == SIGINT ? "SIGINT" : "SIGTERM",
+                 signal_number == SIGINT    ? "SIGINT"
+                 : signal_number == SIGTERM ? "SIGTERM"
+                                            : "window closed",
                  options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
                  static_cast<long long>(outstanding));
     // A second Ctrl-C while draining cancels what is left instead of waiting.
@@ -144,7 +201,7 @@ int serve_command(const ServeCommandOptions& options) {
     } else {
       print_summary(summary, server);
     }
-    return kOk;
+    return window_status;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: error: serve %s: %s\n", scenario.id.c_str(), e.what());
     return kFailed;
@@ -216,7 +273,12 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
                    "HTTP worker threads (default 32; one per open keep-alive connection)")
       ->check(CLI::Range(1, 1024));
   s.serve->add_flag("--json", s.serve_options.json, "Print the exit summary as one JSON object");
-  s.serve->add_flag("--gui", s.serve_options.gui, "Open the window on the served pool");
+  CLI::Option* gui = s.serve->add_flag("--gui", s.serve_options.gui, "Open the window on the served pool");
+  s.serve->add_option("--screenshot", s.serve_options.screenshot,
+                      "With --gui: write the window to this PNG at --at, then stop serving")
+      ->needs(gui);
+  s.serve->add_option("--at", s.serve_options.screenshot_at, "Scenario seconds for --screenshot (default 5)")
+      ->check(CLI::NonNegativeNumber);
 
   s.load = app.add_subcommand(
       "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");

@@ -32,6 +32,10 @@ struct ServeCommandOptions {
   ServeOptions serve;
   bool json = false;  // the exit summary as one JSON object
   bool gui = false;
+  // With --gui: render the window at scenario second `screenshot_at` into this
+  // PNG, then stop serving (for docs; see scripts/screenshots).
+  std::string screenshot;
+  double screenshot_at = 5;
 };
 
 /// Runs the server until SIGINT/SIGTERM, then drains or cancels and prints the

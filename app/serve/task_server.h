@@ -122,6 +122,10 @@ class TaskServer {
 
   /// Drains events into Metrics and the task store (own_poll_thread does it).
   void poll();
+  /// For a window that drives Run::poll itself (own_poll_thread = false): hold
+  /// this around every use of run() beyond its thread-safe parts, as the HTTP
+  /// handlers do for live edits.
+  std::mutex& control_mutex() { return control_mutex_; }
 
   /// The pool. Thread-safe parts only from other threads (see the header comment).
   Run& run() { return *run_; }
