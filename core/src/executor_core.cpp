@@ -58,7 +58,7 @@ bool JobContext::stop_requested() {
 
 bool JobContext::sleep_until(Nanos t) {
   const Nanos target = std::min(t, deadline_);
-  if (!clock().sleep_until(target, stop_)) {
+  if (!clock().sleep_until(target, stop_.get_token())) {
     observed_cancel_ = true;
     return false;
   }
@@ -120,7 +120,9 @@ SubmitResult ExecutorCore::admit(Job& job) {
   submitted_.fetch_add(1, std::memory_order_relaxed);
   outstanding_.fetch_add(1, std::memory_order_relaxed);
   const bool observed = events_on();
-  if (observed || job.timeout > 0) job.submitted_at = env_.clock->now();
+  // 0 when unobserved: enqueued() then reads the clock itself rather than
+  // reusing a stale stamp.
+  job.submitted_at = observed || job.timeout > 0 ? env_.clock->now() : 0;
   // The submitted event carries the submit stamp: one clock read, not two.
   if (observed)
     emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag);
@@ -154,8 +156,9 @@ SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t
   return SubmitResult{job.id, why};
 }
 
-void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth) {
-  emit(EventKind::enqueued, job, queue, depth);
+void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth, Nanos at) {
+  if (!events_on()) return;
+  emit_at(env_, at > 0 ? at : env_.clock->now(), EventKind::enqueued, job, queue, depth);
 }
 
 void ExecutorCore::run(Job& job, int worker) {
@@ -179,7 +182,7 @@ void ExecutorCore::run(Job& job, int worker) {
   const Nanos deadline = job.timeout > 0 ? env_.clock->now() + job.timeout : kNever;
   emit(EventKind::started, job.id, worker, job.attempt, job.priority);
 
-  JobContext ctx(*this, owner_, job, worker, deadline, stop_token());
+  JobContext ctx(*this, owner_, job, worker, deadline, stop_);
   Outcome outcome = Outcome::completed;
   try {
     if (job.fn) job.fn(ctx);
@@ -233,8 +236,11 @@ void ExecutorCore::finish(const Job& job, int worker, Outcome outcome) {
 }
 
 void ExecutorCore::end_one() {
-  // acq_rel: the counters above are visible to whoever sees outstanding reach 0.
-  if (outstanding_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+  // seq_cst (also release: the counters above are visible to whoever sees 0):
+  // with wait_idle()'s seq_cst increment of idle_waiters_ this is a Dekker
+  // pair, so either the waiter reads outstanding_ 0 or this reads its count.
+  if (outstanding_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+      idle_waiters_.load(std::memory_order_seq_cst) > 0) {
     // Taking the mutex orders this notify after a waiter's predicate check.
     std::lock_guard lock(idle_mutex_);
     idle_cv_.notify_all();
@@ -243,7 +249,11 @@ void ExecutorCore::end_one() {
 
 void ExecutorCore::wait_idle() {
   std::unique_lock lock(idle_mutex_);
-  idle_cv_.wait(lock, [&] { return outstanding_.load(std::memory_order_acquire) == 0; });
+  // Counted before the predicate's first check (seq_cst, see end_one), so a
+  // job ending after that check finds a waiter and notifies.
+  idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
+  idle_cv_.wait(lock, [&] { return outstanding_.load(std::memory_order_seq_cst) == 0; });
+  idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void ExecutorCore::request_stop() {

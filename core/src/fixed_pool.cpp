@@ -7,9 +7,9 @@
 namespace poolviz {
 
 std::vector<Job> FifoQueue::take_all() {
-  std::vector<Job> all(std::make_move_iterator(jobs_.begin()),
-                       std::make_move_iterator(jobs_.end()));
-  jobs_.clear();
+  std::vector<Job> all;
+  all.reserve(jobs_.size());
+  while (!jobs_.empty()) all.push_back(jobs_.pop_front());
   return all;
 }
 
@@ -78,6 +78,7 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
   const JobId id = job.id;
   std::unique_lock lock(mutex_);
   int target = pick_queue_locked();
+  bool waited = false;
   for (;;) {
     if (closing_) {
       lock.unlock();
@@ -98,6 +99,7 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
           return core_.refuse(job, RejectReason::queue_full, depth, cap);
         }
         ++blocked_producers_;
+        waited = true;
         core_.emit(EventKind::blocked, id, target, depth);
         not_full_.wait(lock, [&] {
           return closing_ || capacity_ == 0 || !accepts_locked(target) ||
@@ -123,8 +125,10 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
         return SubmitResult{id};
     }
   }
+  // Straight in (no wait for room): `enqueued` reuses the submit stamp.
+  const Nanos stamp = waited ? 0 : job.submitted_at;
   WakeAfterUnlock wake;
-  push_locked(std::move(job), target);
+  push_locked(std::move(job), target, true, stamp);
   lock.unlock();
   wake.wake_now();
   return SubmitResult{id};
@@ -187,12 +191,12 @@ std::size_t FixedPool::depth_locked() const {
   return depth;
 }
 
-void FixedPool::push_locked(Job&& job, int index, bool rescale) {
+void FixedPool::push_locked(Job&& job, int index, bool rescale, Nanos stamp) {
   const JobId id = job.id;
   JobQueue& queue = queue_at(index);
   queue.push(std::move(job));
   // Emitted under the lock, so before any worker can take the job (seq order).
-  core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()));
+  core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()), stamp);
   if (index == kShared) {
     if (!parked_.empty()) unpark_locked(parked_.back());  // the most recently parked is warmest
   } else if (workers_[static_cast<std::size_t>(index)]->parked) {

@@ -22,26 +22,60 @@ void PriorityQueue::push(Job&& job) {
     if (__builtin_mul_overflow(key, aging_interval_, &scaled)) scaled = key < 0 ? -kLimit : kLimit;
     key = std::clamp(scaled, -kLimit, kLimit) - clock_->now();
   }
-  heap_.push_back({key, next_order_++, std::move(job)});
+  std::uint32_t slot = 0;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(std::move(job));
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = std::move(job);
+  }
+  heap_.push_back({key, next_order_++, slot});
   std::push_heap(heap_.begin(), heap_.end(), runs_later);
+}
+
+Job PriorityQueue::take_slot(std::uint32_t slot) {
+  Job job = std::move(slots_[slot]);
+  slots_[slot].fn = nullptr;  // a free slot holds no callable (and nothing it captured)
+  free_slots_.push_back(slot);
+  return job;
+}
+
+void PriorityQueue::reset_slots_if_empty() {
+  if (!heap_.empty()) return;
+  // Past a flood, give the memory back; below that, keep it for the next burst.
+  constexpr std::size_t kKeep = 1024;
+  if (slots_.capacity() > kKeep) {
+    std::vector<Job>().swap(slots_);
+    std::vector<std::uint32_t>().swap(free_slots_);
+    std::vector<Key>().swap(heap_);
+  } else {
+    slots_.clear();
+    free_slots_.clear();
+  }
 }
 
 Job PriorityQueue::pop(Nanos) {
   assert(!heap_.empty());
   std::pop_heap(heap_.begin(), heap_.end(), runs_later);
-  Job job = std::move(heap_.back().job);
+  const std::uint32_t slot = heap_.back().slot;
   heap_.pop_back();
+  Job job = take_slot(slot);
+  reset_slots_if_empty();
   return job;
 }
 
 Job PriorityQueue::evict() {
   assert(!heap_.empty());
   const auto oldest = std::min_element(
-      heap_.begin(), heap_.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
-  Job job = std::move(oldest->job);
-  *oldest = std::move(heap_.back());
+      heap_.begin(), heap_.end(), [](const Key& a, const Key& b) { return a.order < b.order; });
+  const std::uint32_t slot = oldest->slot;
+  *oldest = heap_.back();
   heap_.pop_back();
   std::make_heap(heap_.begin(), heap_.end(), runs_later);
+  Job job = take_slot(slot);
+  reset_slots_if_empty();
   return job;
 }
 
@@ -49,8 +83,11 @@ std::vector<Job> PriorityQueue::take_all() {
   std::sort_heap(heap_.begin(), heap_.end(), runs_later);  // ascending: the next to run is last
   std::vector<Job> all;
   all.reserve(heap_.size());
-  for (auto it = heap_.rbegin(); it != heap_.rend(); ++it) all.push_back(std::move(it->job));
+  for (auto it = heap_.rbegin(); it != heap_.rend(); ++it) all.push_back(std::move(slots_[it->slot]));
   heap_.clear();
+  free_slots_.clear();
+  slots_.clear();
+  reset_slots_if_empty();
   return all;
 }
 
@@ -70,10 +107,8 @@ void PriorityLevelsQueue::push(Job&& job) {
 }
 
 Job PriorityLevelsQueue::take_front(std::size_t level) {
-  Job job = std::move(levels_[level].front().job);
-  levels_[level].pop_front();
   --size_;
-  return job;
+  return levels_[level].pop_front().job;
 }
 
 Job PriorityLevelsQueue::pop(Nanos) {

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/cache_line.h"
 #include "poolviz/executor.h"
 
 namespace poolviz {
@@ -56,7 +57,9 @@ class ExecutorCore {
   SubmitResult refuse(const Job& job, RejectReason why, std::int64_t depth = 0,
                       std::int64_t capacity = 0);
   /// Records that an admitted job waits in queue `queue` (-1 = the shared one).
-  void enqueued(JobId job, int queue, std::int64_t depth);
+  /// `at` > 0 stamps the event with that time (the submit stamp, when the job
+  /// went straight in) instead of reading the clock again.
+  void enqueued(JobId job, int queue, std::int64_t depth, Nanos at = 0);
 
   // Running ----------------------------------------------------------------
   /// Runs one attempt of `job` on `worker` (-2 = the submitting thread). After
@@ -108,13 +111,21 @@ class ExecutorCore {
   std::stop_source stop_;
   std::optional<std::stop_callback<std::function<void()>>> forward_cancel_;
 
-  std::atomic<std::uint64_t> next_id_{1};
-  std::atomic<std::uint64_t> submitted_{0}, completed_{0}, failed_{0}, rejected_{0},
-      cancelled_{0}, timed_out_{0}, retried_{0}, steals_{0};
-  std::atomic<std::int64_t> in_service_{0};
-  std::atomic<std::int64_t> outstanding_{0};
+  // The counters sit on three cache lines by who writes them, so that a
+  // submitting thread and the workers do not invalidate each other's line on
+  // every job (false sharing); only outstanding_ is written by both.
+  // Submitting side (admit, refuse):
+  alignas(kCacheLine) std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::uint64_t> submitted_{0}, rejected_{0};
+  // Both sides; idle_waiters_ is read here only when outstanding_ reaches 0.
+  alignas(kCacheLine) std::atomic<std::int64_t> outstanding_{0};
+  std::atomic<int> idle_waiters_{0};
+  // Worker side (run, finish):
+  alignas(kCacheLine) std::atomic<std::int64_t> in_service_{0};
+  std::atomic<std::uint64_t> completed_{0}, failed_{0}, cancelled_{0}, timed_out_{0},
+      retried_{0}, steals_{0};
 
-  std::mutex idle_mutex_;
+  alignas(kCacheLine) std::mutex idle_mutex_;
   std::condition_variable idle_cv_;
 
   mutable std::mutex failures_mutex_;

@@ -81,8 +81,9 @@ class FixedPool final : public Executor {
   bool accepts_locked(int index) const;
   int pick_queue_locked();
   std::size_t depth_locked() const;
-  /// Pushes, emits `enqueued`, wakes a worker, and (rescale) lets the scaler react.
-  void push_locked(Job&& job, int index, bool rescale = true);
+  /// Pushes, emits `enqueued` (stamped `stamp` when > 0, else now), wakes a
+  /// worker, and (rescale) lets the scaler react.
+  void push_locked(Job&& job, int index, bool rescale = true, Nanos stamp = 0);
   void requeue(Job&& job);
 
   void spawn_workers_locked(WorkerReason why);

@@ -80,10 +80,12 @@ struct Job {
 /// stoppable asks stop_requested() or waits with sleep_until().
 class JobContext {
  public:
+  /// `stop` is the executor's own stop source, read in place: a job costs no
+  /// stop_token copy (two atomic read-modify-writes) unless it asks for one.
   JobContext(ExecutorCore& core, Executor& executor, const Job& job, int worker, Nanos deadline,
-             std::stop_token stop)
+             const std::stop_source& stop)
       : core_(core), executor_(executor), job_(job), worker_(worker), deadline_(deadline),
-        stop_(std::move(stop)) {}
+        stop_(stop) {}
 
   JobId id() const { return job_.id; }
   int worker() const { return worker_; }
@@ -93,7 +95,7 @@ class JobContext {
   Executor& executor() const { return executor_; }
 
   /// Run-wide cancellation (shutdown(cancel) or the environment's stop token).
-  std::stop_token stop_token() const { return stop_; }
+  std::stop_token stop_token() const { return stop_.get_token(); }
   /// Scenario time at which this attempt times out; kNever when it has no timeout.
   Nanos deadline() const { return deadline_; }
 
@@ -122,7 +124,7 @@ class JobContext {
   const Job& job_;
   int worker_;
   Nanos deadline_;
-  std::stop_token stop_;
+  const std::stop_source& stop_;  // outlives the call: owned by the executor's core
   bool observed_cancel_ = false;
   bool observed_deadline_ = false;
 };
