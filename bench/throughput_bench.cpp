@@ -11,6 +11,7 @@
 
 #include "bench_support.h"
 #include "peers.h"
+#include "poolviz/run.h"
 
 namespace poolviz::bench {
 namespace {
@@ -90,7 +91,7 @@ struct HookRun {
 };
 
 // The GUI's bus: RunOptions::bus_ring_capacity's default, drained every frame.
-constexpr std::size_t kGuiRing = 1 << 14;
+const std::size_t kGuiRing = RunOptions{}.bus_ring_capacity;
 // Large enough that a case-1 flood drops nothing between two 16 ms drains, so
 // the cost per event is that of events delivered, not of events dropped.
 constexpr std::size_t kNoDropRing = 1 << 18;

@@ -1,8 +1,13 @@
 #include "poolviz/event.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
+#include <cstdlib>
+#include <iterator>
+#include <new>
 #include <thread>
+#include <type_traits>
 
 namespace poolviz {
 
@@ -57,32 +62,48 @@ std::string_view to_string(ResizeReason reason) {
 // == pos + 1    holds the event written at pos, ready for the consumer.
 // The producer publishes its write with a release store of `turn`; the consumer
 // acquires it before reading, and hands the cell back with a release store.
+//
+// A cell stores turn − (its index), so all-zero memory is the initial state
+// (cell i free for position i). The cells come from calloc, which maps fresh
+// zero pages for a large ring: a ring costs memory only as far as events have
+// reached, so rings can be sized for a flood without idle buses holding it.
 struct EventBus::Ring {
   struct Cell {
-    std::atomic<std::uint64_t> turn;
+    std::uint64_t turn_offset;  // accessed through std::atomic_ref only
     Event event;
   };
+  static_assert(std::is_trivially_copyable_v<Cell> && std::is_trivially_destructible_v<Cell>);
 
   explicit Ring(std::size_t capacity)
-      : mask(capacity - 1), cells(std::make_unique<Cell[]>(capacity)) {
-    for (std::size_t i = 0; i < capacity; ++i) cells[i].turn.store(i, std::memory_order_relaxed);
+      : mask(capacity - 1), cells(static_cast<Cell*>(std::calloc(capacity, sizeof(Cell)))) {
+    if (cells == nullptr) throw std::bad_alloc();
+  }
+  ~Ring() { std::free(cells); }
+  Ring(const Ring&) = delete;
+  Ring& operator=(const Ring&) = delete;
+
+  static std::atomic_ref<std::uint64_t> turn_of(Cell& cell) {
+    return std::atomic_ref<std::uint64_t>(cell.turn_offset);
   }
 
   bool push(const Event& e) {
     std::uint64_t pos = tail.load(std::memory_order_relaxed);
     for (;;) {
-      Cell& cell = cells[pos & mask];
-      const std::uint64_t turn = cell.turn.load(std::memory_order_acquire);
+      const std::uint64_t index = pos & mask;
+      Cell& cell = cells[index];
+      const std::uint64_t turn = turn_of(cell).load(std::memory_order_acquire) + index;
       const auto diff = static_cast<std::int64_t>(turn - pos);
       if (diff == 0) {
         // Relaxed CAS: the claim only has to be unique; publication is `turn`.
         if (tail.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
           cell.event = e;
-          cell.turn.store(pos + 1, std::memory_order_release);
+          turn_of(cell).store(pos + 1 - index, std::memory_order_release);
           return true;
         }
       } else if (diff < 0) {
-        return false;  // full: the consumer has not freed this cell yet
+        // Full: the consumer has not freed this cell yet. Relaxed: a statistic.
+        dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
       } else {
         pos = tail.load(std::memory_order_relaxed);
       }
@@ -93,45 +114,116 @@ struct EventBus::Ring {
   template <class Out>
   void pop_all(Out& out) {
     for (;;) {
-      Cell& cell = cells[head & mask];
-      if (cell.turn.load(std::memory_order_acquire) != head + 1) return;
+      const std::uint64_t index = head & mask;
+      Cell& cell = cells[index];
+      if (turn_of(cell).load(std::memory_order_acquire) + index != head + 1) return;
       out.push_back(cell.event);
-      cell.turn.store(head + mask + 1, std::memory_order_release);
+      turn_of(cell).store(head + mask + 1 - index, std::memory_order_release);
       ++head;
     }
   }
 
   const std::uint64_t mask;
-  std::unique_ptr<Cell[]> cells;
-  alignas(64) std::atomic<std::uint64_t> tail{0};
-  alignas(64) std::uint64_t head = 0;
+  Cell* const cells;
+  // Producer side: tail counts every event pushed, so it doubles as the
+  // emitted count (no shared counter written per event).
+  alignas(kCacheLine) std::atomic<std::uint64_t> tail{0};
+  std::atomic<std::uint64_t> dropped{0};
+  alignas(kCacheLine) std::uint64_t head = 0;
 };
 
 EventBus::EventBus(std::size_t ring_capacity, std::size_t shards) {
   ring_capacity = std::bit_ceil(std::max<std::size_t>(ring_capacity, 2));
   if (shards == 0) shards = std::max(4U, 2 * std::thread::hardware_concurrency());
+  // A power of two, so that picking a thread's shard is a mask, not a division.
+  shards = std::bit_ceil(shards);
+  shard_mask_ = shards - 1;
   rings_.reserve(shards);
   for (std::size_t i = 0; i < shards; ++i) rings_.push_back(std::make_unique<Ring>(ring_capacity));
 }
 
 EventBus::~EventBus() = default;
 
+namespace {
+// Numbers the live threads 0, 1, 2, ... and hands a number back when its thread
+// exits, so that threads alive at the same time get different numbers (and so
+// different shards, while they are no more than the shards). A counter that
+// only grew would put two live threads on one shard as soon as threads had
+// come and gone, and they would then contend on its tail.
+class ThreadNumbers {
+ public:
+  std::size_t take() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return next_++;
+    const auto lowest = std::min_element(free_.begin(), free_.end());
+    const std::size_t n = *lowest;
+    free_.erase(lowest);
+    return n;
+  }
+  void give_back(std::size_t n) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(n);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t next_ = 0;
+  std::vector<std::size_t> free_;
+};
+
+ThreadNumbers& thread_numbers() {
+  static auto* numbers = new ThreadNumbers;  // never destroyed: threads may exit after main
+  return *numbers;
+}
+
+struct ThreadNumber {
+  ThreadNumber() : value(thread_numbers().take()) {}
+  ~ThreadNumber() { thread_numbers().give_back(value); }
+  ThreadNumber(const ThreadNumber&) = delete;
+  ThreadNumber& operator=(const ThreadNumber&) = delete;
+  const std::size_t value;
+};
+
+// The hot path reads a plain thread_local (no initialisation guard, no
+// wrapper call); the object that gives the number back is made once per thread.
+// A thread that emits after its thread_locals were destroyed keeps using its
+// old number, which another thread may hold by then: the two then share a
+// shard, which the rings allow (they take many producers).
+constexpr std::size_t kNoNumber = ~std::size_t{0};
+thread_local std::size_t t_thread_number = kNoNumber;
+
+[[gnu::noinline]] std::size_t first_thread_number() {
+  thread_local const ThreadNumber number;
+  t_thread_number = number.value;
+  return number.value;
+}
+}  // namespace
+
 EventBus::Ring& EventBus::ring_for_this_thread() {
-  // A thread's shard is fixed for its life. Threads are numbered in the order
-  // they first emit (any bus), which spreads them evenly over the shards; a
-  // hash of the thread id would not (pthread ids are aligned addresses).
-  static std::atomic<std::size_t> threads_seen{0};
-  thread_local const std::size_t thread_index = threads_seen.fetch_add(1, std::memory_order_relaxed);
-  return *rings_[thread_index % rings_.size()];
+  // A thread's shard is fixed for its life (any bus); see ThreadNumbers.
+  std::size_t n = t_thread_number;
+  if (n == kNoNumber) [[unlikely]]
+    n = first_thread_number();
+  return *rings_[n & shard_mask_];
 }
 
 void EventBus::emit(Event event) {
+  // Relaxed: seq only has to be unique and agree with happens-before, which the
+  // counter's modification order gives; the ring's `turn` publishes the event.
   event.seq = next_seq_.fetch_add(1, std::memory_order_relaxed);
-  if (ring_for_this_thread().push(event)) {
-    emitted_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-  }
+  ring_for_this_thread().push(event);
+}
+
+std::uint64_t EventBus::emitted() const {
+  std::uint64_t sum = 0;
+  for (const auto& ring : rings_) sum += ring->tail.load(std::memory_order_relaxed);
+  return sum;
+}
+
+std::uint64_t EventBus::dropped() const {
+  std::uint64_t sum = 0;
+  for (const auto& ring : rings_) sum += ring->dropped.load(std::memory_order_relaxed);
+  return sum;
 }
 
 void EventBus::attach(EventSink* sink) {
@@ -160,7 +252,14 @@ void EventBus::drain(bool final) {
     if (run == pending_.end()) continue;
     if (!std::is_sorted(run, pending_.end(), by_seq)) std::sort(run, pending_.end(), by_seq);
     if (sorted > 0 && by_seq(*run, *(run - 1))) {
-      std::inplace_merge(pending_.begin(), run, pending_.end(), by_seq);
+      // Merged into a buffer kept across drains (the draining thread's; drains
+      // are serialised): std::inplace_merge would allocate a new one each time,
+      // and for a flood's batch map and fault in megabytes per drain.
+      thread_local std::vector<Event> merged;
+      merged.clear();
+      merged.reserve(pending_.size());
+      std::merge(pending_.begin(), run, run, pending_.end(), std::back_inserter(merged), by_seq);
+      pending_.swap(merged);
     }
   }
   if (pending_.empty()) return;

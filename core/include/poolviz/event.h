@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "poolviz/cache_line.h"
 #include "poolviz/clock.h"
 
 namespace poolviz {
@@ -97,8 +98,15 @@ class EventSink {
 /// next drain is a dropped event and is skipped.
 class EventBus {
  public:
-  /// `ring_capacity` events per shard (rounded up to a power of two).
-  explicit EventBus(std::size_t ring_capacity = 1 << 14, std::size_t shards = 0);
+  /// Events per shard by default: a 1M-job flood of empty jobs (4 events
+  /// each, about 2 per thread's shard) drained every 16 ms (the GUI's frame)
+  /// drops nothing, with room for a late frame; see bench case 5.
+  static constexpr std::size_t kDefaultRingCapacity = 1 << 18;
+
+  /// `ring_capacity` events per shard (rounded up to a power of two); a ring
+  /// takes memory only as far as events have filled it. `shards` (0 = twice
+  /// the hardware threads, at least 4) is rounded up to a power of two.
+  explicit EventBus(std::size_t ring_capacity = kDefaultRingCapacity, std::size_t shards = 0);
   ~EventBus();
   EventBus(const EventBus&) = delete;
   EventBus& operator=(const EventBus&) = delete;
@@ -117,20 +125,22 @@ class EventBus {
   /// held-back event too (call once producers are quiet, e.g. after shutdown).
   void drain(bool final = false);
 
-  std::uint64_t emitted() const { return emitted_.load(std::memory_order_relaxed); }
-  std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  /// Events written to a ring / dropped by a full one, so far (sums over the shards).
+  std::uint64_t emitted() const;
+  std::uint64_t dropped() const;
 
  private:
   struct Ring;
   Ring& ring_for_this_thread();
 
   std::vector<std::unique_ptr<Ring>> rings_;
-  std::atomic<std::uint64_t> next_seq_{1};
-  std::atomic<std::uint64_t> emitted_{0};
-  std::atomic<std::uint64_t> dropped_{0};
-  std::atomic<int> sinks_attached_{0};
+  std::size_t shard_mask_ = 0;  // rings_.size() - 1
+  // Written by every emit: its own cache line, away from sinks_attached_,
+  // which every emitter reads (enabled()) and which changes only on attach.
+  alignas(kCacheLine) std::atomic<std::uint64_t> next_seq_{1};
+  alignas(kCacheLine) std::atomic<int> sinks_attached_{0};
 
-  std::mutex consumer_mutex_;  // guards everything below
+  alignas(kCacheLine) std::mutex consumer_mutex_;  // guards everything below
   std::vector<EventSink*> sinks_;
   std::vector<Event> pending_;     // collected, not yet delivered
   std::uint64_t next_expected_ = 1;

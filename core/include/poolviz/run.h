@@ -52,7 +52,7 @@ struct RunOptions {
   bool start_paused = false;            // the clock starts paused (GUI: press play)
   Nanos sample_period = 100 * kMillisecond;
   bool keep_all_samples = false;        // Metrics::all_samples() for --csv
-  std::size_t bus_ring_capacity = 1 << 14;
+  std::size_t bus_ring_capacity = EventBus::kDefaultRingCapacity;
   std::uint8_t source = 0;              // stamped on events (compare variant)
   /// Running cap on jobs tracked by a thread-per-task run etc. is the pool's own;
   /// this only bounds how long stop(drain) may take before it cancels instead.
