@@ -298,7 +298,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
       const JobView* job = lane.job != 0 ? model.job(lane.job) : nullptr;
       switch (lane.state) {
         case LaneState::idle: what = "idle"; break;
-        case LaneState::waiting_gate: what = "holding job " + std::to_string(lane.job) + " at the gate"; break;
+        case LaneState::waiting_gate: what = "job " + std::to_string(lane.job) + " held at the gate"; break;
         case LaneState::busy: {
           what = "job " + std::to_string(lane.job);
           if (job != nullptr && job->attempt > 1) what += " (try " + std::to_string(job->attempt) + ")";

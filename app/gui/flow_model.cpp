@@ -544,7 +544,8 @@ Point FlowModel::target_of(const JobView& job, const FlowGeometry& g) const {
       const int row = std::max(lane_row(job.lane), 0);
       const auto r = g.lane(row);
       const float x0 = r.x + g.lane_queue_w;
-      const float x = job.place == JobPlace::at_gate ? x0 + g.chip : x0 + 4.5F * g.chip;
+      // Held at the gate: left of where it runs, clear of the lane's name.
+      const float x = job.place == JobPlace::at_gate ? x0 + 3.0F * g.chip : x0 + 4.5F * g.chip;
       return {x, r.y + r.h / 2};
     }
     case JobPlace::retry_wait:
