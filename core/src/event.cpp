@@ -4,6 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 #include <new>
 #include <thread>
@@ -65,9 +66,11 @@ std::string_view to_string(ResizeReason reason) {
 //
 // A cell stores turn − (its index), so all-zero memory is the initial state
 // (cell i free for position i). The cells come from calloc, which maps fresh
-// zero pages for a large ring: a ring costs memory only as far as events have
-// reached, so rings can be sized for a flood without idle buses holding it.
+// zero pages for a large ring: past its first kWarmCells, a ring costs memory
+// only as far as events have reached, so rings can be sized for a flood
+// without idle buses holding it.
 struct EventBus::Ring {
+  static constexpr std::size_t kWarmCells = 1 << 14;  // the old fixed capacity
   struct Cell {
     std::uint64_t turn_offset;  // accessed through std::atomic_ref only
     Event event;
@@ -77,6 +80,10 @@ struct EventBus::Ring {
   explicit Ring(std::size_t capacity)
       : mask(capacity - 1), cells(static_cast<Cell*>(std::calloc(capacity, sizeof(Cell)))) {
     if (cells == nullptr) throw std::bad_alloc();
+    // Commit the first cells now (writing zeros faults their pages in): the
+    // usual load stays within them and a page fault costs microseconds, so only
+    // a flood pays for the pages beyond, once per bus.
+    std::memset(static_cast<void*>(cells), 0, std::min(capacity, kWarmCells) * sizeof(Cell));
   }
   ~Ring() { std::free(cells); }
   Ring(const Ring&) = delete;
@@ -110,10 +117,13 @@ struct EventBus::Ring {
     }
   }
 
-  // Single consumer (holds consumer_mutex_).
+  // Single consumer (holds consumer_mutex_). Takes only what was claimed when
+  // it began: under a flood, chasing the producers would make a drain
+  // unbounded, and the events behind it would wait in the ring anyway.
   template <class Out>
   void pop_all(Out& out) {
-    for (;;) {
+    const std::uint64_t end = tail.load(std::memory_order_relaxed);
+    while (head != end) {
       const std::uint64_t index = head & mask;
       Cell& cell = cells[index];
       if (turn_of(cell).load(std::memory_order_acquire) + index != head + 1) return;
