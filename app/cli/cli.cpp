@@ -119,7 +119,8 @@ int prepare(const std::string& name, const std::vector<std::string>& sets, Scena
   return kOk;
 }
 
-int command_gui(const std::string& name, double speed, const std::string& size, bool frame_stats) {
+int command_gui(const std::string& name, double speed, const std::string& size, bool frame_stats,
+                const std::string& theme) {
   const std::string id = name.empty() ? std::string(kDefaultScenarioId) : name;
   Scenario scenario;
   if (int status = prepare(id, {}, scenario); status != kOk) return status;
@@ -127,6 +128,7 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
   options.scenario = id;
   options.speed = speed;
   options.frame_stats = frame_stats;
+  options.light = theme == "light";
   if (!size.empty() && !parse_size(size, options.width, options.height)) {
     std::fprintf(stderr, "poolviz: error: --size %s: expected WIDTHxHEIGHT, e.g. 1280x800 (320x240 to 7680x4320)\n",
                  size.c_str());
@@ -144,7 +146,7 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
 }
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
-                       const std::string& size, double speed, bool compare) {
+                       const std::string& size, double speed, bool compare, const std::string& theme) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
@@ -153,6 +155,7 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   options.screenshot_at = at;
   options.screenshot_out = out;
   options.compare = compare;
+  options.light = theme == "light";
   if (!size.empty() && !parse_size(size, options.width, options.height)) {
     std::fprintf(stderr, "poolviz: error: --size %s: expected WIDTHxHEIGHT, e.g. 1280x800 (320x240 to 7680x4320)\n",
                  size.c_str());
@@ -188,6 +191,8 @@ int run(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
   gui_cmd->add_flag("--frame-stats", gui_frame_stats, "Print mean / p99 frame time at exit");
+  std::string gui_theme = "dark";
+  gui_cmd->add_option("--theme", gui_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
 
   // list
   bool list_json = false;
@@ -236,6 +241,8 @@ int run(int argc, char** argv) {
   shot_cmd->add_option("--out", shot_out, "Output PNG file")->required();
   shot_cmd->add_option("--size", shot_size, "Image size WIDTHxHEIGHT, e.g. 1280x800");
   shot_cmd->add_flag("--compare", shot_compare, "Picture the compare view (the scenario's [[compare]] variants)");
+  std::string shot_theme = "dark";
+  shot_cmd->add_option("--theme", shot_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
   shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
       ->check(CLI::PositiveNumber);
 
@@ -271,9 +278,9 @@ int run(int argc, char** argv) {
     if (*seed_opt) run_options.seed = run_seed;
     return run_headless(scenario, run_options);
   }
-  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare);
-  if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats);
-  return command_gui("", 0, "", false);
+  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme);
+  if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_theme);
+  return command_gui("", 0, "", false, "dark");
 }
 
 }  // namespace poolviz::cli

@@ -169,6 +169,7 @@ int run(const GuiOptions& options) {
   }
 
   UiState ui;
+  ui.dark = !options.light;
   try {
     ui.library = builtin_scenarios();
   } catch (const std::exception& e) {

@@ -44,7 +44,7 @@ void draw_counters_row(Session& session, const Theme& theme) {
     ImGui::BeginGroup();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%s", cells[i].label);
     ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cells[i].colour == pal.text_dim ? pal.text : cells[i].colour),
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(cells[i].colour == pal.text_dim ? pal.text : theme.text_tone(cells[i].colour)),
                        "%s", cells[i].value.c_str());
     ImGui::EndGroup();
     if (ImGui::IsItemHovered()) {

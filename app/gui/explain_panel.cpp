@@ -8,13 +8,14 @@ namespace poolviz::gui {
 
 namespace {
 
-ImU32 log_colour(const Palette& pal, int kind) {
+ImU32 log_colour(const Theme& theme, int kind) {
+  const Palette& pal = theme.colours();
   switch (static_cast<EventKind>(kind)) {
-    case EventKind::rejected: return pal.of(JobPlace::failed);
-    case EventKind::finished: return pal.of(JobPlace::timed_out);
+    case EventKind::rejected: return theme.text_tone(pal.of(JobPlace::failed));
+    case EventKind::finished: return theme.text_tone(pal.of(JobPlace::timed_out));
     case EventKind::stolen:
-    case EventKind::blocked: return rgb(okabe_ito::kOrange);
-    case EventKind::worker_spawned: return pal.of(JobPlace::completed);
+    case EventKind::blocked: return theme.text_tone(rgb(okabe_ito::kOrange));
+    case EventKind::worker_spawned: return theme.text_tone(pal.of(JobPlace::completed));
     case EventKind::worker_retired:
     case EventKind::pool_resized: return pal.accent;
     case EventKind::retried: return pal.text;
@@ -69,7 +70,7 @@ void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size) {
   for (const LogLine& line : log) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%6.1f s", to_seconds(line.t));
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(log_colour(pal, line.kind)));
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(log_colour(theme, line.kind)));
     ImGui::TextWrapped("%s", line.text.c_str());
     ImGui::PopStyleColor();
   }

@@ -18,6 +18,7 @@ struct GuiOptions {
   int width = 1280;
   int height = 800;
   bool frame_stats = false;   // print mean / p99 CPU frame time at exit
+  bool light = false;         // start with the light theme (the View menu toggles it)
   // Screenshot mode: run to scenario time `screenshot_at`, write the PNG, exit.
   double screenshot_at = -1;  // < 0 = interactive
   std::string screenshot_out;

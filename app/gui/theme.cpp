@@ -39,6 +39,14 @@ ImU32 fade(ImU32 colour, float factor) {
   return (colour & ~IM_COL32_A_MASK) | (static_cast<ImU32>(a) << IM_COL32_A_SHIFT);
 }
 
+ImU32 Theme::text_tone(ImU32 hue) const {
+  if (dark_) return hue;
+  ImVec4 c = ImGui::ColorConvertU32ToFloat4(hue);
+  // 55 % brightness brings every Okabe–Ito hue to at least 4.5:1 on white.
+  c.x *= 0.55F, c.y *= 0.55F, c.z *= 0.55F;
+  return ImGui::ColorConvertFloat4ToU32(c);
+}
+
 void Theme::apply(bool dark, float scale) {
   scale = std::clamp(scale, 0.5F, 4.0F);
   if (scale != font_scale_) fonts_dirty_ = true;

@@ -38,6 +38,9 @@ class Theme {
 
   bool dark() const { return dark_; }
   float scale() const { return scale_; }
+  /// A palette hue as text colour: as is on the dark theme, darkened on the
+  /// light one, where Okabe–Ito orange or green on white reads at about 2:1.
+  ImU32 text_tone(ImU32 hue) const;
   const Palette& colours() const { return palette_; }
 
   ImFont* regular = nullptr;
