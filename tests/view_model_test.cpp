@@ -290,6 +290,41 @@ TEST(FlowModel, AJobHeldAtTheGateShowsOnItsWorkersLane) {
   EXPECT_EQ(m.counts().in_queue, 0);
 }
 
+Event at_stage(Event e, std::uint8_t stage) {
+  e.source = stage;
+  return e;
+}
+
+TEST(FlowModel, APipelineItemCrossesEveryStageAndLandsOnce) {
+  FlowModel m({.stage_names = {"fetch", "store"}});
+  const auto done = static_cast<std::uint8_t>(Outcome::completed);
+  feed(m, {at_stage(ev(EventKind::worker_spawned, 0, 0, 0, 1), 0),
+           at_stage(ev(EventKind::worker_spawned, 0, 0, 0, 1), 1),
+           at_stage(ev(EventKind::submitted, 0, 7), 0), at_stage(ev(EventKind::enqueued, 0, 7, -1, 1), 0),
+           at_stage(ev(EventKind::started, 1, 7, 0, 1), 0)});
+  EXPECT_EQ(m.counts().workers_alive, 2);  // one per stage, summed
+  ASSERT_EQ(m.lanes().size(), 2u);
+  EXPECT_EQ(m.lane_name(m.lanes()[1].id), "W0");
+  EXPECT_EQ(m.lane_stage(m.lanes()[1].id), "store");
+  EXPECT_EQ(m.lane(0)->job, 7u);
+
+  // Stage 0's body hands the item to stage 1 before its own `finished`.
+  feed(m, {at_stage(ev(EventKind::submitted, 2, 7), 1), at_stage(ev(EventKind::enqueued, 2, 7, -1, 1), 1)});
+  EXPECT_EQ(m.job(7)->place, JobPlace::queued);
+  EXPECT_EQ(m.queue_size(FlowModel::kStageLaneStride), 1);  // left of store's first lane
+  feed(m, {at_stage(ev(EventKind::finished, 3, 7, 0, 1, 0, done), 0)});
+  EXPECT_EQ(m.counts().completed, 0u);  // a hand-off, not an outcome
+  EXPECT_EQ(m.lane(0)->state, LaneState::idle);
+  EXPECT_EQ(m.job(7)->place, JobPlace::queued);
+
+  feed(m, {at_stage(ev(EventKind::started, 4, 7, 0, 1), 1),
+           at_stage(ev(EventKind::finished, 5, 7, 0, 1, 0, done), 1)});
+  EXPECT_EQ(m.counts().submitted, 1u);
+  EXPECT_EQ(m.counts().completed, 1u);
+  EXPECT_EQ(m.lane(FlowModel::kStageLaneStride)->jobs_done, 1u);
+  EXPECT_EQ(m.lane(0)->jobs_done, 1u);
+}
+
 TEST(FlowModel, ResetForgetsTheOldRun) {
   FlowModel m;
   feed(m, {ev(EventKind::submitted, 0, 1), ev(EventKind::enqueued, 0, 1)});

@@ -96,7 +96,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
   // Headings take a strip at the top; the geometry is the rest.
   const float heading_h = ImGui::GetFontSize() + 8 * scale;
   const bool threads = model.options().threads_mode;
-  const bool worker_queues = model.has_worker_queues() ||
+  const bool worker_queues = model.has_worker_queues() || scenario.stages.size() > 1 ||
                              scenario.pool.strategy == Strategy::work_stealing ||
                              scenario.pool.dispatch != Dispatch::shared;
   // Thread-per-task has no lanes: the thread cloud takes the lanes' whole column.
@@ -135,7 +135,8 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     // "Arrivals" goes under its narrow box, where nothing competes with it.
     text_fit(c, small, c.at(g.arrivals.x, g.arrivals.y + g.arrivals.h + 3 * scale), pal.text, "arrivals",
              g.queue.x - g.arrivals.x);
-    std::string q = worker_queues ? "Global " : "Queue ";
+    const bool stages = model.options().stage_names.size() > 1;
+    std::string q = stages ? model.options().stage_names.front() + " queue " : worker_queues ? "Global " : "Queue ";
     q += count_text(model.queue_size(-1));
     q += " / " + capacity_text(capacity);
     if (!threads) heading(g.queue.x, g.queue.y, q, (worker_queues ? g.lanes.x : g.gate_x) - g.queue.x - 4);
@@ -149,7 +150,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
                     static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
     }
     heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers);
-    if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, "Own queues");
+    if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
     heading(g.bins[0].x, g.bins[0].y, "Outcomes");
   }
 
@@ -290,8 +291,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
         }
       }
       // Name, then what it is doing, in words.
-      char name[16];
-      std::snprintf(name, sizeof name, "W%d", lane.id);
+      const std::string name = model.lane_name(lane.id);
       const float text_y = r.y + (r.h - fs) / 2;
       const float name_x = x0 + 7.5F * g.chip;
       std::string what;
@@ -307,7 +307,8 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
         case LaneState::retired: what = "retired: " + lane.note; break;
       }
       if (fresh) what += "  (new: " + lane.note + ")";
-      dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name);
+      if (const std::string stage = model.lane_stage(lane.id); !stage.empty()) what = stage + ": " + what;
+      dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
       // Progress bar behind the running job's words.
       const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
       if (lane.state == LaneState::busy && job != nullptr && bar_w > 20 && r.h > fs * 0.8F) {

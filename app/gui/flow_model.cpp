@@ -267,7 +267,60 @@ void FlowModel::on_events(std::span<const Event> batch) {
   batch_tally_.clear();
 }
 
-void FlowModel::apply(const Event& e) {
+std::string FlowModel::lane_name(int lane) const {
+  return format("W%d", options_.stage_names.size() > 1 ? lane % kStageLaneStride : lane);
+}
+
+std::string FlowModel::lane_stage(int lane) const {
+  const auto stage = static_cast<std::size_t>(lane / kStageLaneStride);
+  if (options_.stage_names.size() < 2 || stage >= options_.stage_names.size()) return {};
+  return options_.stage_names[stage];
+}
+
+bool FlowModel::map_stage(Event& e) {
+  const int stages = static_cast<int>(options_.stage_names.size());
+  const int stage = std::min<int>(e.source, stages - 1);
+  const int base = stage * kStageLaneStride;
+  switch (e.kind) {
+    case EventKind::submitted:
+      return stage == 0;  // later stages' submits are hand-offs of a counted item
+    case EventKind::enqueued:
+      // Stage 0 feeds the shared queue; stage k waits left of its first lane.
+      e.worker = stage == 0 ? -1 : base;
+      return true;
+    case EventKind::finished:
+      if (e.worker >= 0) e.worker += base;
+      if (stage < stages - 1 && static_cast<Outcome>(e.code) == Outcome::completed) {
+        // The stage job hands its item on from inside its body, so the next
+        // stage's submitted/enqueued (even started) came first: the chip has
+        // moved on already; only this stage's lane is free now.
+        release_lane(e.worker, e.job, e.t);
+        if (const int row = lane_row(e.worker); row >= 0) ++lanes_[static_cast<std::size_t>(row)].jobs_done;
+        return false;
+      }
+      return true;
+    case EventKind::worker_spawned:
+    case EventKind::worker_retired: {
+      stage_workers_.resize(static_cast<std::size_t>(stages), 0);
+      stage_workers_[static_cast<std::size_t>(stage)] = e.x;
+      std::int64_t total = 0;
+      for (const std::int64_t n : stage_workers_) total += n;
+      e.x = total;
+      if (e.worker >= 0) e.worker += base;
+      return true;
+    }
+    default:
+      if (e.worker >= 0) e.worker += base;
+      return true;
+  }
+}
+
+void FlowModel::apply(const Event& event) {
+  Event e = event;
+  if (options_.stage_names.size() > 1 && !map_stage(e)) {
+    now_ = std::max(now_, e.t);
+    return;
+  }
   now_ = std::max(now_, e.t);
   switch (e.kind) {
     case EventKind::submitted: {

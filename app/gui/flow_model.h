@@ -162,6 +162,12 @@ struct FlowModelOptions {
   bool threads_mode = false;
   /// Priority pools: draw the queue in the order it will be served.
   bool queue_by_priority = false;
+  /// Pipelines: the stages' names, in order (events carry source = stage).
+  /// Stage k's workers become lanes k * kStageLaneStride + worker, named
+  /// "<stage> W<worker>"; stage 0's input queue is the shared queue and stage
+  /// k's (k > 0) is the queue strip of its first lane. An item that completes a
+  /// stage moves on; only the last stage's completion lands in a bin.
+  std::vector<std::string> stage_names{};
   std::size_t log_capacity = 300;
   /// How long (real seconds) a steal arc and a retired lane stay visible.
   float steal_arc_seconds = 0.8F;
@@ -200,6 +206,11 @@ class FlowModel final : public EventSink {
 
   /// Lanes in display order (by worker id), retired ones while they fade.
   const std::vector<WorkerLane>& lanes() const { return lanes_; }
+  /// What a lane is called on the canvas: "W3" (a stage's own worker index in
+  /// a pipeline), and the stage it belongs to ("parse"; empty outside pipelines).
+  std::string lane_name(int lane) const;
+  std::string lane_stage(int lane) const;
+  static constexpr int kStageLaneStride = 1000;
   const WorkerLane* lane(int worker) const;
   /// Row of worker `worker` in lanes(), or -1.
   int lane_row(int worker) const;
@@ -251,6 +262,9 @@ class FlowModel final : public EventSink {
   void end_job(JobView& job, JobPlace bin, Nanos t);
   void log(Nanos t, EventKind kind, std::string text);
   void sort_lanes();
+  /// Pipelines: `e` with stage-local workers and queues mapped to lanes; false
+  /// when the event is a stage hand-off the view does not show on its own.
+  bool map_stage(Event& e);
 
   FlowModelOptions options_;
   FlowCounts counts_;
@@ -272,6 +286,7 @@ class FlowModel final : public EventSink {
   // Per-batch tallies so that a flood of one kind becomes one summary line.
   std::unordered_map<int, int> batch_tally_;
   std::unordered_map<int, std::string> batch_last_;
+  std::vector<std::int64_t> stage_workers_;  // pipelines: workers alive per stage
 };
 
 /// Plain-words name of a terminal place ("completed", "timed out", ...).

@@ -31,6 +31,9 @@ void Session::reset_view() {
   FlowModelOptions options;
   options.threads_mode = threads_mode();
   options.queue_by_priority = scenario_.pool.strategy == Strategy::priority;
+  if (scenario_.stages.size() > 1) {
+    for (const StageSpec& stage : scenario_.stages) options.stage_names.push_back(stage.name);
+  }
   model_.reset(options);
   series_.clear();
   step_until_ = -1;
