@@ -24,6 +24,25 @@ void print_latency(const char* label, const LatencySummary& l) {
 void print_human(const RunSummary& s, const Scenario& scenario) {
   std::printf("%s (%s): %s\n", s.scenario.c_str(), s.strategy.c_str(), scenario.title.c_str());
   std::printf("  %-10s %.3f s of scenario time (start to last job ended)\n", "duration", s.duration_s);
+  print_summary_lines(s);
+}
+
+void print_progress(Run& run) {
+  const Metrics& m = run.metrics();
+  const EventCounters& c = m.counters();
+  std::fprintf(stdout,
+               "\r  t=%7.2fs  submitted %6llu  completed %6llu  rejected %5llu  queue %5lld  "
+               "workers %3lld   ",
+               to_seconds(run.now()), static_cast<unsigned long long>(c.submitted),
+               static_cast<unsigned long long>(c.completed),
+               static_cast<unsigned long long>(c.rejected), static_cast<long long>(m.queue_depth()),
+               static_cast<long long>(m.workers()));
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+void print_summary_lines(const RunSummary& s) {
   std::printf("  %-10s submitted %llu  completed %llu  failed %llu  rejected %llu  cancelled %llu"
               "  timed out %llu  retried %llu\n",
               "jobs", static_cast<unsigned long long>(s.jobs.submitted),
@@ -50,21 +69,6 @@ void print_human(const RunSummary& s, const Scenario& scenario) {
     std::printf("  warning: submitted != completed + failed + rejected + cancelled + timed out\n");
   }
 }
-
-void print_progress(Run& run) {
-  const Metrics& m = run.metrics();
-  const EventCounters& c = m.counters();
-  std::fprintf(stdout,
-               "\r  t=%7.2fs  submitted %6llu  completed %6llu  rejected %5llu  queue %5lld  "
-               "workers %3lld   ",
-               to_seconds(run.now()), static_cast<unsigned long long>(c.submitted),
-               static_cast<unsigned long long>(c.completed),
-               static_cast<unsigned long long>(c.rejected), static_cast<long long>(m.queue_depth()),
-               static_cast<long long>(m.workers()));
-  std::fflush(stdout);
-}
-
-}  // namespace
 
 int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
   const bool progress = !options.quiet && !options.json && isatty(STDOUT_FILENO) == 1;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "poolviz/export.h"
 #include "poolviz/scenario.h"
 
 namespace poolviz::cli {
@@ -24,5 +25,9 @@ struct HeadlessOptions {
 /// Runs `scenario` to completion (or duration) and prints the summary.
 /// Returns 0, or 1 when the run or an export failed.
 int run_headless(const Scenario& scenario, const HeadlessOptions& options);
+
+/// The summary's body as `run` prints it (jobs, throughput, latencies, queue,
+/// workers), one indented line each; `serve` prints the same under its header.
+void print_summary_lines(const RunSummary& s);
 
 }  // namespace poolviz::cli

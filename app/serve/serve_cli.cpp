@@ -12,6 +12,7 @@
 #ifdef POOLVIZ_HAVE_GUI
 #include "gui/gui.h"
 #endif
+#include "cli/headless.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
 
@@ -51,40 +52,16 @@ int open_window(TaskServer& server, const std::string& url, const std::atomic<bo
 #endif
 }
 
-void print_latency(const char* label, const LatencySummary& l) {
-  std::printf("  %-10s mean %8.1f   p50 %8.1f   p99 %8.1f   max %8.1f  ms\n", label, l.mean_ms,
-              l.p50_ms, l.p99_ms, l.max_ms);
-}
-
 void print_summary(const RunSummary& s, const TaskServer& server) {
   std::printf("%s (%s) served over HTTP for %.1f s of scenario time\n", s.scenario.c_str(),
               s.strategy.c_str(), s.duration_s);
   std::printf("  %-10s accepted %llu  refused %llu\n", "http",
               static_cast<unsigned long long>(server.accepted()),
               static_cast<unsigned long long>(server.refused()));
-  std::printf(
-      "  %-10s submitted %llu  completed %llu  failed %llu  rejected %llu  cancelled %llu"
-      "  timed out %llu  retried %llu\n",
-      "jobs", static_cast<unsigned long long>(s.jobs.submitted),
-      static_cast<unsigned long long>(s.jobs.completed),
-      static_cast<unsigned long long>(s.jobs.failed),
-      static_cast<unsigned long long>(s.jobs.rejected),
-      static_cast<unsigned long long>(s.jobs.cancelled),
-      static_cast<unsigned long long>(s.jobs.timed_out),
-      static_cast<unsigned long long>(s.jobs.retried));
-  std::printf("  %-10s %.2f jobs/s\n", "throughput", s.throughput_per_s);
-  print_latency("wait", s.wait_ms);
-  print_latency("service", s.service_ms);
-  print_latency("sojourn", s.sojourn_ms);
-  std::printf("  %-10s mean %.2f  max %lld   workers %lld..%lld   utilization %.0f %%\n", "queue",
-              s.queue_depth_mean, static_cast<long long>(s.queue_depth_max),
-              static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
-              s.utilization * 100.0);
-  std::printf(
-      "  %s\n",
-      s.accounting_holds()
-          ? "accounting holds: submitted = completed + failed + rejected + cancelled + timed out"
-          : "warning: submitted != completed + failed + rejected + cancelled + timed out");
+  cli::print_summary_lines(s);
+  if (s.accounting_holds()) {  // print_summary_lines warns when it does not
+    std::printf("  accounting holds: submitted = completed + failed + rejected + cancelled + timed out\n");
+  }
 }
 
 }  // namespace
