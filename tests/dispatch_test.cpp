@@ -37,12 +37,7 @@ using test::make_job;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 // [SECTION] Dispatcher alone ------------------------------------------------------
 

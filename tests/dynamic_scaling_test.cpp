@@ -36,12 +36,7 @@ using test::make_job;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 PoolConfig scaling(int min, int max, Nanos idle_timeout = 2 * kSecond, Nanos interval = 0) {
   PoolConfig config;

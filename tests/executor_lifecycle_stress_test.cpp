@@ -27,11 +27,7 @@ using test::Tally;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  return env;
-}
+using test::env_of;
 
 enum class Ending { destroy, cancel, drain };
 

@@ -35,12 +35,7 @@ using test::Tally;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 /// The order in which job bodies ran, by label.
 class RunLog {

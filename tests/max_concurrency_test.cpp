@@ -28,13 +28,7 @@ PoolConfig workers(int n) {
   return config;
 }
 
-ExecutorEnv env_of(Clock& clock, std::shared_ptr<Limiter> limiter, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  env.limiter = std::move(limiter);
-  return env;
-}
+using test::env_of;
 
 ConcurrencyConfig permits(int max_in_flight, bool drop = false) {
   ConcurrencyConfig config;

@@ -34,12 +34,7 @@ using namespace std::chrono_literals;
 
 constexpr int kLow = 0, kMedium = 1, kHigh = 2;  // the tutorial's three levels
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 Job at_level(int priority, JobFn fn = {}) {
   Job job = make_job(std::move(fn));

@@ -35,12 +35,7 @@ using test::make_job;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 Job job_with_priority(int priority, JobFn fn = {}) {
   Job job = make_job(std::move(fn));

@@ -24,11 +24,7 @@ using test::make_job;
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-ExecutorEnv env_of(Clock& clock) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  return env;
-}
+using test::env_of;
 
 TEST(ThreadPerTask, EveryJobRunsOnAThreadOfItsOwn) {
   Watchdog watchdog(60s, "thread per job");

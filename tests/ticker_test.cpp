@@ -29,13 +29,7 @@ PoolConfig workers(int n) {
   return config;
 }
 
-ExecutorEnv env_of(Clock& clock, std::shared_ptr<Limiter> limiter, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  env.limiter = std::move(limiter);
-  return env;
-}
+using test::env_of;
 
 TickerConfig every(Nanos interval) {
   TickerConfig config;

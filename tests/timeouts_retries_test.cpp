@@ -25,12 +25,7 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 PoolConfig workers(int n) {
   PoolConfig config;

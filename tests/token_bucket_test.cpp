@@ -28,13 +28,7 @@ PoolConfig workers(int n) {
   return config;
 }
 
-ExecutorEnv env_of(Clock& clock, std::shared_ptr<Limiter> limiter, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  env.limiter = std::move(limiter);
-  return env;
-}
+using test::env_of;
 
 TokenBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
   TokenBucketConfig config;

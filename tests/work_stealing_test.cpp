@@ -29,12 +29,7 @@ constexpr int kScale = 10;  // TSan: a tenth of the jobs, same shapes
 constexpr int kScale = 1;
 #endif
 
-ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
-  ExecutorEnv env;
-  env.clock = &clock;
-  env.bus = bus;
-  return env;
-}
+using test::env_of;
 
 WorkStealingConfig workers(int n) {
   WorkStealingConfig config;

@@ -1,5 +1,6 @@
 // tests/support/test_jobs.h — jobs whose progress a test controls, without sleeps.
 //
+// [SECTION] env_of    — the ExecutorEnv most tests build (clock, bus, limiter)
 // [SECTION] make_job  — a Job from a callable (and an optional timeout)
 // [SECTION] JobGate   — jobs block in pass() until the test opens the gate or
 //                       the job is cancelled; the test can wait until n jobs arrived
@@ -14,13 +15,31 @@
 #pragma once
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <stop_token>
 #include <utility>
 
+#include "poolviz/executor.h"
 #include "poolviz/job.h"
 
 namespace poolviz::test {
+
+// [SECTION] env_of ------------------------------------------------------------
+
+inline ExecutorEnv env_of(Clock& clock, EventBus* bus = nullptr) {
+  ExecutorEnv env;
+  env.clock = &clock;
+  env.bus = bus;
+  return env;
+}
+
+/// With a limiter in front of the workers.
+inline ExecutorEnv env_of(Clock& clock, std::shared_ptr<Limiter> limiter, EventBus* bus = nullptr) {
+  ExecutorEnv env = env_of(clock, bus);
+  env.limiter = std::move(limiter);
+  return env;
+}
 
 // [SECTION] make_job ----------------------------------------------------------
 
