@@ -7,9 +7,9 @@
 namespace poolviz {
 
 std::vector<Job> FifoQueue::take_all() {
-  std::vector<Job> all;
-  all.reserve(jobs_.size());
-  while (!jobs_.empty()) all.push_back(jobs_.pop_front());
+  std::vector<Job> all(std::make_move_iterator(jobs_.begin()),
+                       std::make_move_iterator(jobs_.end()));
+  jobs_.clear();
   return all;
 }
 

@@ -107,8 +107,10 @@ void PriorityLevelsQueue::push(Job&& job) {
 }
 
 Job PriorityLevelsQueue::take_front(std::size_t level) {
+  Job job = std::move(levels_[level].front().job);
+  levels_[level].pop_front();
   --size_;
-  return levels_[level].pop_front().job;
+  return job;
 }
 
 Job PriorityLevelsQueue::pop(Nanos) {

@@ -13,11 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "poolviz/clock.h"
 #include "poolviz/job_queue.h"
-#include "poolviz/ring_buffer.h"
 
 namespace poolviz {
 
@@ -103,7 +103,7 @@ class PriorityLevelsQueue final : public JobQueue {
   };
   Job take_front(std::size_t level);
 
-  std::vector<RingBuffer<Entry>> levels_;
+  std::vector<std::deque<Entry>> levels_;
   std::size_t size_ = 0;
   std::uint64_t next_order_ = 0;
 };
