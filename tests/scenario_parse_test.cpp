@@ -165,6 +165,13 @@ TEST(ScenarioParse, NonAsciiTextInStringsAndCommentsIsKept) {
   const Scenario s = parse_scenario(text, "unicode.toml");
   EXPECT_EQ(s.title, "Débit λ 、");
   EXPECT_EQ(s.summary, "one §two λ");
+  // Literal strings keep their backslashes and quotes; the guard rewrites a
+  // literal holding such a code point as a basic string of the same value.
+  text = replace_line(kValid, 3, R"(title = 'λ \ "q" é')");
+  text = replace_line(text, 4, "summary = '''½ '' '''' # ÷");
+  const Scenario l = parse_scenario(text, "literal.toml");
+  EXPECT_EQ(l.title, R"(λ \ "q" é)");
+  EXPECT_EQ(l.summary, "½ '' '");
 }
 
 TEST(ScenarioParse, FuzzerFoundNonAsciiInABareKeyIsAnError) {

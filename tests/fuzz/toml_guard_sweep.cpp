@@ -29,6 +29,9 @@ const char* const kPlaces[] = {
     "a = 0xX\n", "\"a\"X = 1\n", "a = \"X\"\n", "a = \"\\X\"\n", "a = \"\"\"X\"\"\"\n",
     "a = \"\"\"\\X\"\"\"\n", "a = \"\"\"\\\nX\"\"\"\n", "a = \"\"\"\\\r\nX\"\"\"\n",
     "a = \"\"\"\\  X\"\"\"\n", "a = \"\"\"\\ \n  \n X\"\"\"\n", "a = 'X'\n", "a = '''X'''\n", "# X\n",
+    // After a malformed value toml++ scans ahead over anything to word its error.
+    "a = 4\"X\"\n", "a = 4'X'\n", "a = 4 # X\n", "a = tru'X'\n", "a = 4'''X''''\n", "'X' = 1\n",
+    "a = 'X\n", "a = '''X", "a = \"X", "a = 4\"\"\"X\n", "a = '''X''''\n", "a = 'a\\X\"'\n",
 };
 
 }  // namespace
