@@ -85,6 +85,11 @@ int serve_command(const ServeCommandOptions& options) {
     }
   }
   bool with_window = options.gui;
+  if (!options.screenshot.empty() && !gui_available()) {
+    std::fprintf(stderr, "poolviz: error: serve --screenshot needs a display (DISPLAY/WAYLAND_DISPLAY "
+                         "unset, or a build without the GUI); try `xvfb-run -a poolviz serve --gui ...`\n");
+    return kFailed;
+  }
   if (with_window && !gui_available()) {
     std::fprintf(stderr, "poolviz serve: no display found (DISPLAY/WAYLAND_DISPLAY unset); serving "
                          "without a window\n");
