@@ -119,21 +119,28 @@ int prepare(const std::string& name, const std::vector<std::string>& sets, Scena
   return kOk;
 }
 
-int command_gui(const std::string& name, double speed, const std::string& size, bool frame_stats,
-                const std::string& theme) {
-  const std::string id = name.empty() ? std::string(kDefaultScenarioId) : name;
-  Scenario scenario;
-  if (int status = prepare(id, {}, scenario); status != kOk) return status;
-  gui::GuiOptions options;
-  options.scenario = id;
+/// What gui and screenshot share: scenario, speed, --size and --theme.
+int window_options(const std::string& scenario, double speed, const std::string& size, const std::string& theme,
+                   gui::GuiOptions& options) {
+  options.scenario = scenario;
   options.speed = speed;
-  options.frame_stats = frame_stats;
   options.light = theme == "light";
   if (!size.empty() && !parse_size(size, options.width, options.height)) {
     std::fprintf(stderr, "poolviz: error: --size %s: expected WIDTHxHEIGHT, e.g. 1280x800 (320x240 to 7680x4320)\n",
                  size.c_str());
     return kBadUsage;
   }
+  return kOk;
+}
+
+int command_gui(const std::string& name, double speed, const std::string& size, bool frame_stats,
+                const std::string& theme) {
+  const std::string id = name.empty() ? std::string(kDefaultScenarioId) : name;
+  Scenario scenario;
+  if (int status = prepare(id, {}, scenario); status != kOk) return status;
+  gui::GuiOptions options;
+  if (int status = window_options(id, speed, size, theme, options); status != kOk) return status;
+  options.frame_stats = frame_stats;
   if (!display_present()) {
     std::printf("poolviz: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the scenario "
                 "headless instead\n");
@@ -150,17 +157,10 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
-  options.scenario = name;
-  options.speed = speed;
+  if (int status = window_options(name, speed, size, theme, options); status != kOk) return status;
   options.screenshot_at = at;
   options.screenshot_out = out;
   options.compare = compare;
-  options.light = theme == "light";
-  if (!size.empty() && !parse_size(size, options.width, options.height)) {
-    std::fprintf(stderr, "poolviz: error: --size %s: expected WIDTHxHEIGHT, e.g. 1280x800 (320x240 to 7680x4320)\n",
-                 size.c_str());
-    return kBadUsage;
-  }
   if (!display_present()) {
     std::fprintf(stderr, "poolviz: error: screenshot needs a display (DISPLAY/WAYLAND_DISPLAY "
                          "unset); try `xvfb-run -a poolviz screenshot ...`\n");
