@@ -77,7 +77,8 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
   if (SubmitResult refused = core_.admit(job); !refused) return refused;
   const JobId id = job.id;
   std::unique_lock lock(mutex_);
-  int target = pick_queue_locked();
+  int target = kShared;
+  bool picked = false;  // picked only once shutdown is ruled out: then a worker takes jobs
   bool waited = false;
   for (;;) {
     if (closing_) {
@@ -86,7 +87,10 @@ SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
     }
     // The target is kept across a blocking wait (round-robin stays cyclic)
     // unless its worker retired meanwhile.
-    if (!accepts_locked(target)) target = pick_queue_locked();
+    if (!picked || !accepts_locked(target)) {
+      target = pick_queue_locked();
+      picked = true;
+    }
     JobQueue& queue = queue_at(target);
     if (capacity_ == 0 || queue.size() < capacity_) break;
 
