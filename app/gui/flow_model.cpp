@@ -316,12 +316,9 @@ bool FlowModel::map_stage(Event& e) {
 }
 
 void FlowModel::apply(const Event& event) {
+  now_ = std::max(now_, event.t);
   Event e = event;
-  if (options_.stage_names.size() > 1 && !map_stage(e)) {
-    now_ = std::max(now_, e.t);
-    return;
-  }
-  now_ = std::max(now_, e.t);
+  if (options_.stage_names.size() > 1 && !map_stage(e)) return;
   switch (e.kind) {
     case EventKind::submitted: {
       JobView& job = job_for(e);
