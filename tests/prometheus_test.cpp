@@ -141,11 +141,11 @@ TEST(ServeMetrics, ExpositionParsesAsPrometheusTextWithCountersGaugesAndHistogra
   pool.server->run().executor().wait_idle();
   // One keep-alive connection: the server counts a response after sending it,
   // and serves the next request on the same connection only after that.
-  httplib::Client client("127.0.0.1", pool.port);
+  HttpClient client("127.0.0.1", pool.port);
   client.set_keep_alive(true);
-  client.Post("/tasks", R"({"kind": "gpu"})", "application/json");  // a 400, counted by code
+  client.post("/tasks", R"({"kind": "gpu"})", "application/json");  // a 400, counted by code
 
-  auto r = client.Get("/metrics");
+  auto r = client.get("/metrics");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), PrometheusWriter::kContentType);

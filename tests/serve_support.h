@@ -3,7 +3,6 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "poolviz/scenario.h"
+#include "serve/http_client.h"
 #include "serve/task_server.h"
 
 namespace poolviz::serve::testing {
@@ -74,27 +74,24 @@ struct ServedPool {
     options.port = 0;
     server = std::make_unique<TaskServer>(std::move(scenario), std::move(options));
     port = server->start();
-    client = std::make_unique<httplib::Client>("127.0.0.1", port);
-    client->set_read_timeout(std::chrono::seconds(30));
-    client->set_connection_timeout(std::chrono::seconds(30));
-    client->set_tcp_nodelay(true);
+    client = std::make_unique<HttpClient>("127.0.0.1", port, /*timeout_s=*/30);
   }
 
   /// POST /tasks with `body`; returns the status (-1 when no answer) and the JSON body.
   std::pair<int, nlohmann::json> post(const std::string& body = "") {
-    auto r = client->Post("/tasks", body, "application/json");
+    auto r = client->post("/tasks", body);
     if (!r) return {-1, nullptr};
     return {r->status, nlohmann::json::parse(r->body, nullptr, false)};
   }
   std::pair<int, nlohmann::json> get(const std::string& path) {
-    auto r = client->Get(path);
+    auto r = client->get(path);
     if (!r) return {-1, nullptr};
     return {r->status, nlohmann::json::parse(r->body, nullptr, false)};
   }
 
   std::unique_ptr<TaskServer> server;
   int port = 0;
-  std::unique_ptr<httplib::Client> client;
+  std::unique_ptr<HttpClient> client;
 };
 
 }  // namespace poolviz::serve::testing

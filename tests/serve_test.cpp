@@ -1,5 +1,5 @@
 // `poolviz serve`: the tutorial's HTTP task queue on a real pool, driven over
-// loopback by httplib's client. Jobs that must stay put are held by a JobGate
+// loopback by serve's own HttpClient. Jobs that must stay put are held by a JobGate
 // (or a paused scenario clock), so no test depends on timing.
 #include <gtest/gtest.h>
 
@@ -32,7 +32,7 @@ TEST(ServeHttp, AcceptsUntilTheQueueIsFullThenAnswers503WithRetryAfter) {
     EXPECT_EQ(body["status"], "queued");
     EXPECT_TRUE(body["task_id"].is_number_unsigned());
   }
-  auto r = pool.client->Post("/tasks", "", "application/json");
+  auto r = pool.client->post("/tasks", "", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(nlohmann::json::parse(r->body)["error"], "queue full");
@@ -122,12 +122,12 @@ TEST(ServeHttp, BadBodiesAre400NamingTheField) {
 TEST(ServeHttp, BodiesOver64KiBAre413) {
   ServedPool pool(task_queue_scenario(1, 10));
   const std::string big = R"({"data":")" + std::string(64 * 1024, 'x') + R"("})";
-  auto r = pool.client->Post("/tasks", big, "application/json");
+  auto r = pool.client->post("/tasks", big, "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   // Just under the limit is fine.
   const std::string fits = R"({"data":")" + std::string(60 * 1024, 'x') + R"("})";
-  pool.client = std::make_unique<httplib::Client>("127.0.0.1", pool.port);
+  pool.client = std::make_unique<HttpClient>("127.0.0.1", pool.port);
   EXPECT_EQ(pool.post(fits).first, 202);
 }
 
@@ -136,7 +136,7 @@ TEST(ServeHttp, UnknownRoutesAre404) {
   EXPECT_EQ(pool.get("/").first, 404);
   EXPECT_EQ(pool.get("/nope").first, 404);
   EXPECT_EQ(pool.get("/tasks").first, 404);  // GET on the POST-only collection
-  auto r = pool.client->Delete("/tasks/1");
+  auto r = pool.client->remove("/tasks/1");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
   EXPECT_TRUE(nlohmann::json::parse(r->body)["error"].is_string());
@@ -193,7 +193,7 @@ TEST(ServeHttp, PostsDuringShutdownGet503ShuttingDownWhileReadsStillWork) {
   auto [s2, refused] = pool.post();
   EXPECT_EQ(s2, 503);
   EXPECT_EQ(refused["error"], "shutting down");
-  auto put = pool.client->Put("/pool", R"({"workers": 3})", "application/json");
+  auto put = pool.client->put("/pool", R"({"workers": 3})", "application/json");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 503);
   EXPECT_EQ(pool.get("/queue/status").first, 200);
@@ -204,7 +204,7 @@ TEST(ServeHttp, PostsDuringShutdownGet503ShuttingDownWhileReadsStillWork) {
 TEST(ServeHttp, PutPoolChangesTheLivePoolAndRejectsBadFields) {
   ServedPool pool(task_queue_scenario(2, 10));
   auto put = [&](const std::string& body) {
-    auto r = pool.client->Put("/pool", body, "application/json");
+    auto r = pool.client->put("/pool", body, "application/json");
     return std::pair{r ? r->status : -1,
                      r ? nlohmann::json::parse(r->body, nullptr, false) : nullptr};
   };
@@ -234,7 +234,7 @@ TEST(ServeHttp, PutPoolChangesTheLimiterRate) {
   apply_override(s, "limiter.rate", "5");
   apply_override(s, "limiter.kind", "token_bucket");
   ServedPool pool(std::move(s));
-  auto r = pool.client->Put("/pool", R"({"limiter_rate": 50})", "application/json");
+  auto r = pool.client->put("/pool", R"({"limiter_rate": 50})", "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(nlohmann::json::parse(r->body)["applied"]["limiter_rate"], 50.0);

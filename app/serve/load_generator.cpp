@@ -1,7 +1,5 @@
 #include "serve/load_generator.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -12,6 +10,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "serve/http_client.h"
 
 namespace poolviz::serve {
 
@@ -186,22 +186,10 @@ struct SenderTally {
   SteadyClock::time_point last_answer{};
 };
 
-std::unique_ptr<httplib::Client> connect(const Target& t, double timeout_s) {
-  auto client = std::make_unique<httplib::Client>(t.host, t.port);
-  const auto timeout = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::duration<double>(timeout_s));
-  client->set_connection_timeout(timeout);
-  client->set_read_timeout(timeout);
-  client->set_write_timeout(timeout);
-  client->set_keep_alive(true);
-  client->set_tcp_nodelay(true);  // see TaskServer::start: small requests, no Nagle delay
-  return client;
-}
-
-void send_one(httplib::Client& client, const Target& t, const std::string& body,
+void send_one(HttpClient& client, const Target& t, const std::string& body,
               SteadyClock::time_point measured_from, SenderTally& tally) {
   ++tally.sent;
-  const httplib::Result result = client.Post(t.path, body, "application/json");
+  const std::optional<HttpReply> result = client.post(t.path, body);
   const auto answered = SteadyClock::now();
   tally.last_answer = answered;
   if (!result) {
@@ -244,7 +232,7 @@ LoadReport run_load(const LoadOptions& options) {
     senders.reserve(tallies.size());
     for (SenderTally& tally : tallies) {
       senders.emplace_back([&, open_loop] {
-        auto client = connect(target, options.timeout_s);
+        HttpClient client(target.host, target.port, options.timeout_s);
         while (true) {
           const std::optional<std::uint64_t> slot = take_slot();
           if (!slot) break;
@@ -256,11 +244,11 @@ LoadReport run_load(const LoadOptions& options) {
             if (due >= deadline) break;
             // Pacing an open loop is what this sleep is for (not synchronisation).
             std::this_thread::sleep_until(due);
-            send_one(*client, target, body, due, tally);
+            send_one(client, target, body, due, tally);
           } else {
             const auto now = SteadyClock::now();
             if (now >= deadline) break;
-            send_one(*client, target, body, now, tally);
+            send_one(client, target, body, now, tally);
           }
         }
       });

@@ -113,6 +113,15 @@ int serve_command(const ServeCommandOptions& options) {
                                  ? "[" + options.serve.bind + "]"
                                  : options.serve.bind;
     const std::string base = "http://" + host + ":" + std::to_string(port);
+    if (!is_loopback_host(options.serve.bind)) {
+      std::fprintf(stderr,
+                   "poolviz serve: warning: listening on %s, beyond this machine: the endpoints "
+                   "are unauthenticated (anyone who reaches the port can submit tasks); PUT /pool "
+                   "%s\n",
+                   options.serve.bind.c_str(),
+                   options.serve.token.empty() ? "is off (give --token to allow it)"
+                                               : "needs the --token");
+    }
     const ExecutorStats stats = server.run().executor().stats();
     std::fprintf(
         stderr,
@@ -236,7 +245,14 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
                    "TCP port (default 8080; 0 = any free port, printed)")
       ->check(CLI::Range(0, 65535));
   s.serve->add_option("--bind", s.serve_options.serve.bind,
-                      "Address to listen on (default 127.0.0.1)");
+                      "Address to listen on (default 127.0.0.1; anything else is reachable "
+                      "from the network, unauthenticated)");
+  s.serve->add_option("--token", s.serve_options.serve.token,
+                      "PUT /pool needs \"Authorization: Bearer TOKEN\" (without it, a --bind "
+                      "beyond loopback turns PUT /pool off)");
+  s.serve->add_flag("--allow-unbounded", s.serve_options.serve.allow_unbounded,
+                    "Serve a pool without a queue bound, and allow PUT /pool "
+                    "{\"queue_capacity\":0} (any client can then grow memory without end)");
   std::string set_help = "Override a scenario value, KEY=VALUE; keys:";
   for (std::string_view key : override_keys()) set_help += " " + std::string(key);
   s.serve->add_option("--set", s.serve_options.sets, set_help)->allow_extra_args(false);
@@ -248,12 +264,28 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
       ->add_option("--keep", s.serve_options.serve.finished_capacity,
                    "Finished tasks GET /tasks/{id} remembers (default 10000; oldest forgotten)")
       ->check(CLI::Range(1, 10'000'000));
-  s.serve->add_option("--speed", s.serve_options.serve.speed, "Scenario time = real time × speed")
-      ->check(CLI::PositiveNumber);
+  s.serve
+      ->add_option("--speed", s.serve_options.serve.speed,
+                   "Scenario time = real time × speed (0.01 to 1000)")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            // CLI::Range lets NaN through (every comparison with it is false).
+            double v = 0;
+            try {
+              std::size_t used = 0;
+              v = std::stod(text, &used);
+              if (used != text.size()) return "not a number: " + text;
+            } catch (const std::exception&) {
+              return "not a number: " + text;
+            }
+            if (!(v >= kMinSpeed && v <= kMaxSpeed)) return "must be between 0.01 and 1000";
+            return {};
+          },
+          "FLOAT in [0.01 - 1000]"));
   s.serve
       ->add_option("--http-threads", s.serve_options.serve.http_threads,
-                   "HTTP worker threads (default 32; one per open keep-alive connection)")
-      ->check(CLI::Range(1, 1024));
+                   "HTTP threads (default 2; connections do not hold threads)")
+      ->check(CLI::Range(1, 64));
   s.serve->add_flag("--json", s.serve_options.json, "Print the exit summary as one JSON object");
   CLI::Option* gui = s.serve->add_flag("--gui", s.serve_options.gui, "Open the window on the served pool");
   s.serve->add_option("--screenshot", s.serve_options.screenshot,

@@ -1,7 +1,5 @@
 #include "serve/task_server.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "serve/load_generator.h"
 #include "serve/prometheus.h"
 
 namespace poolviz::serve {
@@ -23,29 +22,54 @@ constexpr double kMaxServiceMs = 600'000;  // 10 min: one task must not hold a w
 constexpr int kMaxWorkers = 1024;          // as pool.workers in a scenario
 constexpr std::size_t kMaxQueueCapacity = 10'000'000;
 
-void reply(httplib::Response& res, int status, const json& body) {
+void reply(HttpResponse& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.content_type = "application/json";
+  // Request data (paths, field names) may be any bytes: never let dump() throw.
+  res.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void reply_error(httplib::Response& res, int status, std::string_view message) {
-  reply(res, status, json{{"error", message}});
+void reply_error(HttpResponse& res, int status, std::string_view message) {
+  reply(res, status, json{{"error", printable(message)}});
 }
 
-void reply_field_error(httplib::Response& res, const FieldError& e) {
-  reply(res, 400, json{{"error", e.field + ": " + e.message}, {"field", e.field}});
+void reply_field_error(HttpResponse& res, const FieldError& e) {
+  const std::string field = printable(e.field);
+  reply(res, 400, json{{"error", field + ": " + printable(e.message)}, {"field", field}});
 }
 
-/// Parses `body` as one JSON object; a FieldError naming "body" otherwise.
+/// Parses `body` as one JSON object; a FieldError naming "body" otherwise, or
+/// naming the member whose number does not fit in a double (1e309).
 std::variant<json, FieldError> parse_object(const std::string& body) {
   json value;
+  std::string member;  // the top-level key being parsed
+  const json::parser_callback_t remember_key = [&member](int depth, json::parse_event_t event,
+                                                         json& parsed) {
+    if (event == json::parse_event_t::key && depth == 1) member = parsed.get<std::string>();
+    return true;
+  };
   try {
-    value = json::parse(body);
+    value = json::parse(body, remember_key);
   } catch (const json::parse_error& e) {
     return FieldError{"body", "malformed JSON at byte " + std::to_string(e.byte)};
+  } catch (const json::out_of_range&) {
+    return FieldError{member.empty() ? "body" : member, "number out of range"};
+  } catch (const json::exception&) {
+    return FieldError{"body", "malformed JSON"};
   }
   if (!value.is_object()) return FieldError{"body", "expected a JSON object"};
   return value;
+}
+
+/// The value as a 64-bit signed integer when it is an integer that fits.
+std::optional<std::int64_t> as_int64(const json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  return std::nullopt;
 }
 
 std::string_view json_type(const json& v) {
@@ -87,11 +111,11 @@ std::variant<TaskRequest, FieldError> parse_task_request(const std::string& body
         return FieldError{"priority", std::string("must be an integer (got ") +
                                           std::string(json_type(value)) + ")"};
       }
-      const auto p = value.get<std::int64_t>();
-      if (p < -1'000'000 || p > 1'000'000) {
+      const std::optional<std::int64_t> p = as_int64(value);
+      if (!p || *p < -1'000'000 || *p > 1'000'000) {
         return FieldError{"priority", "must be between -1000000 and 1000000"};
       }
-      request.priority = static_cast<int>(p);
+      request.priority = static_cast<int>(*p);
     } else if (key == "data") {
       // The tutorial's clients send their payload here; the pool does not read it.
     } else {
@@ -108,18 +132,18 @@ std::variant<PoolChange, FieldError> parse_pool_change(const std::string& body) 
   PoolChange change;
   for (const auto& [key, value] : object.items()) {
     if (key == "workers") {
-      if (!value.is_number_integer() || value.get<std::int64_t>() < 1 ||
-          value.get<std::int64_t>() > kMaxWorkers) {
+      const std::optional<std::int64_t> n = as_int64(value);
+      if (!n || *n < 1 || *n > kMaxWorkers) {
         return FieldError{"workers", "must be an integer between 1 and 1024"};
       }
-      change.workers = value.get<int>();
+      change.workers = static_cast<int>(*n);
     } else if (key == "queue_capacity") {
-      if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
-          value.get<std::int64_t>() > static_cast<std::int64_t>(kMaxQueueCapacity)) {
+      const std::optional<std::int64_t> n = as_int64(value);
+      if (!n || *n < 0 || *n > static_cast<std::int64_t>(kMaxQueueCapacity)) {
         return FieldError{"queue_capacity",
                           "must be an integer between 0 (unbounded) and 10000000"};
       }
-      change.queue_capacity = value.get<std::size_t>();
+      change.queue_capacity = static_cast<std::size_t>(*n);
     } else if (key == "limiter_rate") {
       if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() <= 0 ||
           value.get<double>() > 1e6) {
@@ -156,9 +180,45 @@ WorkloadSpec with_kind(WorkloadSpec spec, WorkKind kind) {
 
 }  // namespace
 
+std::optional<std::string> unbounded_intake(const Scenario& scenario) {
+  const PoolSpec& pool = scenario.pool;
+  if (!scenario.stages.empty()) return std::nullopt;  // stages are joined by bounded queues
+  switch (pool.strategy) {
+    case Strategy::work_stealing:
+    case Strategy::thread_per_task:
+      return "pool.strategy = " + std::string(to_string(pool.strategy)) +
+             " has no queue bound (e.g. --set pool.strategy=fixed --set pool.queue_capacity=100)";
+    default:
+      if (pool.queue_capacity == 0) {
+        return std::string("pool.queue_capacity = 0 is an unbounded queue (e.g. --set "
+                           "pool.queue_capacity=100)");
+      }
+      return std::nullopt;
+  }
+}
+
+namespace {
+
+Scenario checked(Scenario scenario, const ServeOptions& options) {
+  if (!(options.speed >= kMinSpeed && options.speed <= kMaxSpeed)) {
+    throw std::invalid_argument("speed " + std::to_string(options.speed) + " is outside " +
+                                std::to_string(kMinSpeed) + " to " + std::to_string(kMaxSpeed));
+  }
+  if (!options.allow_unbounded) {
+    if (auto why = unbounded_intake(scenario)) {
+      throw std::invalid_argument(
+          *why + ": any client could grow the server's memory without end; bound it, or pass "
+                 "--allow-unbounded");
+    }
+  }
+  return scenario;
+}
+
+}  // namespace
+
 TaskServer::TaskServer(Scenario scenario, ServeOptions options)
     : options_(std::move(options)),
-      run_(std::make_unique<Run>(std::move(scenario), run_options(options_))),
+      run_(std::make_unique<Run>(checked(std::move(scenario), options_), run_options(options_))),
       store_(options_.finished_capacity),
       responses_by_code_(std::make_unique<std::atomic<std::uint64_t>[]>(kStatusCodes)) {
   const WorkloadSpec workload = with_defaults(run_->scenario().workload);
@@ -180,38 +240,23 @@ TaskServer::~TaskServer() {
 
 int TaskServer::start() {
   if (http_) return port_;
-  http_ = std::make_unique<httplib::Server>();
-  const int threads = options_.http_threads > 0 ? options_.http_threads : 32;
-  http_->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
-  };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_keep_alive_max_count(100'000);
-  http_->set_keep_alive_timeout(2);  // bounds how long stop() waits for idle keep-alive clients
-  // Answers are small and written in pieces: without this, Nagle's algorithm
-  // meets the client's delayed ACK and each keep-alive request waits ~40 ms.
-  http_->set_tcp_nodelay(true);
-  install_routes();
-  if (options_.port == 0) {
-    port_ = http_->bind_to_any_port(options_.bind);
-  } else {
-    port_ = http_->bind_to_port(options_.bind, options_.port) ? options_.port : -1;
-  }
-  if (port_ <= 0) {
-    http_.reset();
+  auto http = std::make_unique<HttpServer>(
+      options_.http, [this](const HttpRequest& req, HttpResponse& res) { handle(req, res); },
+      [this](int status) {
+        if (status >= 0 && status < kStatusCodes) {
+          responses_by_code_[static_cast<std::size_t>(status)].fetch_add(
+              1, std::memory_order_relaxed);
+        }
+      });
+  try {
+    port_ = http->listen(options_.bind, options_.port);
+  } catch (const std::runtime_error& e) {
     throw std::runtime_error("cannot listen on " + options_.bind + ":" +
-                             std::to_string(options_.port) +
-                             " (address in use, or not an address of this machine)");
+                             std::to_string(options_.port) + " (" + e.what() +
+                             "; address in use, or not an address of this machine)");
   }
-  listener_ = std::thread([this] {
-    http_->listen_after_bind();
-    listener_done_.store(true, std::memory_order_release);
-  });
-  // httplib's stop() does nothing until the listener runs, so a stop right
-  // after start() would leave it listening forever: wait until it runs.
-  while (!http_->is_running() && !listener_done_.load(std::memory_order_acquire)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  http->start(options_.http_threads > 0 ? options_.http_threads : 2);
+  http_ = std::move(http);
   if (options_.own_poll_thread) {
     poller_ = std::jthread([this](std::stop_token stop) {
       // A pump, not a synchronisation: events flow to Metrics and the store
@@ -230,6 +275,8 @@ int TaskServer::start() {
 
 void TaskServer::begin_shutdown() {
   shutting_down_.store(true, std::memory_order_release);
+  // Slow and idle clients go now; whoever polls during the drain reconnects.
+  if (http_) http_->close_idle();
 }
 
 void TaskServer::poll() {
@@ -255,10 +302,7 @@ RunSummary TaskServer::stop(std::optional<ShutdownMode> mode) {
       summary_ = run_->summary();
     }
   }
-  if (http_) {
-    http_->stop();
-    if (listener_.joinable()) listener_.join();
-  }
+  if (http_) http_->stop();
   const std::lock_guard lock(control_mutex_);
   return *summary_;
 }
@@ -319,8 +363,24 @@ Job TaskServer::build_job(std::uint64_t id, const TaskRequest& request) {
 
 // [SECTION] Routes --------------------------------------------------------------
 
+namespace {
+
+/// Compares in time independent of where the first difference is.
+bool token_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization.starts_with(kBearer)) return false;
+  const std::string_view given = authorization.substr(kBearer.size());
+  unsigned char diff = given.size() == token.size() ? 0 : 1;
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    diff |= static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
 struct TaskServer::Routes {
-  static void post_task(TaskServer& self, const std::string& body, httplib::Response& res) {
+  static void post_task(TaskServer& self, const std::string& body, HttpResponse& res) {
     auto parsed = parse_task_request(body, self.defaults_);
     if (auto* error = std::get_if<FieldError>(&parsed)) {
       reply_field_error(res, *error);
@@ -370,8 +430,7 @@ struct TaskServer::Routes {
     }
   }
 
-  static void get_task(TaskServer& self, const httplib::Request& req, httplib::Response& res) {
-    const std::string text = req.matches[1];
+  static void get_task(TaskServer& self, const std::string& text, HttpResponse& res) {
     std::uint64_t id = 0;
     const bool numeric = !text.empty() && text.size() <= 19 &&
                          text.find_first_not_of("0123456789") == std::string::npos;
@@ -380,7 +439,7 @@ struct TaskServer::Routes {
     if (!found) {
       reply_error(
           res, 404,
-          "task " + text + " not found (unknown, or finished long enough ago to be forgotten)");
+          "task " + printable(text) + " not found (unknown, or finished long enough ago to be forgotten)");
       return;
     }
     const TaskRecord& r = *found;
@@ -403,7 +462,7 @@ struct TaskServer::Routes {
     reply(res, 200, body);
   }
 
-  static void queue_status(TaskServer& self, httplib::Response& res) {
+  static void queue_status(TaskServer& self, HttpResponse& res) {
     const ExecutorStats s = self.run_->executor().stats();
     json body{{"queued", s.queue_depth},
               {"capacity", self.queue_capacity()},
@@ -421,7 +480,18 @@ struct TaskServer::Routes {
     reply(res, 200, body);
   }
 
-  static void put_pool(TaskServer& self, const httplib::Request& req, httplib::Response& res) {
+  static void put_pool(TaskServer& self, const HttpRequest& req, HttpResponse& res) {
+    if (!self.options_.token.empty()) {
+      if (!token_matches(req.header("Authorization"), self.options_.token)) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        reply_error(res, 401, "PUT /pool needs \"Authorization: Bearer <token>\" (serve --token)");
+        return;
+      }
+    } else if (!is_loopback_host(self.options_.bind)) {
+      reply_error(res, 403,
+                  "PUT /pool is off: the server is bound beyond loopback without --token");
+      return;
+    }
     auto parsed = parse_pool_change(req.body);
     if (auto* error = std::get_if<FieldError>(&parsed)) {
       reply_field_error(res, *error);
@@ -449,6 +519,12 @@ struct TaskServer::Routes {
                                         ") has no worker count to change"});
       return;
     }
+    if (change.queue_capacity == 0u && !self.options_.allow_unbounded) {
+      reply_field_error(res, {"queue_capacity", "0 (unbounded) is refused: any client could grow "
+                                                "the server's memory without end (serve "
+                                                "--allow-unbounded allows it)"});
+      return;
+    }
     if (change.queue_capacity) {
       if (!run.set_queue_capacity(*change.queue_capacity)) {
         reply_field_error(
@@ -470,70 +546,34 @@ struct TaskServer::Routes {
   }
 };
 
-void TaskServer::install_routes() {
-  httplib::Server& http = *http_;
-  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (shutting_down() && (req.method == "POST" || req.method == "PUT")) {
-      refused_shutting_down_.fetch_add(1, std::memory_order_relaxed);
-      if (req.method == "POST") refused_.fetch_add(1, std::memory_order_relaxed);
-      res.set_header("Retry-After", "5");
-      reply_error(res, 503, "shutting down");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  http.Post("/tasks", [this](const httplib::Request& req, httplib::Response& res,
-                             const httplib::ContentReader& content) {
-    // `curl -X POST` sends neither Content-Length nor chunks: that is an empty
-    // body, not a reason to wait for the connection to close (or to answer 400).
-    std::string body;
-    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
-      const bool read = content([&](const char* data, std::size_t n) {
-        body.append(data, n);
-        return true;
-      });
-      if (!read) {
-        if (res.status == 413) {
-          reply_error(res, 413, "body too large");
-        } else {
-          reply_error(res, 400, "body: could not be read");
-        }
-        return;
-      }
-    }
-    Routes::post_task(*this, body, res);
-  });
-  http.Get(R"(/tasks/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-    Routes::get_task(*this, req, res);
-  });
-  http.Get("/queue/status", [this](const httplib::Request&, httplib::Response& res) {
+void TaskServer::handle(const HttpRequest& req, HttpResponse& res) {
+  const bool post = req.method == "POST", put = req.method == "PUT";
+  if (shutting_down() && (post || put)) {
+    refused_shutting_down_.fetch_add(1, std::memory_order_relaxed);
+    if (post) refused_.fetch_add(1, std::memory_order_relaxed);
+    res.set_header("Retry-After", "5");
+    reply_error(res, 503, "shutting down");
+    return;
+  }
+  const std::string& path = req.path;
+  constexpr std::string_view kTaskPrefix = "/tasks/";
+  if (post && path == "/tasks") {
+    Routes::post_task(*this, req.body, res);
+  } else if (req.method == "GET" && path.size() > kTaskPrefix.size() &&
+             path.starts_with(kTaskPrefix) &&
+             path.find('/', kTaskPrefix.size()) == std::string::npos) {
+    Routes::get_task(*this, path.substr(kTaskPrefix.size()), res);
+  } else if (req.method == "GET" && path == "/queue/status") {
     Routes::queue_status(*this, res);
-  });
-  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  } else if (req.method == "GET" && path == "/metrics") {
     res.status = 200;
-    res.set_content(render_metrics(), std::string(PrometheusWriter::kContentType));
-  });
-  http.Put("/pool", [this](const httplib::Request& req, httplib::Response& res) {
+    res.content_type = std::string(PrometheusWriter::kContentType);
+    res.body = render_metrics();
+  } else if (put && path == "/pool") {
     Routes::put_pool(*this, req, res);
-  });
-  http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a handler already explained itself
-    if (res.status == 404) {
-      reply_error(res, 404, "no route " + req.method + " " + req.path);
-    } else if (res.status == 413) {
-      reply_error(res, 413, "body too large");
-    } else {
-      reply_error(res, res.status, "HTTP " + std::to_string(res.status));
-    }
-  });
-  http.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                std::exception_ptr) { reply_error(res, 500, "internal error"); });
-  http.set_logger([this](const httplib::Request&, const httplib::Response& res) {
-    if (res.status >= 0 && res.status < kStatusCodes) {
-      responses_by_code_[static_cast<std::size_t>(res.status)].fetch_add(1,
-                                                                         std::memory_order_relaxed);
-    }
-  });
+  } else {
+    reply_error(res, 404, "no route " + req.method + " " + path);
+  }
 }
 
 // [SECTION] /metrics ------------------------------------------------------------

@@ -22,7 +22,8 @@
 // generator. The workload only supplies the defaults of a task (kind, service
 // time, timeout, retries, failure rate).
 //
-// Threading: HTTP handlers run on the server's own thread pool and only touch
+// HTTP: Boost.Beast on one Boost.Asio io_context (serve/http_server.h), with the
+// limits of ServeOptions::http. Handlers run on its few threads and only touch
 // thread-safe parts of the Run (executor, clock, limiter level); every other
 // Run call (poll, live edits, stop, summary) is serialised by one mutex, which
 // stands in for Run's "one controlling thread" contract.
@@ -37,16 +38,14 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
+#include "serve/http_server.h"
 #include "serve/task_store.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace poolviz::serve {
 
@@ -78,12 +77,28 @@ std::variant<PoolChange, FieldError> parse_pool_change(const std::string& body);
 
 // [SECTION] ServeOptions --------------------------------------------------------
 
+/// serve's --speed bounds: beyond them the scenario clock runs too fast to watch
+/// (or to keep in 64-bit nanoseconds for long), or too slow to see anything.
+inline constexpr double kMinSpeed = 0.01;
+inline constexpr double kMaxSpeed = 1000;
+
+/// Why this scenario's intake has no bound, naming the key that would bound it;
+/// nothing when it is bounded.
+std::optional<std::string> unbounded_intake(const Scenario& scenario);
+
 struct ServeOptions {
   std::string bind = "127.0.0.1";
   int port = 8080;                         // 0 = any free port (see TaskServer::port())
   std::size_t finished_capacity = 10'000;  // finished tasks remembered for GET /tasks/{id}
-  std::size_t max_body_bytes = 64 * 1024;  // larger bodies get 413
-  int http_threads = 0;                    // 0 = 32; each keep-alive connection holds one
+  HttpLimits http;                         // line, header, body, time and connection limits
+  int http_threads = 0;                    // 0 = 2; connections do not hold threads
+  /// Off (the default): a pool whose intake has no bound (pool.queue_capacity
+  /// = 0, or a strategy without a queue bound) is refused, and so is
+  /// PUT /pool {"queue_capacity":0}; any client could grow memory without end.
+  bool allow_unbounded = false;
+  /// Non-empty: PUT /pool needs "Authorization: Bearer <token>". Empty and
+  /// bound beyond loopback: PUT /pool is refused (403).
+  std::string token;
   ShutdownMode on_exit = ShutdownMode::drain;
   double speed = 1.0;                   // scenario time = real time × speed
   Nanos drain_budget = 3600 * kSecond;  // scenario time a drain may take before it cancels
@@ -99,7 +114,9 @@ struct ServeOptions {
 
 class TaskServer {
  public:
-  /// Builds the Run (throws std::invalid_argument when the scenario cannot run).
+  /// Builds the Run (throws std::invalid_argument when the scenario cannot run,
+  /// the speed is outside [kMinSpeed, kMaxSpeed], or the intake is unbounded
+  /// without allow_unbounded).
   TaskServer(Scenario scenario, ServeOptions options);
   /// Stops (cancel) if still running; joins every thread.
   ~TaskServer();
@@ -140,7 +157,7 @@ class TaskServer {
   struct Routes;
   friend struct Routes;
 
-  void install_routes();
+  void handle(const HttpRequest& request, HttpResponse& response);
   Job build_job(std::uint64_t id, const TaskRequest& request);
   std::string render_metrics();
   std::size_t queue_capacity() const { return queue_capacity_.load(std::memory_order_relaxed); }
@@ -152,9 +169,7 @@ class TaskServer {
   TaskRequest defaults_;
   WorkloadSpec io_spec_, cpu_spec_;  // the scenario's workload with kind io / cpu
 
-  std::unique_ptr<httplib::Server> http_;
-  std::thread listener_;
-  std::atomic<bool> listener_done_{false};  // release/acquire: set once listen has returned
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
 
   std::mutex control_mutex_;  // serialises poll / live edits / stop on the Run

@@ -47,6 +47,29 @@ bool RealClock::sleep_until(Nanos deadline, std::stop_token stop) {
 
 // ScenarioClock --------------------------------------------------------------
 
+namespace {
+
+// Scenario time stops here instead of wrapping (73 years: beyond any run even
+// at 1000x, and far enough below kNever that deadlines added to it stay in range).
+constexpr Nanos kScenarioTimeLimit = kNever / 4;
+
+/// `n` nanoseconds as Nanos, saturated at ±kScenarioTimeLimit (a double beyond
+/// the range of int64 must not be cast).
+Nanos saturate(double n) {
+  constexpr auto limit = static_cast<double>(kScenarioTimeLimit);
+  if (!(n < limit)) return kScenarioTimeLimit;  // also NaN
+  if (n <= -limit) return -kScenarioTimeLimit;
+  return static_cast<Nanos>(n);
+}
+
+/// base + real_elapsed × speed, exact in integers while below the limit.
+Nanos advance(Nanos base, Nanos real_elapsed, double speed) {
+  const Nanos delta = saturate(static_cast<double>(real_elapsed) * speed);
+  return base >= kScenarioTimeLimit - delta ? kScenarioTimeLimit : base + delta;
+}
+
+}  // namespace
+
 ScenarioClock::ScenarioClock(double speed, bool start_paused) {
   base_real_.store(steady_now(), std::memory_order_relaxed);
   speed_.store(speed > 0 ? speed : 1.0, std::memory_order_relaxed);
@@ -69,7 +92,7 @@ Nanos ScenarioClock::now() const {
     std::atomic_thread_fence(std::memory_order_acquire);
     if (version_.load(std::memory_order_relaxed) != v1) continue;
     if (paused) return base_scenario;
-    return base_scenario + static_cast<Nanos>(static_cast<double>(real - base_real) * speed);
+    return advance(base_scenario, real - base_real, speed);
   }
 }
 
@@ -84,9 +107,8 @@ void ScenarioClock::rebase(Fn&& change) {
   const Nanos old_base = base_scenario_.load(std::memory_order_relaxed);
   const Nanos t = paused_.load(std::memory_order_relaxed)
                       ? old_base
-                      : old_base + static_cast<Nanos>(
-                                       static_cast<double>(real - base_real_.load(std::memory_order_relaxed)) *
-                                       speed_.load(std::memory_order_relaxed));
+                      : advance(old_base, real - base_real_.load(std::memory_order_relaxed),
+                                speed_.load(std::memory_order_relaxed));
   base_real_.store(real, std::memory_order_relaxed);
   base_scenario_.store(t, std::memory_order_relaxed);
   change();
@@ -126,7 +148,7 @@ bool ScenarioClock::sleep_until(Nanos deadline, std::stop_token stop) {
     // ignored and a sped-up sleeper overslept by up to the cap (at 100x, 20 s
     // of scenario time).
     const std::uint64_t seen = version_.load(std::memory_order_relaxed);
-    wait_real(changed_, lock, stop, static_cast<Nanos>(static_cast<double>(left) / speed()) + 1,
+    wait_real(changed_, lock, stop, saturate(static_cast<double>(left) / speed()) + 1,
               [&] { return version_.load(std::memory_order_relaxed) != seen; });
   }
 }
