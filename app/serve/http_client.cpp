@@ -115,6 +115,7 @@ std::optional<HttpReply> HttpClient::request(std::string_view method, std::strin
   req.target(target);
   req.version(11);
   req.set(http::field::host, impl.host);
+  for (const auto& [name, value] : headers_) req.set(name, value);
   if (!body.empty() || method == "POST" || method == "PUT") {
     req.set(http::field::content_type, content_type);
     req.body() = std::string(body);

@@ -33,6 +33,10 @@ class HttpClient {
 
   /// Off: every request on a new connection (Connection: close).
   void set_keep_alive(bool on) { keep_alive_ = on; }
+  /// A header sent with every request from now on (e.g. Authorization).
+  void set_header(std::string name, std::string value) {
+    headers_.emplace_back(std::move(name), std::move(value));
+  }
 
   /// Sends one request; nothing when no HTTP answer came (refused, reset,
   /// timed out, malformed). A kept-alive connection the server has closed is
@@ -55,6 +59,7 @@ class HttpClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool keep_alive_ = true;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 }  // namespace poolviz::serve

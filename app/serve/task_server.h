@@ -149,6 +149,9 @@ class TaskServer {
   const TaskStore& store() const { return store_; }
   const Scenario& scenario() const { return run_->scenario(); }
 
+  /// HTTP connections open now.
+  std::size_t open_connections() const { return http_ ? http_->open_connections() : 0; }
+
   /// HTTP answers so far, by outcome of POST /tasks.
   std::uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
   std::uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
