@@ -6,6 +6,7 @@
 //
 //   poolviz serve [SCENARIO|FILE] [--port N] [--bind ADDR] [--set K=V]...
 //                 [--on-exit drain|cancel] [--keep N] [--speed X] [--json]
+//                 [--http-threads N] [--allow-unbounded] [--token T]
 //   poolviz load URL [--rate R | --concurrency C] [--duration S] [--requests N]
 //                [--body JSON] [--json] [--allow-remote]
 #pragma once

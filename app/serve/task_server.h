@@ -13,7 +13,9 @@
 //   GET  /tasks/{id}   → status, wait and service times; 404 unknown or evicted
 //   GET  /queue/status → queued, capacity, workers, busy, ...
 //   GET  /metrics      → Prometheus text exposition
-//   PUT  /pool         {"workers","queue_capacity","limiter_rate"} live; 400 naming the field
+//   PUT  /pool         {"workers","queue_capacity","limiter_rate"} live; 400 naming the field;
+//                      401 without the token (ServeOptions::token), 403 when bound
+//                      beyond loopback without one
 // Anything else is 404. Once shutdown began, POST and PUT answer 503
 // {"error":"shutting down"} while GETs keep working through the drain.
 //
