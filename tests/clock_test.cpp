@@ -218,5 +218,21 @@ TEST(ScenarioClock, SleeperOnARunningSlowClockWakesOnStop) {
   EXPECT_EQ(result.load(), 0);
 }
 
+TEST(ScenarioClock, AnAbsurdSpeedSaturatesInsteadOfWrapping) {
+  // 1e18x reaches the int64 range within the first nanoseconds of real time:
+  // the clock must stop at its limit, never wrap negative (serve --speed 1e9
+  // once left tasks "running" forever this way).
+  ScenarioClock clock(1e18);
+  Nanos previous = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const Nanos now = clock.now();
+    ASSERT_GE(now, previous) << "sample " << i;
+    ASSERT_LE(now, kNever / 2) << "room is left for deadlines added to it";
+    previous = now;
+  }
+  clock.set_speed(1.0);  // a rebase at the limit stays there
+  EXPECT_GE(clock.now(), previous);
+}
+
 }  // namespace
 }  // namespace poolviz
