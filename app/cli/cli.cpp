@@ -180,7 +180,8 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
 
 int run(int argc, char** argv) {
   CLI::App app{"poolviz — watch a real thread pool work, one pattern at a time.\n"
-               "With no command, opens the GUI on the basic-pool scenario."};
+               "With no command, opens the GUI on the basic-pool scenario.",
+               "poolviz"};  // the name in usage lines, whatever path argv[0] is
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "poolviz 0.1.0");
 
