@@ -68,7 +68,7 @@ set(CPACK_PACKAGE_NAME poolviz)
 set(CPACK_PACKAGE_VENDOR "poolviz")
 set(CPACK_PACKAGE_CONTACT "poolviz maintainers <poolviz@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "watch a real thread pool work, one pattern at a time")
-set(CPACK_PACKAGE_DESCRIPTION
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
     "poolviz teaches thread-pool patterns (fixed pools, timeouts and retries, rate limiting, priority queues, "
     "dynamic scaling, work stealing, backpressure, pipelines, a thread per task) by running a real pool on "
     "real threads and drawing it live. The same binary runs headless for scripts and exports.")

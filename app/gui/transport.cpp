@@ -37,7 +37,13 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
         ImGui::SameLine(title_x);
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%s", sc.title.c_str());
       }
-      if (hovered && !sc.summary.empty()) ImGui::SetTooltip("%s", sc.summary.c_str());
+      if (hovered && !sc.summary.empty()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+        ImGui::TextUnformatted(sc.summary.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
+      }
       if (selected) ImGui::SetItemDefaultFocus();
     }
     ImGui::EndCombo();
