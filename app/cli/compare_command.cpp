@@ -40,8 +40,8 @@ void print_progress(const Comparison& comparison) {
     const EventCounters& c = comparison.run(i).metrics().counters();
     line += "  [" + comparison.label(i) + "] " + std::to_string(c.completed) + "/" + std::to_string(c.submitted);
   }
-  std::fputs((line + "   ").c_str(), stdout);
-  std::fflush(stdout);
+  std::fputs((line + "   ").c_str(), stderr);
+  std::fflush(stderr);
 }
 
 int run_compare(const CompareArgs& args) {
@@ -73,7 +73,8 @@ int run_compare(const CompareArgs& args) {
   options.speed = args.speed;
   if (*args.seed_option) options.seed = args.seed;
   if (*args.duration_option) options.duration_s = args.duration;
-  const bool progress = !args.quiet && !args.json && isatty(STDOUT_FILENO) == 1;
+  // stderr, like `run`'s: stdout stays the table or the JSON.
+  const bool progress = !args.quiet && isatty(STDERR_FILENO) == 1;
   try {
     Comparison comparison(std::move(plans), options);
     comparison.start();
@@ -88,7 +89,7 @@ int run_compare(const CompareArgs& args) {
       std::this_thread::sleep_for(2ms);
     }
     comparison.stop();
-    if (progress) std::fputs("\r\033[K", stdout);
+    if (progress) std::fputs("\r\033[K", stderr);
 
     const ComparisonTable table = comparison.table();
     int status = 0;
