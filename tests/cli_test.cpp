@@ -179,4 +179,94 @@ TEST(Cli, ScreenshotWithoutDisplayFailsCleanly) {
   EXPECT_NE(r.err.find("needs a display"), std::string::npos) << r.err;
 }
 
+TEST(Cli, NumericFlagsStateAHumanSizedRange) {
+  Result r = poolviz("run basic-pool --speed 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--speed: 0 is out of range; allowed: 0.01 to 1000"), std::string::npos) << r.err;
+  EXPECT_LT(r.err.find('\n'), 120u) << r.err;  // no 300-digit bound
+  r = poolviz("run basic-pool --duration 1e10");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("allowed: 0.001 to 86400 (scenario seconds)"), std::string::npos) << r.err;
+  r = poolviz("compare basic-pool --speed 5000");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("0.01 to 1000"), std::string::npos) << r.err;
+  r = poolviz("gui basic-pool --speed 50");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("0.1 to 20"), std::string::npos) << r.err;
+}
+
+TEST(Cli, NanAndInfinityAreRefusedWithTheRange) {
+  for (const char* args : {"run basic-pool --speed nan", "run basic-pool --duration nan",
+                           "run basic-pool --duration inf", "sweep mmc-poisson --set-range workload.rate=5:6:2 --speed nan",
+                           "screenshot basic-pool --at nan --out x.png"}) {
+    const Result r = poolviz(args);
+    EXPECT_EQ(r.status, 2) << args;
+    EXPECT_NE(r.err.find("is not a finite number; allowed: "), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+TEST(Cli, UnknownOptionsAndCommandsSuggestTheOneMeant) {
+  Result r = poolviz("run basic-pool --sped 2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("run: unknown option --sped; did you mean --speed?"), std::string::npos) << r.err;
+  r = poolviz("list --jsn");
+  EXPECT_NE(r.err.find("did you mean --json?"), std::string::npos) << r.err;
+  r = poolviz("rn basic-pool");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown command \"rn\"; did you mean run?"), std::string::npos) << r.err;
+}
+
+TEST(Cli, QuotedNumbersGetARemoveTheQuotesHint) {
+  Result r = poolviz("run basic-pool --speed '\"3\"'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--speed: \"3\" is in quotes; remove the quotes (3)"), std::string::npos) << r.err;
+  r = poolviz("run basic-pool --set 'pool.workers=\"3\"'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("remove the quotes (pool.workers=3)"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SetWithAnUnknownKeyIsPunctuated) {
+  const Result r = poolviz("run basic-pool --set nonsense=1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nonsense: unknown key. Allowed keys: pool.strategy, "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(".\n"), std::string::npos) << r.err;
+}
+
+TEST(Cli, APathThatIsNotARegularFileIsNamedSo) {
+  Result r = poolviz("run " + temp_dir().string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("not a regular file (a directory)"), std::string::npos) << r.err;
+  r = poolviz("run /dev/zero");
+  EXPECT_NE(r.err.find("not a regular file (a character device)"), std::string::npos) << r.err;
+  r = poolviz("run /nonexistent/x.toml");
+  EXPECT_NE(r.err.find("cannot read the file: No such file or directory"), std::string::npos) << r.err;
+}
+
+TEST(Cli, AnOversizedScenarioFileIsRefusedWithItsSize) {
+  const auto path = write_file("big.toml", "# " + std::string(1'200'000, 'x') + "\n");
+  const Result r = poolviz("validate " + path.string());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("the file is 1.1 MiB; a scenario file may be at most 1 MiB"), std::string::npos) << r.err;
+}
+
+TEST(Cli, AnUnwritableOutputFailsFirstWithTheReason) {
+  Result r = poolviz("run basic-pool --csv /nonexistent/dir/x.csv");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot write /nonexistent/dir/x.csv: No such file or directory"), std::string::npos) << r.err;
+  r = poolviz("screenshot basic-pool --at 1 --out /nonexistent/dir/x.png");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("cannot write /nonexistent/dir/x.png: No such file or directory"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ListJsonIncludesTheWatchBullets) {
+  const Result r = poolviz("list --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto list = nlohmann::json::parse(r.out);
+  for (const auto& item : list) {
+    ASSERT_TRUE(item.contains("watch")) << item["id"];
+    EXPECT_TRUE(item["watch"].is_array());
+    EXPECT_FALSE(item["watch"].empty()) << item["id"];
+  }
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "poolviz/scenario.h"
+#include "poolviz/scenario_limits.h"
 
 namespace poolviz {
 namespace {
@@ -291,6 +292,37 @@ TEST(ScenarioParse, DidYouMeanOnlySuggestsCloseWords) {
   EXPECT_EQ(did_you_mean("worker", words), "workers");
   EXPECT_EQ(did_you_mean("overflwo", words), "overflow");
   EXPECT_EQ(did_you_mean("colour", words), "");
+}
+
+// [[compare]] tables: at most kMaxCompareVariants, each checked at a cost that
+// does not grow with the ones before it.
+std::string with_variants(std::size_t n) {
+  std::string text;
+  for (const BuiltinScenarioText& builtin : builtin_scenario_texts()) {
+    if (builtin.id == "work-stealing") text = builtin.toml_text;  // has no [[compare]] of its own
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    text += "\n[[compare]]\nlabel = \"v" + std::to_string(i) + "\"\nset = [\"workload.seed=" +
+            std::to_string(1 + i) + "\"]\n";
+  }
+  return text;
+}
+
+TEST(ScenarioParse, SixteenCompareVariantsAreAccepted) {
+  const Scenario s = parse_scenario(with_variants(kMaxCompareVariants), "many.toml");
+  EXPECT_EQ(s.compare.size(), kMaxCompareVariants);
+}
+
+TEST(ScenarioParse, MoreCompareVariantsThanTheCapAreRefusedWithTheCount) {
+  const std::string message = error_of(with_variants(10'000), "many.toml");
+  EXPECT_NE(message.find("compare: 10000 [[compare]] variants; a file may have at most 16"), std::string::npos)
+      << message;
+}
+
+TEST(ScenarioParse, TextOverTheSizeCapIsRefusedWithItsSize) {
+  const std::string message = error_of("# " + std::string(2 * kMaxScenarioFileBytes, 'x') + "\n", "big.toml");
+  EXPECT_NE(message.find("big.toml: the text is 2.0 MiB; a scenario may be at most 1 MiB"), std::string::npos)
+      << message;
 }
 
 }  // namespace

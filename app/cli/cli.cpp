@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/compare_command.h"
+#include "cli/flag_checks.h"
 #include "cli/headless.h"
 #include "gui/gui.h"
 #include "poolviz/scenario.h"
@@ -76,7 +77,7 @@ int command_list(bool json) {
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Scenario& s : scenarios) {
-      list.push_back({{"id", s.id}, {"title", s.title}, {"summary", s.summary}});
+      list.push_back({{"id", s.id}, {"title", s.title}, {"summary", s.summary}, {"watch", s.watch}});
     }
     std::cout << list.dump(2) << std::endl;
     return kOk;
@@ -158,6 +159,10 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
   if (int status = window_options(name, speed, size, theme, options); status != kOk) return status;
+  if (const std::string problem = check_writable(out); !problem.empty()) {
+    std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
+    return kFailed;
+  }
   options.screenshot_at = at;
   options.screenshot_out = out;
   options.compare = compare;
@@ -175,7 +180,8 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
 
 int run(int argc, char** argv) {
   CLI::App app{"poolviz — watch a real thread pool work, one pattern at a time.\n"
-               "With no command, opens the GUI on the basic-pool scenario."};
+               "With no command, opens the GUI on the basic-pool scenario.",
+               "poolviz"};  // the name in usage lines, whatever path argv[0] is
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "poolviz 0.1.0");
 
@@ -188,7 +194,7 @@ int run(int argc, char** argv) {
   gui_cmd->add_option("scenario", gui_scenario, "Built-in id or a .toml file");
   gui_cmd->add_option("--speed", gui_speed,
                       "Scenario time = real time × speed (default: the scenario's [view] speed, else 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(kWindowSpeed));
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
   gui_cmd->add_flag("--frame-stats", gui_frame_stats, "Print mean / p99 frame time at exit");
   std::string gui_theme = "dark";
@@ -216,11 +222,12 @@ int run(int argc, char** argv) {
       "run", "Run a scenario headless on the real engine and print a summary");
   run_cmd->add_option("scenario", run_scenario, "Built-in id or a .toml file")->required();
   run_cmd->add_option("--speed", run_speed, "Scenario time = real time × speed (default 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(kRunSpeed));
   CLI::Option* duration_opt =
       run_cmd->add_option("--duration", run_duration, "Stop after S scenario seconds")
-          ->check(CLI::PositiveNumber);
-  CLI::Option* seed_opt = run_cmd->add_option("--seed", run_seed, "Workload seed (overrides workload.seed)");
+          ->check(number_in(kDuration));
+  CLI::Option* seed_opt = run_cmd->add_option("--seed", run_seed, "Workload seed (overrides workload.seed)")
+                              ->check(whole_number());
   std::string set_help = "Override a scenario value, KEY=VALUE; keys:";
   for (std::string_view key : override_keys()) set_help += " " + std::string(key);
   run_cmd->add_option("--set", run_sets, set_help)->allow_extra_args(false);
@@ -237,14 +244,14 @@ int run(int argc, char** argv) {
   shot_cmd->add_option("scenario", shot_scenario, "Built-in id or a .toml file")->required();
   shot_cmd->add_option("--at", shot_at, "Scenario seconds at which to take the picture")
       ->required()
-      ->check(CLI::NonNegativeNumber);
+      ->check(number_in(kScreenshotAt));
   shot_cmd->add_option("--out", shot_out, "Output PNG file")->required();
   shot_cmd->add_option("--size", shot_size, "Image size WIDTHxHEIGHT, e.g. 1280x800");
   shot_cmd->add_flag("--compare", shot_compare, "Picture the compare view (the scenario's [[compare]] variants)");
   std::string shot_theme = "dark";
   shot_cmd->add_option("--theme", shot_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
   shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
-      ->check(CLI::PositiveNumber);
+      ->check(number_in(kWindowSpeed));
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
@@ -259,7 +266,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "poolviz: error: %s\n", e.what());
+    std::fprintf(stderr, "poolviz: error: %s\n", explain_parse_error(app, e, argc, argv).c_str());
     std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep, serve, load. See `poolviz --help` "
                          "or `poolviz COMMAND --help` for what each accepts.\n");
     return kBadUsage;
@@ -273,6 +280,13 @@ int run(int argc, char** argv) {
   if (*run_cmd) {
     Scenario scenario;
     if (int status = prepare(run_scenario, run_sets, scenario); status != kOk) return status;
+    for (const std::string& path : {run_options.csv_path, run_options.trace_path}) {
+      if (path.empty()) continue;
+      if (const std::string problem = check_writable(path); !problem.empty()) {
+        std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
+        return kFailed;
+      }
+    }
     run_options.speed = run_speed;
     if (*duration_opt) run_options.duration_s = run_duration;
     if (*seed_opt) run_options.seed = run_seed;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cli/compare_command.h"
+#include "cli/flag_checks.h"
 #include "poolviz/compare.h"
 
 namespace poolviz::cli {
@@ -39,8 +40,8 @@ void print_progress(const Comparison& comparison) {
     const EventCounters& c = comparison.run(i).metrics().counters();
     line += "  [" + comparison.label(i) + "] " + std::to_string(c.completed) + "/" + std::to_string(c.submitted);
   }
-  std::fputs((line + "   ").c_str(), stdout);
-  std::fflush(stdout);
+  std::fputs((line + "   ").c_str(), stderr);
+  std::fflush(stderr);
 }
 
 int run_compare(const CompareArgs& args) {
@@ -62,11 +63,18 @@ int run_compare(const CompareArgs& args) {
     return 2;
   }
 
+  if (!args.csv_path.empty()) {
+    if (const std::string problem = check_writable(args.csv_path); !problem.empty()) {
+      std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
+      return 1;
+    }
+  }
   ComparisonOptions options;
   options.speed = args.speed;
   if (*args.seed_option) options.seed = args.seed;
   if (*args.duration_option) options.duration_s = args.duration;
-  const bool progress = !args.quiet && !args.json && isatty(STDOUT_FILENO) == 1;
+  // stderr, like `run`'s: stdout stays the table or the JSON.
+  const bool progress = !args.quiet && isatty(STDERR_FILENO) == 1;
   try {
     Comparison comparison(std::move(plans), options);
     comparison.start();
@@ -81,7 +89,7 @@ int run_compare(const CompareArgs& args) {
       std::this_thread::sleep_for(2ms);
     }
     comparison.stop();
-    if (progress) std::fputs("\r\033[K", stdout);
+    if (progress) std::fputs("\r\033[K", stderr);
 
     const ComparisonTable table = comparison.table();
     int status = 0;
@@ -125,11 +133,11 @@ CommandRunner add_compare_command(CLI::App& app) {
                   "A variant beside the scenario as written: \"[label:] KEY=VALUE,KEY=VALUE\" "
                   "(repeat; default: the scenario's [[compare]] blocks)");
   cmd->add_option("--set", args->sets, "Override a value of the base scenario, KEY=VALUE (before the variants)");
-  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 1)")->check(CLI::PositiveNumber);
-  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every variant");
+  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 1)")->check(number_in(kRunSpeed));
+  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every variant")->check(whole_number());
   args->duration_option =
       cmd->add_option("--duration", args->duration, "Stop every variant after S scenario seconds")
-          ->check(CLI::PositiveNumber);
+          ->check(number_in(kDuration));
   cmd->add_flag("--json", args->json, "Print one JSON array: a `run --json` object per variant, with \"variant\"");
   cmd->add_option("--csv", args->csv_path, "Write the table as CSV, one row per variant");
   cmd->add_flag("--quiet", args->quiet, "No progress line and no human table");

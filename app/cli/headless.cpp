@@ -1,12 +1,17 @@
 #include "cli/headless.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "poolviz/export.h"
@@ -27,17 +32,67 @@ void print_human(const RunSummary& s, const Scenario& scenario) {
   print_summary_lines(s);
 }
 
-void print_progress(Run& run) {
-  const Metrics& m = run.metrics();
-  const EventCounters& c = m.counters();
-  std::fprintf(stdout,
-               "\r  t=%7.2fs  submitted %6llu  completed %6llu  rejected %5llu  queue %5lld  "
-               "workers %3lld   ",
-               to_seconds(run.now()), static_cast<unsigned long long>(c.submitted),
-               static_cast<unsigned long long>(c.completed),
-               static_cast<unsigned long long>(c.rejected), static_cast<long long>(m.queue_depth()),
-               static_cast<long long>(m.workers()));
-  std::fflush(stdout);
+// Ctrl-C (SIGINT) during `run`: stop at once, print what was measured so far
+// (marked partial) and exit 130. A signal handler can only set a flag of this type.
+volatile std::sig_atomic_t interrupted = 0;
+void on_interrupt(int) { interrupted = 1; }
+
+/// Installs on_interrupt for SIGINT while it lives, restoring the old handler after.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    interrupted = 0;
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptScope() { sigaction(SIGINT, &previous_, nullptr); }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+std::string clock_text(double seconds) {
+  char text[32];
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  if (s >= 3600) {
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    std::snprintf(text, sizeof text, "%lld:%02lld", s / 60, s % 60);
+  }
+  return text;
+}
+
+/// One line on stderr, rewritten in place: jobs ended (of how many), scenario
+/// time, and an estimate of the real time left, from whichever bound ends the
+/// run first: the job count at the rate jobs have ended so far, or --duration
+/// (or the workload's duration) at the speed.
+void print_progress(Run& run, const Scenario& scenario, const HeadlessOptions& options, double real_elapsed_s) {
+  const EventCounters& c = run.metrics().counters();
+  const std::uint64_t ended = c.completed + c.failed + c.rejected + c.cancelled + c.timed_out;
+  const double t = to_seconds(run.now());
+  double left_s = INFINITY;
+  std::string of;
+  if (scenario.workload.count > 0) {
+    const auto total = static_cast<std::uint64_t>(scenario.workload.count);
+    of = " of " + std::to_string(total);
+    if (ended > 0 && ended <= total) {
+      left_s = real_elapsed_s * static_cast<double>(total - ended) / static_cast<double>(ended);
+    }
+  }
+  double stop_at = options.duration_s.value_or(0);
+  if (scenario.workload.count == 0 && scenario.workload.duration_s > 0 && (stop_at == 0 || scenario.workload.duration_s < stop_at)) {
+    stop_at = scenario.workload.duration_s;
+  }
+  if (stop_at > 0) left_s = std::min(left_s, std::max(0.0, (stop_at - t) / options.speed));
+  std::fprintf(stderr, "\r  %llu%s jobs done   t = %.1f s of scenario time   about %s left   ",
+               static_cast<unsigned long long>(ended), of.c_str(), t,
+               std::isfinite(left_s) ? clock_text(left_s).c_str() : "?");
+  std::fflush(stderr);
 }
 
 }  // namespace
@@ -71,7 +126,9 @@ void print_summary_lines(const RunSummary& s) {
 }
 
 int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
-  const bool progress = !options.quiet && !options.json && isatty(STDOUT_FILENO) == 1;
+  // The progress line goes to stderr (stdout stays the summary or the JSON),
+  // and only to a terminal, where \r can rewrite it.
+  const bool progress = !options.quiet && isatty(STDERR_FILENO) == 1;
   RunOptions run_options;
   run_options.speed = options.speed;
   run_options.seed = options.seed;
@@ -82,24 +139,28 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     Run run(scenario, run_options);
     TraceRecorder trace;
     if (!options.trace_path.empty()) run.attach(&trace);
+    const InterruptScope interrupt_scope;
     run.start();
 
     // The CLI's loop polls every 2 ms of real time: the bus rings stay short and
     // samples are cut close to their period ends even at high speed.
     using namespace std::chrono_literals;
-    auto last_progress = std::chrono::steady_clock::now();
-    while (!run.finished()) {
+    const auto started = std::chrono::steady_clock::now();
+    auto last_progress = started;
+    while (!run.finished() && interrupted == 0) {
       run.poll();
-      if (progress && std::chrono::steady_clock::now() - last_progress > 100ms) {
-        print_progress(run);
-        last_progress = std::chrono::steady_clock::now();
+      const auto now = std::chrono::steady_clock::now();
+      if (progress && now - last_progress > 250ms) {
+        print_progress(run, scenario, options, std::chrono::duration<double>(now - started).count());
+        last_progress = now;
       }
       std::this_thread::sleep_for(2ms);
     }
-    // Past --duration: cut the run (cancel what runs); otherwise everything ended.
-    const bool cut = options.duration_s && !(run.arrivals_done() && run.executor().stats().outstanding == 0);
+    const bool partial = interrupted != 0;
+    // Interrupted, or past --duration: cut the run (cancel what runs); otherwise everything ended.
+    const bool cut = partial || (options.duration_s && !(run.arrivals_done() && run.executor().stats().outstanding == 0));
     run.stop(cut ? ShutdownMode::cancel : ShutdownMode::drain);
-    if (progress) std::fputs("\r\033[K", stdout);
+    if (progress) std::fputs("\r\033[K", stderr);
     const RunSummary summary = run.summary();
 
     int status = 0;
@@ -129,11 +190,21 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
       }
     }
     if (options.json) {
-      std::cout << summary_to_json(summary) << std::endl;
+      if (partial) {
+        nlohmann::ordered_json json = nlohmann::ordered_json::parse(summary_to_json(summary));
+        json["partial"] = true;  // interrupted: what was measured until Ctrl-C
+        std::cout << json.dump(2) << std::endl;
+      } else {
+        std::cout << summary_to_json(summary) << std::endl;
+      }
     } else if (!options.quiet) {
+      if (partial) {
+        std::printf("partial summary: interrupted (Ctrl-C) at t = %.2f s of scenario time; running jobs were "
+                    "cancelled\n", to_seconds(run.now()));
+      }
       print_human(summary, scenario);
     }
-    return status;
+    return partial ? 130 : status;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: error: the run of %s failed: %s\n", scenario.id.c_str(), e.what());
     return 1;

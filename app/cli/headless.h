@@ -22,8 +22,10 @@ struct HeadlessOptions {
   bool quiet = false;       // no progress line, no human summary (errors still go to stderr)
 };
 
-/// Runs `scenario` to completion (or duration) and prints the summary.
-/// Returns 0, or 1 when the run or an export failed.
+/// Runs `scenario` to completion (or duration) and prints the summary; on a
+/// terminal, a progress line on stderr (jobs done, scenario time, real time left).
+/// Ctrl-C stops the run, prints the summary so far marked partial ("partial":
+/// true in JSON) and returns 130. Else returns 0, or 1 when the run or an export failed.
 int run_headless(const Scenario& scenario, const HeadlessOptions& options);
 
 /// The summary's body as `run` prints it (jobs, throughput, latencies, queue,

@@ -235,10 +235,40 @@ int run(const GuiOptions& options) {
   const double deadline_ms = last + 1000.0 * (options.screenshot_at / session->speed() + 60.0);
   int settle_frames = -1;  // screenshot mode: frames left after reaching the time
 
+  // Idle costs nothing: paused, finished or minimised, the loop sleeps until
+  // input arrives instead of drawing every frame; at rest nothing on screen
+  // changes, so a wait that times out draws nothing (the timeout only keeps the
+  // close checks below alive). It draws at full rate while the run moves and for
+  // kSettleMs after it stops or after any input, so chips settle, popups open
+  // and tooltips follow the pointer. Minimised while running, it draws 10× a
+  // second: the run's events must still be drained.
+  constexpr double kIdleWait = 0.5;       // s
+  constexpr double kMinimisedWait = 0.1;  // s
+  constexpr double kSettleMs = 1500;
+  double last_activity_ms = now_ms();
+
   std::signal(SIGINT, request_close_on_signal);
   std::signal(SIGTERM, request_close_on_signal);
   while (!window->should_close()) {
-    window->poll_events();
+    // A served run is the server's: it never rests while the server runs.
+    const bool at_rest = options.served_run == nullptr &&
+                         (compare ? compare->paused() || compare->finished() : session->paused() || session->finished());
+    const bool minimised = !screenshot_mode && window->iconified();
+    if (!screenshot_mode && (minimised || (at_rest && now_ms() - last_activity_ms > kSettleMs))) {
+      const double wait = minimised && !at_rest ? kMinimisedWait : kIdleWait;
+      const double wait_start = now_ms();
+      window->poll_events(wait);
+      if (now_ms() - wait_start < 900 * wait) {
+        last_activity_ms = now_ms();  // woken early: input (or an expose) arrived, draw
+      } else if (at_rest) {
+        if (close_requested != 0) break;
+        if (options.close_request != nullptr && options.close_request->load(std::memory_order_relaxed)) break;
+        continue;  // nothing changed: keep the last picture
+      }
+    } else {
+      window->poll_events();
+      if (!at_rest) last_activity_ms = now_ms();
+    }
     if (close_requested != 0) break;
     if (options.close_request != nullptr && options.close_request->load(std::memory_order_relaxed)) break;
     const double frame_start = now_ms();

@@ -2,6 +2,7 @@
 // scenario clock, screenshot, and the look (theme, UI scale).
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 
@@ -22,21 +23,32 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   const float s = theme.scale();
   const Scenario& current = session.scenario();
 
-  // Scenario picker: titles, with the id as a hint.
+  // Scenario picker: the id (what the README and the CLI use) and the title.
   ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.17F, 140 * s, 320 * s));
-  const std::string preview = current.title.empty() ? current.id : current.title;
-  if (ImGui::BeginCombo("##scenario", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
+  ImGui::SetNextWindowSizeConstraints(ImVec2(560 * s, 0), ImVec2(FLT_MAX, FLT_MAX));  // the popup fits the titles
+  if (ImGui::BeginCombo("##scenario", current.id.c_str(), ImGuiComboFlags_HeightLarge)) {
+    const float title_x = 210 * s;
     for (const Scenario& sc : ui.library) {
       const bool selected = sc.id == current.id;
-      const std::string label = (sc.title.empty() ? sc.id : sc.title) + "##" + sc.id;
+      const std::string label = sc.id + "##" + sc.id;
       if (ImGui::Selectable(label.c_str(), selected)) session.load(sc);
-      if (ImGui::IsItemHovered() && !sc.summary.empty()) {
-        ImGui::SetTooltip("%s\n\n%s", sc.id.c_str(), sc.summary.c_str());
+      const bool hovered = ImGui::IsItemHovered();
+      if (!sc.title.empty()) {
+        ImGui::SameLine(title_x);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%s", sc.title.c_str());
+      }
+      if (hovered && !sc.summary.empty()) {
+        ImGui::BeginTooltip();
+        ImGui::PushTextWrapPos(ImGui::GetFontSize() * 32);
+        ImGui::TextUnformatted(sc.summary.c_str());
+        ImGui::PopTextWrapPos();
+        ImGui::EndTooltip();
       }
       if (selected) ImGui::SetItemDefaultFocus();
     }
     ImGui::EndCombo();
   }
+  if (ImGui::IsItemHovered() && !current.title.empty()) ImGui::SetTooltip("%s", current.title.c_str());
   ImGui::SameLine();
   if (ImGui::Button("Open...")) {
     ui.open_dialog = true;

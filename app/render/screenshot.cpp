@@ -5,6 +5,7 @@
 // libstb.so), so only the declarations are included here.
 #include <stb_image_write.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -58,8 +59,9 @@ bool write_png(const std::string& path, int width, int height,
     error = "pixel buffer does not match the image size";
     return false;
   }
+  errno = 0;
   if (stbi_write_png(path.c_str(), width, height, 3, rgb.data(), width * 3) == 0) {
-    error = "cannot write " + path;
+    error = "cannot write " + path + ": " + std::strerror(errno != 0 ? errno : EIO);
     return false;
   }
   return true;

@@ -87,6 +87,8 @@ void Window::poll_events(double wait_seconds) {
   }
 }
 
+bool Window::iconified() const { return glfwGetWindowAttrib(window_, GLFW_ICONIFIED) != 0; }
+
 float Window::content_scale() const {
   float x = 1, y = 1;
   glfwGetWindowContentScale(window_, &x, &y);

@@ -40,6 +40,9 @@ class Window {
   /// that long (an idle GUI need not spin).
   void poll_events(double wait_seconds = 0);
 
+  /// True while the window is minimised (nothing of it is visible).
+  bool iconified() const;
+
   /// The monitor's content scale (1 on a plain display, 2 on a HiDPI one).
   float content_scale() const;
   void framebuffer_size(int& width, int& height) const;

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,6 +14,7 @@
 
 #include <toml++/toml.h>
 
+#include "poolviz/scenario_limits.h"
 #include "toml_guard.h"
 
 namespace poolviz {
@@ -700,6 +703,15 @@ class Reader {
 
   void read_compare(const toml::array& variants, Scenario& s) const {
     static constexpr std::array<std::string_view, 2> kKeys = {"label", "set"};
+    if (variants.size() > kMaxCompareVariants) {
+      fail_at(variants[kMaxCompareVariants].source(), "compare",
+              std::to_string(variants.size()) + " [[compare]] variants; a file may have at most " +
+                  std::to_string(kMaxCompareVariants) + " (the compare view shows 4 at once)");
+    }
+    // Each variant is checked against the scenario without its variants, so the
+    // check costs the same for the 1st and the 16th (no copy of a growing list).
+    Scenario base = s;
+    base.compare.clear();
     for (const toml::node& item : variants) {
       const toml::table& table = *item.as_table();
       CompareVariant variant;
@@ -724,7 +736,7 @@ class Reader {
       if (variant.label.empty()) fail_at(item.source(), "compare.label", "every variant needs a label");
       // A variant must make a runnable scenario: check it now, not when the view opens.
       try {
-        (void)apply_variant(s, variant);
+        (void)apply_variant(base, variant);
       } catch (const ScenarioError& e) {
         fail_at(set_node != nullptr ? set_node->source() : item.source(), "compare.set",
                 e.key() + ": " + e.message());
@@ -743,6 +755,13 @@ class Reader {
 
 Scenario parse_scenario(std::string_view toml_text, std::string_view source_name) {
   const std::string source(source_name);
+  if (toml_text.size() > kMaxScenarioFileBytes) {
+    char message[160];
+    std::snprintf(message, sizeof message, "the text is %.1f MiB; a scenario may be at most %.0f MiB",
+                  static_cast<double>(toml_text.size()) / (1024.0 * 1024.0),
+                  static_cast<double>(kMaxScenarioFileBytes) / (1024.0 * 1024.0));
+    throw ScenarioError(source, 0, 0, "", message);
+  }
   detail::TomlGuardError guard_error;
   const std::string guarded = detail::guard_toml(toml_text, guard_error);
   if (!guard_error.message.empty()) {
@@ -768,11 +787,24 @@ void apply_override(Scenario& scenario, std::string_view key, std::string_view v
     std::string message = "unknown key";
     if (std::string close = did_you_mean(key, field_keys()); !close.empty()) {
       message += "; did you mean \"" + close + "\"?";
+    } else {
+      message += ".";
     }
-    message += " Allowed keys: " + join(field_keys());
+    message += " Allowed keys: " + join(field_keys()) + ".";
     throw ScenarioError("--set", 0, 0, k, message);
   }
   const std::string text(value);
+  // "3" in quotes for a number: a shell or TOML habit; say so instead of "not a number".
+  if ((field->type == FieldType::integer || field->type == FieldType::number) && text.size() >= 2 &&
+      (text.front() == '"' || text.front() == '\'') && text.back() == text.front()) {
+    const std::string inner = text.substr(1, text.size() - 2);
+    double unused = 0;
+    const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), unused);
+    if (ec == std::errc{} && end == inner.data() + inner.size() && !inner.empty()) {
+      throw ScenarioError("--set", 0, 0, k,
+                          text + " is a number in quotes; remove the quotes (" + k + "=" + inner + ")");
+    }
+  }
   FieldValue parsed;
   switch (field->type) {
     case FieldType::integer: {
@@ -873,12 +905,40 @@ Scenario load_scenario(std::string_view path_or_id) {
   const std::string name(path_or_id);
   std::error_code ec;
   const std::filesystem::path path(name);
-  if (std::filesystem::is_regular_file(path, ec)) {
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_regular_file(status)) {
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxScenarioFileBytes) {
+      char message[160];
+      std::snprintf(message, sizeof message, "the file is %.1f MiB; a scenario file may be at most %.0f MiB",
+                    static_cast<double>(size) / (1024.0 * 1024.0),
+                    static_cast<double>(kMaxScenarioFileBytes) / (1024.0 * 1024.0));
+      throw ScenarioError(name, 0, 0, "", message);
+    }
+    errno = 0;
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ScenarioError(name, 0, 0, "", "cannot read the file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_scenario(text.str(), path.filename().string());
+    if (!in) {
+      throw ScenarioError(name, 0, 0, "",
+                          std::string("cannot read the file: ") + std::strerror(errno != 0 ? errno : EIO));
+    }
+    // Read at most one byte past the cap: a file that grew since the size check is still refused.
+    std::string text(static_cast<std::size_t>(kMaxScenarioFileBytes) + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > kMaxScenarioFileBytes) {
+      throw ScenarioError(name, 0, 0, "", "the file grew past the 1 MiB limit while it was read");
+    }
+    return parse_scenario(text, path.filename().string());
+  }
+  if (!ec && std::filesystem::exists(status)) {
+    const char* what = std::filesystem::is_directory(status)      ? "a directory"
+                       : std::filesystem::is_fifo(status)         ? "a FIFO"
+                       : std::filesystem::is_character_file(status) ? "a character device"
+                       : std::filesystem::is_block_file(status)   ? "a block device"
+                       : std::filesystem::is_socket(status)       ? "a socket"
+                                                                  : "not a regular file";
+    throw ScenarioError(name, 0, 0, "",
+                        std::string("not a regular file (") + what + "); give a .toml file or a built-in id");
   }
   for (const BuiltinScenarioText& text : builtin_scenario_texts()) {
     if (text.id == path_or_id) {
@@ -889,7 +949,7 @@ Scenario load_scenario(std::string_view path_or_id) {
   for (const BuiltinScenarioText& text : builtin_scenario_texts()) ids.push_back(text.id);
   std::string message;
   if (name.ends_with(".toml") || name.find('/') != std::string::npos) {
-    message = "no such file";
+    message = std::string("cannot read the file: ") + std::strerror(ENOENT);
   } else {
     message = "not a built-in scenario or a file";
     if (std::string close = did_you_mean(name, ids); !close.empty()) {
