@@ -56,6 +56,7 @@ CompareView::~CompareView() {
 void CompareView::build() {
   for (auto& v : variants_) v->session.reset();
   variants_.clear();
+  lesson_checks_ = {};
   const int hardware = static_cast<int>(std::thread::hardware_concurrency());
   for (VariantPlan plan : plans_) {
     TheoryCheck theory = theory_for(plan.scenario, hardware);
@@ -105,6 +106,29 @@ double CompareView::now_seconds() const {
 
 bool CompareView::finished() const {
   return std::all_of(variants_.begin(), variants_.end(), [](const auto& v) { return v->session->finished(); });
+}
+
+const LessonCheckView& CompareView::lesson_checks() {
+  if (lesson_checks_.ready || !finished() || base_.lessons.empty()) return lesson_checks_;
+  std::vector<std::string> keys;
+  std::vector<RunSummary> summaries;
+  for (auto& v : variants_) {
+    std::string key;
+    for (const Override& o : v->plan.overrides) key += (key.empty() ? "" : ",") + o.key + "=" + o.value;
+    keys.push_back(key);
+    summaries.push_back(v->session->run().summary());
+  }
+  lesson_checks_ = check_lessons(
+      base_,
+      [&](const ClaimVariant& c) -> const RunSummary* {
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+          if (keys[i] == c.key()) return &summaries[i];
+        }
+        return nullptr;
+      },
+      {}, variants_.front()->session->machine_load() + " (the variants ran side by side, sharing the cores)",
+      "Run `poolviz check " + base_.id + "` to measure it.");
+  return lesson_checks_;
 }
 
 ComparisonTable CompareView::table() const {
@@ -438,6 +462,20 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
     if (ImGui::BeginTabItem("Sweep")) {
       draw_sweep(view, theme, ImGui::GetContentRegionAvail());
       ImGui::EndTabItem();
+    }
+    // The lesson's claims, checked when every variant has ended; the tab opens itself then.
+    if (const LessonCheckView& checks = view.lesson_checks(); checks.ready) {
+      ImGuiStorage* storage = ImGui::GetStateStorage();
+      const ImGuiID shown_key = ImGui::GetID("lesson-shown");
+      const bool select = !storage->GetBool(shown_key, false);
+      storage->SetBool(shown_key, true);
+      if (ImGui::BeginTabItem("Lesson", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
+        ImGui::TextColored(ImColor(pal.accent), "The lesson, checked on this machine");
+        draw_lesson_checks(checks, theme);
+        ImGui::EndTabItem();
+      }
+    } else {
+      ImGui::GetStateStorage()->SetBool(ImGui::GetID("lesson-shown"), false);
     }
     ImGui::EndTabBar();
   }

@@ -410,7 +410,9 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
                  pal.accent, "Run finished: press R to run it again");
   } else if (session.paused()) {
     text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
-                 pal.accent, "Paused: press Space to play, '.' to step");
+                 pal.accent,
+                 session.now_seconds() <= 0 ? "Press Space to start ('.' steps 0.1 s)"
+                                            : "Paused: press Space to play, '.' to step");
   }
   dl->PopClipRect();
 
