@@ -23,8 +23,13 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   const Scenario& current = session.scenario();
 
   // Scenario picker: titles, with the id as a hint.
-  ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.17F, 140 * s, 320 * s));
-  const std::string preview = current.title.empty() ? current.id : current.title;
+  const float picker_w = std::clamp(ImGui::GetContentRegionAvail().x * 0.17F, 140 * s, 320 * s);
+  ImGui::SetNextItemWidth(picker_w);
+  // The title when it fits whole, else the (shorter) id: never a word cut in half.
+  const float preview_w = picker_w - ImGui::GetFrameHeight() - 2 * ImGui::GetStyle().FramePadding.x;
+  const std::string preview = !current.title.empty() && ImGui::CalcTextSize(current.title.c_str()).x <= preview_w
+                                  ? current.title
+                                  : current.id;
   if (ImGui::BeginCombo("##scenario", preview.c_str(), ImGuiComboFlags_HeightLarge)) {
     for (const Scenario& sc : ui.library) {
       const bool selected = sc.id == current.id;
