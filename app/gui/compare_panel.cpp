@@ -127,7 +127,7 @@ const LessonCheckView& CompareView::lesson_checks() {
         return nullptr;
       },
       {}, variants_.front()->session->machine_load() + " (the variants ran side by side, sharing the cores)",
-      "Run `poolviz check " + base_.id + "` to measure it.");
+      "Run `poolviz check " + base_.id + "` to measure it.", /*side_by_side=*/true);
   return lesson_checks_;
 }
 

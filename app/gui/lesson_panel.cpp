@@ -51,13 +51,17 @@ std::vector<std::string> scenario_changes(const Scenario& original, const Scenar
 
 LessonCheckView check_lessons(const Scenario& base, const ClaimSummaryLookup& lookup,
                               const std::vector<std::string>& changes, const std::string& machine,
-                              const std::string& missing_hint) {
+                              const std::string& missing_hint, bool side_by_side) {
   LessonCheckView view;
   view.ready = true;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (const LessonClaim& claim : base.lessons) {
     LessonCheckView::Row row{claim.claim, claim.check, evaluate_claim(claim, lookup, cores), ""};
-    if (!row.outcome.evaluated) {
+    if (side_by_side && reads_process_wide_figures(claim)) {
+      row.outcome.evaluated = row.outcome.held = false;
+      row.why = "CPU time and memory belong to the whole process, and here the variants shared it. Run `poolviz "
+                "check " + base.id + "`: it runs each variant alone.";
+    } else if (!row.outcome.evaluated) {
       row.why = "Not on screen: it reads \"" + row.outcome.missing + "\". " + missing_hint;
     } else if (!row.outcome.held) {
       if (!changes.empty()) {
@@ -111,7 +115,16 @@ void draw_lesson_checks(const LessonCheckView& view, const Theme& theme) {
     ImGui::PushFont(theme.small);
     if (row.outcome.evaluated && !row.outcome.terms.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kind == 0 ? bad : pal.text));
-      ImGui::TextWrapped("Measured here: %s", row.outcome.measured().c_str());
+      // One line per run: "label: field value, field value".
+      const std::string measured = row.outcome.measured();
+      ImGui::TextUnformatted("Measured here:");
+      std::size_t start = 0;
+      while (start < measured.size()) {
+        const std::size_t end = std::min(measured.find("; ", start), measured.size());
+        ImGui::Bullet();
+        ImGui::TextWrapped("%s", measured.substr(start, end - start).c_str());
+        start = end + 2;
+      }
       ImGui::PopStyleColor();
     }
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(pal.text_dim));

@@ -30,9 +30,11 @@ struct LessonCheckView {
 
 /// Evaluates every claim of `base` with `lookup`; `changes` and `machine`
 /// explain a ✗; `missing_hint` explains a claim whose run is not on screen.
+/// `side_by_side`: the runs shared this process, so claims about CPU time or
+/// memory are not evaluated (`poolviz check` runs each alone).
 LessonCheckView check_lessons(const Scenario& base, const ClaimSummaryLookup& lookup,
                               const std::vector<std::string>& changes, const std::string& machine,
-                              const std::string& missing_hint);
+                              const std::string& missing_hint, bool side_by_side = false);
 
 /// Draws the rows (the ✓/✗ marks are drawn as lines, so any font will do).
 void draw_lesson_checks(const LessonCheckView& view, const Theme& theme);

@@ -58,11 +58,11 @@ constexpr std::array<ClaimField, 31> kFields = {{
     {"workers.min", "", "fewest workers alive", [](const RunSummary& s) { return static_cast<double>(s.workers_min); }},
     {"utilization", "%", "busy worker time / worker time", [](const RunSummary& s) { return s.utilization; }},
     {"steals", "", "jobs stolen by a peer", [](const RunSummary& s) { return as_count(s.steals); }},
-    {"rss", "MB", "peak resident memory the run added", [](const RunSummary& s) { return s.run_rss_mb; }},
-    {"cpu", "s", "CPU time the process used during the run", [](const RunSummary& s) { return s.cpu_s; }},
+    {"rss", "MB", "peak resident memory the run added", [](const RunSummary& s) { return s.run_rss_mb; }, true},
+    {"cpu", "s", "CPU time the process used during the run", [](const RunSummary& s) { return s.cpu_s; }, true},
     {"cpu.per_core", "%", "CPU time / (makespan x cores)", [](const RunSummary& s) {
        return s.duration_s > 0 && s.cores > 0 ? s.cpu_s / (s.duration_s * s.cores) : 0.0;
-     }},
+     }, true},
 }};
 
 const ClaimField* find_claim_field(std::string_view name) {
@@ -599,6 +599,18 @@ struct Evaluator {
 };
 
 }  // namespace
+
+namespace {
+bool reads_process_wide(const ClaimExpr& e) {
+  if (e.kind == ClaimExpr::Kind::field && e.field->process_wide) return true;
+  for (const ClaimExpr& c : e.children) {
+    if (reads_process_wide(c)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool reads_process_wide_figures(const LessonClaim& claim) { return claim.expr && reads_process_wide(*claim.expr); }
 
 ClaimOutcome evaluate_claim(const LessonClaim& claim, const ClaimSummaryLookup& lookup, int cores) {
   ClaimOutcome out;

@@ -58,6 +58,9 @@ struct ClaimField {
   std::string_view unit;         // "s", "ms", "MB", "/s", "" (a count), "%" (a 0..1 ratio shown as %)
   std::string_view description;  // for `poolviz check --help` and error messages
   double (*read)(const RunSummary&);
+  /// True for figures of the whole process (CPU time, resident memory): only a
+  /// run that had the process to itself (`poolviz check`) measures them.
+  bool process_wide = false;
 };
 
 /// Every field, in the order help texts list them.
@@ -134,6 +137,10 @@ struct ClaimOutcome {
   /// "CPU-bound, 32 workers: makespan 3.31 s; CPU-bound, workers = cores: makespan 3.26 s"
   std::string measured() const;
 };
+
+/// True when the check reads a process-wide figure (cpu, rss): runs side by
+/// side in one process (the compare view) cannot tell those apart.
+bool reads_process_wide_figures(const LessonClaim& claim);
 
 /// The summary of the run of `variant`, or nullptr when it was not run.
 using ClaimSummaryLookup = std::function<const RunSummary*(const ClaimVariant&)>;
