@@ -270,3 +270,51 @@ TEST(Cli, ListJsonIncludesTheWatchBullets) {
 }
 
 }  // namespace
+
+// `poolviz check`: counts that do not depend on timing, so the test does not either.
+const char* const kCheckScenario = R"([scenario]
+id = "check-demo"
+title = "Check demo"
+summary = "One. Two."
+
+[pool]
+strategy = "fixed"
+workers = 3
+
+[workload]
+arrival = "all_at_once"
+count = 6
+service_mean_ms = 10
+
+[[compare]]
+label = "one worker"
+set = ["pool.workers=1"]
+
+[[lesson]]
+claim = "Every job completes"
+check = "completed == 6 and completed['one worker'] == 6"
+speed = 10
+noise = false
+)";
+
+TEST(Cli, CheckPrintsHeldClaimsWithTheFiguresAndExitsZero) {
+  const auto file = write_file("check_ok.toml", kCheckScenario);
+  const Result r = poolviz("check " + file.string());
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("[held] Every job completes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("as written: completed 6; one worker: completed 6"), std::string::npos) << r.out;
+}
+
+TEST(Cli, CheckExitsOneWhenAClaimDoesNotHold) {
+  std::string text = kCheckScenario;
+  text.replace(text.find("completed == 6 and"), 18, "completed == 7 and");
+  const auto file = write_file("check_fail.toml", text);
+  const Result r = poolviz("check " + file.string() + " --json");
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["held"], false);
+  ASSERT_EQ(j["claims"].size(), 1u);
+  EXPECT_EQ(j["claims"][0]["held"], false);
+  EXPECT_EQ(j["claims"][0]["figures"][0]["value"], 6);
+  EXPECT_TRUE(j["claims"][0].contains("machine")) << "a failure reports the machine's load";
+}

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/check_command.h"
 #include "cli/compare_command.h"
 #include "cli/flag_checks.h"
 #include "cli/headless.h"
@@ -255,6 +256,7 @@ int run(int argc, char** argv) {
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
+  const CommandRunner check_cmd = add_check_command(app);
   serve::ServeCommands serve_cmds(app);  // serve, load
 
   try {
@@ -267,13 +269,14 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "poolviz: error: %s\n", explain_parse_error(app, e, argc, argv).c_str());
-    std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep, serve, load. See `poolviz --help` "
+    std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep, check, serve, load. See `poolviz --help` "
                          "or `poolviz COMMAND --help` for what each accepts.\n");
     return kBadUsage;
   }
 
   if (const std::optional<int> status = compare_cmd()) return *status;
   if (const std::optional<int> status = sweep_cmd()) return *status;
+  if (const std::optional<int> status = check_cmd()) return *status;
   if (const std::optional<int> status = serve_cmds.dispatch()) return *status;
   if (*list_cmd) return command_list(list_json);
   if (*validate_cmd) return command_validate(validate_files);

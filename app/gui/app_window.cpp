@@ -207,7 +207,9 @@ int run(const GuiOptions& options) {
       session = std::make_unique<Session>(*options.served_run);
       session->say(options.served_banner);
     } else {
-      session = std::make_unique<Session>(scenario, speed, false);
+      // The window opens on the first frame, paused: the student predicts, then presses Space.
+      // A screenshot needs time to flow.
+      session = std::make_unique<Session>(scenario, speed, /*start_paused=*/!screenshot_mode);
     }
     session->hints = !screenshot_mode;
   } catch (const std::exception& e) {

@@ -56,6 +56,7 @@ CompareView::~CompareView() {
 void CompareView::build() {
   for (auto& v : variants_) v->session.reset();
   variants_.clear();
+  lesson_checks_ = {};
   const int hardware = static_cast<int>(std::thread::hardware_concurrency());
   for (VariantPlan plan : plans_) {
     TheoryCheck theory = theory_for(plan.scenario, hardware);
@@ -105,6 +106,29 @@ double CompareView::now_seconds() const {
 
 bool CompareView::finished() const {
   return std::all_of(variants_.begin(), variants_.end(), [](const auto& v) { return v->session->finished(); });
+}
+
+const LessonCheckView& CompareView::lesson_checks() {
+  if (lesson_checks_.ready || !finished() || base_.lessons.empty()) return lesson_checks_;
+  std::vector<std::string> keys;
+  std::vector<RunSummary> summaries;
+  for (auto& v : variants_) {
+    std::string key;
+    for (const Override& o : v->plan.overrides) key += (key.empty() ? "" : ",") + o.key + "=" + o.value;
+    keys.push_back(key);
+    summaries.push_back(v->session->run().summary());
+  }
+  lesson_checks_ = check_lessons(
+      base_,
+      [&](const ClaimVariant& c) -> const RunSummary* {
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+          if (keys[i] == c.key()) return &summaries[i];
+        }
+        return nullptr;
+      },
+      {}, variants_.front()->session->machine_load() + " (the variants ran side by side, sharing the cores)",
+      "Run `poolviz check " + base_.id + "` to measure it.", /*side_by_side=*/true);
+  return lesson_checks_;
 }
 
 ComparisonTable CompareView::table() const {
@@ -301,38 +325,55 @@ void draw_theory(CompareView& view, const Theme& theme) {
     ImGui::PushID(static_cast<int>(i));
     ImGui::TextColored(ImColor(variant_colour(pal, i)), "%s", view.label(i).c_str());
     ImGui::SameLine();
-    ImGui::Text("%s  [%s]  rho %.2f", o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(),
-                o.check.offered_rho);
+    ImGui::TextWrapped("%s  [%s]  load (rho) %.2f", o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(),
+                       o.check.offered_rho);
     ImGui::TextWrapped("%s", o.check.reason.c_str());
-    if (!o.rows.empty() && ImGui::BeginTable("theory", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchSame)) {
-      ImGui::TableSetupColumn("figure");
-      ImGui::TableSetupColumn("predicted");
-      ImGui::TableSetupColumn("measured");
-      ImGui::TableSetupColumn("difference");
+    // A run starts on an empty pool: until a few hundred jobs are done the
+    // measured figures still carry that start and move from frame to frame.
+    const RunSummary live = view.session(i).run().summary();
+    constexpr std::uint64_t kSteadyJobs = 300;
+    if (!o.rows.empty() && live.jobs.completed < kSteadyJobs) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(theme.text_tone(rgb(okabe_ito::kOrange))));
+      ImGui::TextWrapped("Not in steady state yet: %llu of the %llu jobs a fair comparison needs are done. The "
+                         "first jobs met an empty pool, so the measured figures still move.",
+                         static_cast<unsigned long long>(live.jobs.completed),
+                         static_cast<unsigned long long>(kSteadyJobs));
+      ImGui::PopStyleColor();
+    }
+    if (!o.rows.empty() && ImGui::BeginTable("theory", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {
+      ImGui::TableSetupColumn("figure", ImGuiTableColumnFlags_WidthStretch, 1.0F);
+      ImGui::TableSetupColumn("predicted", ImGuiTableColumnFlags_WidthStretch, 0.9F);
+      ImGui::TableSetupColumn("measured (95 % interval)", ImGuiTableColumnFlags_WidthStretch, 1.7F);
+      ImGui::TableSetupColumn("difference", ImGuiTableColumnFlags_WidthStretch, 0.8F);
       ImGui::TableHeadersRow();
       for (const OverlayRow& r : o.rows) {
+        // Values carry their unit ("40.1 s", "43 %"), never scientific notation.
+        const bool ratio = r.unit.empty() && (r.name.starts_with("P(") || r.name == "utilisation");
+        const std::string unit = r.unit == "jobs" ? "" : ratio ? "%" : r.unit;
         ImGui::TableNextRow();
         ImGui::TableSetColumnIndex(0);
-        ImGui::Text("%s%s%s", r.name.c_str(), r.unit.empty() ? "" : " ", r.unit.c_str());
+        ImGui::TextWrapped("%s%s", r.name.c_str(), r.unit == "jobs" ? " (jobs)" : "");
         ImGui::TableSetColumnIndex(1);
-        ImGui::Text("%.4g", r.predicted);
+        ImGui::TextWrapped("%s", format_claim_value(r.predicted, unit).c_str());
         ImGui::TableSetColumnIndex(2);
         if (r.noise >= 0) {
-          ImGui::Text("%.4g +/- %.2g", r.measured, r.noise);
+          ImGui::TextWrapped("%s (%s to %s)", format_claim_value(r.measured, unit).c_str(),
+                             format_claim_value(std::max(0.0, r.measured - r.noise), unit).c_str(),
+                             format_claim_value(r.measured + r.noise, unit).c_str());
         } else {
-          ImGui::Text("%.4g", r.measured);
+          ImGui::TextWrapped("%s", format_claim_value(r.measured, unit).c_str());
         }
         ImGui::TableSetColumnIndex(3);
         if (std::isfinite(r.relative_difference)) {
-          ImGui::Text("%+.1f %%", r.relative_difference * 100.0);
+          ImGui::Text("%+.0f %%", r.relative_difference * 100.0);
         } else {
           ImGui::TextUnformatted("-");
         }
       }
       ImGui::EndTable();
     }
-    ImGui::Text("Little's law: L = %.2f jobs in system (time mean);  lambda x W = %.2f/s x %.3f s = %.2f", o.little.mean_in_system,
-                o.little.arrival_rate, o.little.mean_sojourn_s, o.little.lambda_w);
+    ImGui::TextWrapped("Little's law: L = %.2f jobs in system (time mean);  lambda x W = %.2f/s x %.3f s = %.2f",
+                       o.little.mean_in_system, o.little.arrival_rate, o.little.mean_sojourn_s, o.little.lambda_w);
     ImGui::Separator();
     ImGui::PopID();
   }
@@ -438,6 +479,20 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
     if (ImGui::BeginTabItem("Sweep")) {
       draw_sweep(view, theme, ImGui::GetContentRegionAvail());
       ImGui::EndTabItem();
+    }
+    // The lesson's claims, checked when every variant has ended; the tab opens itself then.
+    if (const LessonCheckView& checks = view.lesson_checks(); checks.ready) {
+      ImGuiStorage* storage = ImGui::GetStateStorage();
+      const ImGuiID shown_key = ImGui::GetID("lesson-shown");
+      const bool select = !storage->GetBool(shown_key, false);
+      storage->SetBool(shown_key, true);
+      if (ImGui::BeginTabItem("Lesson", nullptr, select ? ImGuiTabItemFlags_SetSelected : 0)) {
+        ImGui::TextColored(ImColor(pal.accent), "The lesson, checked on this machine");
+        draw_lesson_checks(checks, theme);
+        ImGui::EndTabItem();
+      }
+    } else {
+      ImGui::GetStateStorage()->SetBool(ImGui::GetID("lesson-shown"), false);
     }
     ImGui::EndTabBar();
   }

@@ -68,6 +68,11 @@ class CompareView {
 
   SweepRunner& sweep() { return sweep_; }
 
+  /// The base scenario's lesson claims, checked against the variants once all
+  /// have finished (ready = false before); a claim reads a variant by its
+  /// overrides, so variants the user added count too.
+  const LessonCheckView& lesson_checks();
+
   /// The Sweep tab's form (kept here so it survives between frames).
   struct SweepForm {
     float from = 0, to = 0;  // arrivals per second; to = 0: fill from the scenario
@@ -91,6 +96,7 @@ class CompareView {
   std::vector<std::unique_ptr<Variant>> variants_;
   int frames_until_release_ = 0;  // > 0: the clocks start when it reaches 0
   SweepRunner sweep_;
+  LessonCheckView lesson_checks_;
 
  public:
   /// The "add variant" form (kept here so it survives between frames).

@@ -130,11 +130,14 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
     ImGui::EndChild();
     return;
   }
-  row("arrival rate", "New jobs per second of scenario time; applied live");
-  float arrivals = static_cast<float>(wl.rate > 0 ? wl.rate : 10.0);
-  if (ImGui::SliderFloat("##arrivals", &arrivals, 0.1F, 2000.0F, "%.1f /s", ImGuiSliderFlags_Logarithmic)) {
-    wl.rate = arrivals;
-    run.set_arrival_rate(arrivals);
+  // Only steady arrivals have a rate: all-at-once, bursts and closed-loop clients do not.
+  if (wl.arrival == ArrivalPattern::constant || wl.arrival == ArrivalPattern::poisson) {
+    row("arrival rate", "New jobs per second of scenario time; applied live");
+    float arrivals = static_cast<float>(wl.rate > 0 ? wl.rate : 10.0);
+    if (ImGui::SliderFloat("##arrivals", &arrivals, 0.1F, 2000.0F, "%.1f /s", ImGuiSliderFlags_Logarithmic)) {
+      wl.rate = arrivals;
+      run.set_arrival_rate(arrivals);
+    }
   }
   row("service mean", "Mean job duration for jobs not yet generated; applied live");
   float service = static_cast<float>(wl.service_mean_ms > 0 ? wl.service_mean_ms : 100.0);

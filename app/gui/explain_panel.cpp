@@ -40,6 +40,12 @@ void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size) {
   // The text half of the panel scrolls on its own, so the log always has room.
   const float text_h = size.y * 0.46F;
   ImGui::BeginChild("explain-text", ImVec2(0, text_h), false);
+  // When the run has ended, the lesson's claims come first: checked on this machine.
+  if (const LessonCheckView& checks = session.lesson_checks(); checks.ready) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.accent), "The lesson, checked on this machine");
+    draw_lesson_checks(checks, theme);
+    ImGui::Separator();
+  }
   ImGui::TextWrapped("%s", scenario.summary.c_str());
   if (!scenario.watch.empty()) {
     ImGui::Spacing();

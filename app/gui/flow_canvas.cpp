@@ -47,15 +47,37 @@ void text_centred(const Canvas& c, ImFont* font, ImVec2 centre, ImU32 colour, co
   c.dl->AddText(font, font->FontSize, ImVec2(centre.x - ts.x / 2, centre.y - ts.y / 2), colour, s.c_str());
 }
 
-/// Text clipped to `max_w` pixels (cut with an ellipsis).
+/// Text fitted into `max_w` pixels without cutting a word: the whole text, else
+/// the same a little smaller, else whole words from the front and "...", else
+/// the first word alone as small as needed (down to 70 %), else nothing.
 void text_fit(const Canvas& c, ImFont* font, ImVec2 pos, ImU32 colour, std::string s, float max_w) {
   if (max_w <= 4) return;
-  auto width = [&](const std::string& t) { return font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, t.c_str()).x; };
-  if (width(s) > max_w) {
-    while (s.size() > 1 && width(s + "...") > max_w) s.pop_back();
-    s += "...";
+  auto width = [&](const std::string& t, float size) { return font->CalcTextSizeA(size, FLT_MAX, 0, t.c_str()).x; };
+  const float full = font->FontSize;
+  for (const float size : {full, full * 0.85F}) {
+    if (width(s, size) <= max_w) {
+      c.dl->AddText(font, size, pos, colour, s.c_str());
+      return;
+    }
   }
-  c.dl->AddText(font, font->FontSize, pos, colour, s.c_str());
+  std::string words = s;
+  while (true) {
+    const std::size_t space = words.find_last_of(' ');
+    if (space == std::string::npos || space == 0) break;
+    words.resize(space);
+    while (!words.empty() && (words.back() == ' ' || words.back() == ':' || words.back() == ',')) words.pop_back();
+    if (!words.empty() && width(words + "...", full) <= max_w) {
+      c.dl->AddText(font, full, pos, colour, (words + "...").c_str());
+      return;
+    }
+  }
+  const std::string first = s.substr(0, s.find(' '));
+  for (float size = full * 0.85F; size >= full * 0.7F; size -= full * 0.05F) {
+    if (width(first, size) <= max_w) {
+      c.dl->AddText(font, size, pos, colour, first.c_str());
+      return;
+    }
+  }
 }
 
 const char* place_words(JobPlace p) {
@@ -410,7 +432,9 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
                  pal.accent, "Run finished: press R to run it again");
   } else if (session.paused()) {
     text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
-                 pal.accent, "Paused: press Space to play, '.' to step");
+                 pal.accent,
+                 session.now_seconds() <= 0 ? "Press Space to start ('.' steps 0.1 s)"
+                                            : "Paused: press Space to play, '.' to step");
   }
   dl->PopClipRect();
 

@@ -44,8 +44,10 @@ std::string format_number(double v) {
     std::snprintf(buf, sizeof buf, "%.0f", v);
   } else if (std::abs(v) >= 10) {
     std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else if (std::abs(v) >= 0.01) {
+    std::snprintf(buf, sizeof buf, "%.2f", v);  // never scientific notation on screen
   } else {
-    std::snprintf(buf, sizeof buf, "%.2g", v);
+    return "0";
   }
   return buf;
 }
@@ -64,9 +66,17 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
 
   ImFont* small = theme.small;
   const float fs = small->FontSize;
+  // Long waits read in seconds: a plot in ms whose visible values reach 2 s shows s.
+  double visible_max = 0;
+  for (const PlotLine& l : lines) {
+    double lo_v = 0, hi_v = 0;
+    if (l.series->range(t0, t1, lo_v, hi_v)) visible_max = std::max(visible_max, hi_v);
+  }
+  const bool in_seconds = std::string_view(spec.unit) == "ms" && visible_max >= 2000;
+  const double shown = in_seconds ? 0.001 : 1.0;  // displayed value = value × shown
   // Title "Name (unit)" then the legend; the legend wraps to a second line if needed.
   char title[96];
-  std::snprintf(title, sizeof title, "%s (%s)", spec.title, spec.unit);
+  std::snprintf(title, sizeof title, "%s (%s)", spec.title, in_seconds ? "s" : spec.unit);
   const float sw = fs * 0.8F;
   std::vector<std::string> legend;
   for (const PlotLine& l : lines) {
@@ -76,7 +86,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     } else if (!l.series->empty()) {
       v = l.series->newest().v;
     }
-    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v) : "-"));
+    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v * shown) : "-"));
   }
   float legend_w = 0;
   for (const auto& text : legend) legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
@@ -109,7 +119,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     const double v = hi * i / 2;
     const float y = y_of(v);
     dl->AddLine(ImVec2(pa.x, y), ImVec2(pb.x, y), pal.grid);
-    const std::string label = format_number(v);
+    const std::string label = format_number(v * shown);
     const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
     dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
   }

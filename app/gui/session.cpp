@@ -6,12 +6,14 @@
 namespace poolviz::gui {
 
 Session::Session(Scenario scenario, double speed, bool start_paused)
-    : scenario_(std::move(scenario)), edited_(scenario_), speed_(speed), start_paused_(start_paused) {
+    : scenario_(std::move(scenario)), edited_(scenario_), original_(scenario_), speed_(speed),
+      start_paused_(start_paused) {
   start_run();
 }
 
 Session::Session(Run& served)
-    : scenario_(served.scenario()), edited_(scenario_), speed_(served.clock().speed()), start_paused_(false) {
+    : scenario_(served.scenario()), edited_(scenario_), original_(scenario_), speed_(served.clock().speed()),
+      start_paused_(false) {
   run_ = &served;
   reset_view();
   run_->attach(&model_);
@@ -37,7 +39,24 @@ void Session::reset_view() {
   model_.reset(options);
   series_.clear();
   step_until_ = -1;
+  lesson_checks_ = {};
+  machine_at_start_ = machine_snapshot();
 }
+
+const LessonCheckView& Session::lesson_checks() {
+  if (lesson_checks_.ready || !finished() || original_.lessons.empty()) return lesson_checks_;
+  const RunSummary summary = run_->summary();
+  // This run is the scenario as written, possibly with the user's edits.
+  const std::vector<std::string> changes = scenario_changes(original_, edited_);
+  lesson_checks_ = check_lessons(
+      original_,
+      [&](const ClaimVariant& v) -> const RunSummary* { return v.overrides.empty() ? &summary : nullptr; },
+      changes, machine_load(),
+      "Tick Compare to run the scenario's variants side by side, or run `poolviz check " + original_.id + "`.");
+  return lesson_checks_;
+}
+
+std::string Session::machine_load() const { return machine_load_text(machine_at_start_, machine_snapshot()); }
 
 void Session::start_run() {
   if (owned_) {
@@ -69,7 +88,9 @@ void Session::load(Scenario scenario) {
   if (refuse_when_served()) return;
   scenario_ = std::move(scenario);
   edited_ = scenario_;
+  original_ = scenario_;
   speed_ = opening_speed(scenario_);
+  start_paused_ = true;  // a new scenario opens on its first frame: press Space to start
   start_run();
   say("loaded " + scenario_.id);
 }

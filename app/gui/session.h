@@ -19,7 +19,9 @@
 #include <vector>
 
 #include "gui/flow_model.h"
+#include "gui/lesson_panel.h"
 #include "gui/plot_series.h"
+#include "poolviz/lesson_check.h"
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
 
@@ -75,6 +77,14 @@ class Session {
   /// True when lanes are OS threads (thread-per-task): no lanes, a count.
   bool threads_mode() const;
 
+  /// The scenario as loaded (before any control edits): what its lesson claims are about.
+  const Scenario& original() const { return original_; }
+  /// The lesson claims, checked against this run once it has finished (ready
+  /// = false before). Claims reading other variants say where to see them.
+  const LessonCheckView& lesson_checks();
+  /// Machine load and steal time since this run started ("" when unknown).
+  std::string machine_load() const;
+
   /// The speed a scenario opens at: its [view] speed hint, else 1×.
   static double opening_speed(const Scenario& scenario);
 
@@ -86,6 +96,9 @@ class Session {
 
   Scenario scenario_;
   Scenario edited_;
+  Scenario original_;
+  LessonCheckView lesson_checks_;
+  MachineSnapshot machine_at_start_;
   double speed_;
   bool start_paused_;
   double step_until_ = -1;

@@ -43,6 +43,8 @@ std::string summary_to_json(const RunSummary& s, int indent) {
   j["utilization"] = finite(s.utilization);
   j["steals"] = s.steals;
   j["peak_rss_mb"] = finite(s.peak_rss_mb);
+  j["run_rss_mb"] = finite(s.run_rss_mb);
+  j["cpu_s"] = finite(s.cpu_s);
   j["events"] = {{"emitted", s.events_emitted}, {"dropped", s.events_dropped}};
   return j.dump(indent);
 }

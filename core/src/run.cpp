@@ -1,9 +1,11 @@
 #include "poolviz/run.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "poolviz/pool_spec.h"
@@ -21,6 +23,23 @@ double peak_rss_mb() {
   rusage usage{};
   if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
+}
+
+double current_rss_mb() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return 0;
+  unsigned long pages_total = 0, pages_resident = 0;
+  const int read = std::fscanf(statm, "%lu %lu", &pages_total, &pages_resident);
+  std::fclose(statm);
+  if (read != 2) return 0;
+  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double process_cpu_seconds() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 // [SECTION] SwappableLimiter ----------------------------------------------------
@@ -146,6 +165,8 @@ Limiter* Run::limiter() const { return limiter_.get(); }
 void Run::start() {
   if (started_ || stopped_) return;
   started_ = true;
+  rss_at_start_mb_ = rss_peak_mb_ = current_rss_mb();
+  cpu_at_start_s_ = process_cpu_seconds();
   arrival_thread_ = std::jthread([this](std::stop_token stop) { arrival_main(std::move(stop)); });
   if (scenario_.shutdown.at_s > 0) {
     shutdown_thread_ = std::jthread([this](std::stop_token stop) {
@@ -265,6 +286,7 @@ void Run::poll() {
   const Nanos now = clock_.now();
   bus_.drain();
   if (stopped_) return;
+  if (started_) rss_peak_mb_ = std::max(rss_peak_mb_, current_rss_mb());
   const ExecutorStats stats = executor_->stats();
   const double tokens = limiter_ ? limiter_->level().level : -1.0;
   metrics_.set_gauges(stats.threads_alive, stats.workers_alive, tokens);
@@ -283,6 +305,7 @@ void Run::stop(ShutdownMode mode) {
   if (stopped_) return;
   stopped_ = true;
   stopped_at_ = clock_.now();
+  if (started_) rss_peak_mb_ = std::max(rss_peak_mb_, current_rss_mb());
   if (arrival_thread_.joinable()) arrival_thread_.request_stop();
   if (shutdown_thread_.joinable()) {
     shutdown_thread_.request_stop();
@@ -302,6 +325,7 @@ void Run::stop(ShutdownMode mode) {
   if (arrival_thread_.joinable()) arrival_thread_.join();
   bus_.drain(true);
   metrics_.advance_to(clock_.now());
+  if (started_) cpu_at_stop_s_ = process_cpu_seconds();
 }
 
 bool Run::set_workers(int count) {
@@ -364,6 +388,9 @@ RunSummary Run::summary() const {
   s.utilization = metrics_.utilization();
   s.steals = stats.steals;
   s.peak_rss_mb = peak_rss_mb();
+  s.run_rss_mb = std::max(0.0, rss_peak_mb_ - rss_at_start_mb_);
+  if (started_) s.cpu_s = (cpu_at_stop_s_ >= 0 ? cpu_at_stop_s_ : process_cpu_seconds()) - cpu_at_start_s_;
+  s.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   s.events_emitted = bus_.emitted();
   s.events_dropped = bus_.dropped();
   return s;

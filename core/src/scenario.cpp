@@ -396,8 +396,8 @@ class Reader {
   Scenario read() {
     Scenario s;
     s.source_name = source_;
-    static constexpr std::array<std::string_view, 8> kSections = {
-        "scenario", "pool", "limiter", "workload", "shutdown", "view", "compare", "stage"};
+    static constexpr std::array<std::string_view, 9> kSections = {
+        "scenario", "pool", "limiter", "workload", "shutdown", "view", "compare", "stage", "lesson"};
     for (const auto& [key, node] : root_) {
       const std::string_view name = key.str();
       if (std::find(kSections.begin(), kSections.end(), name) == kSections.end()) {
@@ -409,7 +409,7 @@ class Reader {
         }
         fail_at(key.source(), std::string(name), message);
       }
-      if (name == "compare" || name == "stage") {
+      if (name == "compare" || name == "stage" || name == "lesson") {
         if (!node.is_array_of_tables()) {
           fail_at(node.source(), std::string(name),
                   "must be an array of tables ([[" + std::string(name) + "]])");
@@ -435,6 +435,8 @@ class Reader {
       fail_key(p.key, p.message);
     }
     if (const toml::array* compare = root_["compare"].as_array()) read_compare(*compare, s);
+    // Claims read the variants by label: last.
+    if (const toml::array* lessons = root_["lesson"].as_array()) read_lessons(*lessons, s);
     return s;
   }
 
@@ -745,6 +747,50 @@ class Reader {
     }
   }
 
+  void read_lessons(const toml::array& lessons, Scenario& s) const {
+    static constexpr std::array<std::string_view, 4> kKeys = {"claim", "check", "speed", "noise"};
+    for (const toml::node& item : lessons) {
+      const toml::table& table = *item.as_table();
+      LessonClaim lesson;
+      const toml::node* check_node = nullptr;
+      for (const auto& [key, node] : table) {
+        const std::string full = "lesson." + std::string(key.str());
+        if (key == "claim") {
+          lesson.claim = read_string(node, full);
+        } else if (key == "check") {
+          lesson.check = read_string(node, full);
+          check_node = &node;
+        } else if (key == "speed") {
+          const std::optional<double> speed = node.value<double>();
+          if (!speed || !(*speed >= 0.1 && *speed <= 50)) {
+            fail_at(node.source(), full, "must be a number from 0.1 to 50 (the playback speed the check runs at)");
+          }
+          lesson.speed = *speed;
+        } else if (key == "noise") {
+          if (!node.is_boolean()) fail_at(node.source(), full, "expected true or false, got " + type_name(node));
+          lesson.noise_sensitive = *node.value<bool>();
+        } else {
+          unknown_key(key, full, kKeys);
+        }
+      }
+      if (lesson.claim.empty()) fail_at(item.source(), "lesson.claim", "every lesson needs a claim (the lesson in words)");
+      if (check_node == nullptr) {
+        fail_at(item.source(), "lesson.check", "every lesson needs a check, e.g. check = \"makespan <= 1.2\"");
+      }
+      const toml::source_region where = check_node->source();
+      lesson.line = static_cast<int>(where.begin.line);
+      // The value starts at its opening quote; the expression one column later.
+      lesson.column = static_cast<int>(where.begin.column) + 1;
+      try {
+        parse_claim_check(lesson.check, s, lesson);
+      } catch (const ClaimSyntaxError& e) {
+        throw ScenarioError(source_, lesson.line, lesson.column + static_cast<int>(e.offset()), "lesson.check",
+                            e.what());
+      }
+      s.lessons.push_back(std::move(lesson));
+    }
+  }
+
   const toml::table& root_;
   std::string source_;
 };
@@ -858,6 +904,7 @@ Scenario apply_variant(const Scenario& base, const CompareVariant& variant) {
   Scenario s = base;
   for (const Override& o : variant.overrides) apply_override(s, o.key, o.value);
   s.compare.clear();
+  s.lessons.clear();
   s.title = base.title + " — " + variant.label;
   return s;
 }

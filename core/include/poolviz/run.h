@@ -78,6 +78,11 @@ struct RunSummary {
   double utilization = 0;
   std::uint64_t steals = 0;
   double peak_rss_mb = 0;  // of the whole process (compare mode shares it)
+  /// Resource use measured around this run (lesson claims read them). Both are
+  /// of the whole process: runs side by side (compare mode) share them.
+  double run_rss_mb = 0;  // peak resident memory above the level at start(), sampled at each poll()
+  double cpu_s = 0;       // CPU time (user + system) the process used from start() to stop()
+  int cores = 0;          // hardware threads of this machine
   std::uint64_t events_emitted = 0, events_dropped = 0;
 
   /// The accounting invariant: submitted = completed + failed + rejected + cancelled + timed_out.
@@ -89,6 +94,10 @@ struct RunSummary {
 
 /// Peak resident set size of this process in MiB (getrusage), 0 when unknown.
 double peak_rss_mb();
+/// Resident set size of this process now, in MiB (/proc/self/statm), 0 when unknown.
+double current_rss_mb();
+/// CPU time (user + system) this process used so far, in seconds.
+double process_cpu_seconds();
 
 // [SECTION] Run -----------------------------------------------------------------
 
@@ -195,6 +204,9 @@ class Run {
   bool started_ = false;
   bool stopped_ = false;
   Nanos stopped_at_ = 0;
+  // Resource use around the run (RunSummary::run_rss_mb, cpu_s): controlling thread only.
+  double rss_at_start_mb_ = 0, rss_peak_mb_ = 0;
+  double cpu_at_start_s_ = 0, cpu_at_stop_s_ = -1;
 };
 
 }  // namespace poolviz

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "poolviz/lesson.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/workload.h"
 
@@ -88,6 +89,9 @@ struct Scenario {
   ViewHints view;
   std::vector<CompareVariant> compare;
   std::vector<StageSpec> stages;
+  // [[lesson]]: the lesson as checkable claims (poolviz/lesson.h); checked by
+  // `poolviz check` and shown when a run ends.
+  std::vector<LessonClaim> lessons;
   // Where it came from: a file name ("basic.toml") or "builtin:<id>".
   std::string source_name;
 };
