@@ -78,7 +78,13 @@ int command_list(bool json) {
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const Scenario& s : scenarios) {
-      list.push_back({{"id", s.id}, {"title", s.title}, {"summary", s.summary}, {"watch", s.watch}});
+      nlohmann::ordered_json lessons = nlohmann::ordered_json::array();
+      for (const LessonClaim& l : s.lessons) lessons.push_back({{"claim", l.claim}, {"check", l.check}});
+      list.push_back({{"id", s.id},
+                      {"title", s.title},
+                      {"summary", s.summary},
+                      {"watch", s.watch},
+                      {"lessons", std::move(lessons)}});
     }
     std::cout << list.dump(2) << std::endl;
     return kOk;

@@ -12,6 +12,7 @@
 #ifdef POOLVIZ_HAVE_GUI
 #include "gui/gui.h"
 #endif
+#include "cli/flag_checks.h"
 #include "cli/headless.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
@@ -19,6 +20,10 @@
 namespace poolviz::serve {
 
 namespace {
+
+/// `poolviz load`: an open loop of up to 100,000 requests a second, for up to an hour.
+constexpr cli::NumberRange kLoadRate{0.001, 100'000, "requests per second"};
+constexpr cli::NumberRange kLoadDuration{0.001, 3'600, "seconds"};
 
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
@@ -267,21 +272,7 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
   s.serve
       ->add_option("--speed", s.serve_options.serve.speed,
                    "Scenario time = real time × speed (0.01 to 1000)")
-      ->check(CLI::Validator(
-          [](const std::string& text) -> std::string {
-            // CLI::Range lets NaN through (every comparison with it is false).
-            double v = 0;
-            try {
-              std::size_t used = 0;
-              v = std::stod(text, &used);
-              if (used != text.size()) return "not a number: " + text;
-            } catch (const std::exception&) {
-              return "not a number: " + text;
-            }
-            if (!(v >= kMinSpeed && v <= kMaxSpeed)) return "must be between 0.01 and 1000";
-            return {};
-          },
-          "FLOAT in [0.01 - 1000]"));
+      ->check(cli::number_in(cli::kRunSpeed));
   s.serve
       ->add_option("--http-threads", s.serve_options.serve.http_threads,
                    "HTTP threads (default 2; connections do not hold threads)")
@@ -292,14 +283,14 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
                       "With --gui: write the window to this PNG at --at, then stop serving")
       ->needs(gui);
   s.serve->add_option("--at", s.serve_options.screenshot_at, "Scenario seconds for --screenshot (default 5)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(cli::number_in(cli::kScreenshotAt));
 
   s.load = app.add_subcommand(
       "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");
   s.load->add_option("url", s.load_options.url, "http://HOST:PORT[/PATH] (path defaults to /tasks)")
       ->required();
   auto* rate = s.load->add_option("--rate", s.load_options.rate, "Open loop: requests per second")
-                   ->check(CLI::PositiveNumber);
+                   ->check(cli::number_in(kLoadRate));
   auto* concurrency =
       s.load
           ->add_option("--concurrency", s.load_options.concurrency,
@@ -309,7 +300,7 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
   s.load
       ->add_option("--duration", s.load_options.duration_s,
                    "Seconds to run (default 10, at most 3600)")
-      ->check(CLI::Range(0.001, 3600.0));
+      ->check(cli::number_in(kLoadDuration));
   s.load->add_option("--requests", s.load_options.max_requests, "Stop after this many requests");
   s.load->add_option("--body", s.load_options.body,
                      "POST body (default {}), e.g. '{\"service_ms\":0}'");

@@ -1001,8 +1001,10 @@ Scenario load_scenario(std::string_view path_or_id) {
     message = "not a built-in scenario or a file";
     if (std::string close = did_you_mean(name, ids); !close.empty()) {
       message += "; did you mean \"" + close + "\"?";
+    } else {
+      message += ".";
     }
-    message += " Built-in: " + join(ids);
+    message += " Built-in: " + join(ids) + ".";
   }
   throw ScenarioError(name, 0, 0, "", message);
 }
