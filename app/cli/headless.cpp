@@ -62,6 +62,9 @@ void print_summary_lines(const RunSummary& s) {
               "workers", static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
               static_cast<long long>(s.threads_max), s.utilization * 100.0,
               static_cast<unsigned long long>(s.steals));
+  std::printf("  %-10s makespan %.2f s   CPU %.2f of %d cores (%.0f %% per core)   job memory peak %.1f MiB\n",
+              "jobs used", s.duration_s, s.cpu_cores_used, s.cores,
+              s.cores > 0 ? 100.0 * s.cpu_cores_used / s.cores : 0.0, s.job_memory_peak_mb);
   std::printf("  %-10s peak RSS %.1f MiB   events %llu emitted, %llu dropped\n", "process",
               s.peak_rss_mb, static_cast<unsigned long long>(s.events_emitted),
               static_cast<unsigned long long>(s.events_dropped));

@@ -229,6 +229,8 @@ const std::vector<Field>& fields() {
        }},
       {"workload.kind", FieldType::name, 0, 0, work_kind_names,
        [](Scenario& s, const FieldValue& v) { s.workload.kind = *parse_work_kind(as_name(v)); }},
+      {"workload.job_memory_kb", FieldType::number, 0, 1024 * 1024, nullptr,
+       [](Scenario& s, const FieldValue& v) { s.workload.job_memory_kb = as_double(v); }},
       {"workload.failure_rate", FieldType::number, 0, 1, nullptr,
        [](Scenario& s, const FieldValue& v) { s.workload.failure_rate = as_double(v); }},
       {"workload.timeout_ms", FieldType::number, 0, kMaxMs, nullptr,
