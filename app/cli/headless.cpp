@@ -10,7 +10,9 @@
 #include <thread>
 
 #include "poolviz/export.h"
+#include "poolviz/occupancy.h"
 #include "poolviz/run.h"
+#include "poolviz/theory_overlay.h"
 
 namespace poolviz::cli {
 
@@ -82,7 +84,13 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
   run_options.keep_all_samples = !options.csv_path.empty() || !options.trace_path.empty();
 
   try {
+    // Queueing theory's prediction beside the measurement (M/M/c: P(wait), mean wait).
+    const TheoryCheck theory = theory_for(scenario);
+    const bool fixed_servers = scenario.pool.strategy != Strategy::thread_per_task &&
+                               scenario.pool.strategy != Strategy::dynamic;
+    Occupancy occupancy(fixed_servers ? theory.servers : 0);  // outlives the Run that feeds it
     Run run(scenario, run_options);
+    run.attach(&occupancy);
     TraceRecorder trace;
     if (!options.trace_path.empty()) run.attach(&trace);
     run.start();
@@ -135,6 +143,8 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
       std::cout << summary_to_json(summary) << std::endl;
     } else if (!options.quiet) {
       print_human(summary, scenario);
+      const Overlay overlay = make_overlay(theory, summary, occupancy, run.now());
+      if (!overlay.rows.empty()) std::printf("\n  theory: %s", describe(overlay).c_str());
     }
     return status;
   } catch (const std::exception& e) {

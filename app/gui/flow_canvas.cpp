@@ -360,7 +360,12 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     dl->AddText(large, fh, c.at(r.x + r.w - 8 - large->CalcTextSizeA(fh, FLT_MAX, 0, count_text(static_cast<std::int64_t>(n)).c_str()).x,
                                 r.y + (r.h - fh) / 2),
                 n > 0 ? pal.text : pal.text_dim, count_text(static_cast<std::int64_t>(n)).c_str());
-    dl->AddText(small, std::min(small->FontSize, r.h * 0.45F), c.at(r.x + 9 * scale, r.y + 3), pal.text_dim, bin_name(i));
+    // A scenario may word a bin as its front end answers (HTTP: "503 queue full").
+    const std::string* custom = place == JobPlace::completed  ? &scenario.view.completed_label
+                                : place == JobPlace::rejected ? &scenario.view.rejected_label
+                                                              : nullptr;
+    dl->AddText(small, std::min(small->FontSize, r.h * 0.45F), c.at(r.x + 9 * scale, r.y + 3), pal.text_dim,
+                custom != nullptr && !custom->empty() ? custom->c_str() : bin_name(i));
   }
 
   // [Steal arcs] ---------------------------------------------------------------------

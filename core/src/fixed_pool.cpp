@@ -180,7 +180,9 @@ int FixedPool::pick_queue_locked() {
   loads_.resize(workers_.size());
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     const Worker& w = *workers_[i];
-    loads_[i] = {w.live && !w.retire, static_cast<std::int64_t>(w.own->size()), w.running};
+    // A job handed over but not started yet counts as running: it is taken.
+    loads_[i] = {w.live && !w.retire, static_cast<std::int64_t>(w.own->size()),
+                 w.running || w.handoff.has_value()};
   }
   const int index = dispatcher_.pick(loads_);
   // Someone always stays: retirements keep at least one worker until shutdown,

@@ -103,6 +103,7 @@ void validate(const WorkloadSpec& s) {
   }
   if (s.fork_depth < 0 || s.fork_depth > 8) invalid("fork_depth", "must be between 0 and 8");
   if (s.fork_fanout < 0 || s.fork_fanout > 8) invalid("fork_fanout", "must be between 0 and 8");
+  if (!finite_non_negative(s.cpu_ms) || s.cpu_ms > 3.6e6) invalid("cpu_ms", "must be between 0 and 3600000");
   if (!finite_non_negative(s.job_memory_kb) || s.job_memory_kb > 1024 * 1024) {
     invalid("job_memory_kb", "must be between 0 and 1048576 (1 GiB)");
   }
@@ -281,6 +282,7 @@ struct Body {
   WorkKind kind;
   std::size_t memory_bytes;
   JobTally* tally;
+  Nanos cpu_after;
   Nanos service;
   double failure_rate;
   std::uint64_t seed;
@@ -317,6 +319,10 @@ struct Body {
       } else {
         wait_for(ctx, service);
       }
+      if (cpu_after > 0 && !ctx.stop_requested()) {
+        const Nanos cpu = spin_for(ctx, cpu_after);
+        if (tally != nullptr) tally->cpu.fetch_add(cpu, std::memory_order_relaxed);
+      }
     }
     // Cut short by cancel or deadline: the executor already knows the outcome.
     if (ctx.observed_cancel() || ctx.observed_deadline()) return;
@@ -342,7 +348,8 @@ Job make_job(const WorkloadSpec& raw_spec, const PlannedJob& planned, JobTally* 
   job.tag = planned.slow ? 1 : 0;
   job.timeout = from_ms(spec.timeout_ms);
   job.retry = spec.retry;
-  job.fn = Body{spec.kind, static_cast<std::size_t>(spec.job_memory_kb * 1024), tally, planned.service, spec.failure_rate, spec.seed,
+  job.fn = Body{spec.kind, static_cast<std::size_t>(spec.job_memory_kb * 1024), tally,
+                from_ms(spec.cpu_ms), planned.service, spec.failure_rate, spec.seed,
                 planned.index, spec.fork_depth, spec.fork_fanout, planned.priority,
                 job.timeout,  spec.retry};
   return job;

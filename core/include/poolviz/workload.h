@@ -84,6 +84,9 @@ struct WorkloadSpec {
   /// Memory each job allocates, touches (so it is resident) and holds while it
   /// runs, in KiB; 0 = none. What a request handler's buffers cost per thread.
   double job_memory_kb = 0;
+  /// CPU work each job does after its service, in ms of thread CPU time (×
+  /// speed); 0 = none. A handler that waits on I/O, then computes its reply.
+  double cpu_ms = 0;
 
   std::vector<PriorityShare> priorities;  // empty = every job priority 0
   double failure_rate = 0;     // per attempt, 0..1
