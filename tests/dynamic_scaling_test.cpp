@@ -158,7 +158,7 @@ TEST(DynamicScaling, AWorkerIdleShorterThanTheTimeoutStays) {
   expect_accounting(pool.stats());
 }
 
-TEST(DynamicScaling, PeriodicCheckScalesToDepthOverFactorAtTheInterval) {
+TEST(DynamicScaling, PeriodicCheckAddsDepthOverFactorAtTheInterval) {
   // The tutorial (003): min 2, max 10, check every 2 s, a burst of 20 jobs.
   Watchdog watchdog(60s, "periodic check");
   ManualClock clock;
@@ -174,7 +174,7 @@ TEST(DynamicScaling, PeriodicCheckScalesToDepthOverFactorAtTheInterval) {
   EXPECT_EQ(pool.stats().workers_alive, 2) << "no check until the interval";
   clock.wait_for_sleepers(1);
   clock.advance(2 * kSecond);
-  eventually([&] { return pool.stats().workers_alive == 9; });  // ceil(18 / 2)
+  eventually([&] { return pool.stats().workers_alive == 10; });  // 2 + min(10 - 2, 18 / 2)
   gate.open();
   pool.shutdown(ShutdownMode::drain);
   bus.drain(true);
@@ -184,10 +184,10 @@ TEST(DynamicScaling, PeriodicCheckScalesToDepthOverFactorAtTheInterval) {
   ASSERT_FALSE(resized.empty());
   EXPECT_EQ(resized.front().code, static_cast<std::uint8_t>(ResizeReason::scale_up));
   EXPECT_EQ(resized.front().y, 2);
-  EXPECT_EQ(resized.front().x, 9);
+  EXPECT_EQ(resized.front().x, 10);
   EXPECT_EQ(resized.front().value, 18.0F);
   ScalingPolicy policy = scaling(2, 10).scaling.resolved();
-  EXPECT_EQ(explain_resize(resized.front(), policy), "depth 18 > 2×2: +7 workers");
+  EXPECT_EQ(explain_resize(resized.front(), policy), "depth 18 > 2×2: +8 workers");
 }
 
 TEST(DynamicScaling, ResizeUnderLoadLosesNothing) {
@@ -248,7 +248,7 @@ TEST(DynamicScaling, TheFactoryFillsTheDefaults) {
   EXPECT_EQ(defaults.scale_up_factor, 2.0);
   EXPECT_EQ(defaults.idle_timeout, 2 * kSecond);
   EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 9),
-            5);
+            8);  // 4 + 9 / 2
   EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 8),
             4);
   EXPECT_EQ(scale_up_target(ScalingPolicy{.min_workers = 2, .max_workers = 10}.resolved(), 4, 99),

@@ -266,7 +266,8 @@ TEST(Exports, SummaryJsonHasExactlyTheDocumentedKeys) {
   const std::vector<std::string> expected = {
       "scenario",   "strategy",    "duration_s", "jobs",    "throughput_per_s",
       "wait_ms",    "service_ms",  "sojourn_ms", "queue_depth", "threads",
-      "workers",    "utilization", "steals",     "peak_rss_mb", "run_rss_mb", "cpu_s", "events"};
+      "workers",    "utilization", "steals",     "peak_rss_mb", "run_rss_mb", "cpu_s", "cpu",
+      "job_memory_peak_mb", "events"};
   EXPECT_EQ(keys, expected);
   for (const char* k : {"submitted", "completed", "failed", "rejected", "cancelled", "timed_out", "retried"}) {
     EXPECT_TRUE(j["jobs"].contains(k)) << k;

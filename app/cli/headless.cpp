@@ -15,7 +15,9 @@
 #include <thread>
 
 #include "poolviz/export.h"
+#include "poolviz/occupancy.h"
 #include "poolviz/run.h"
+#include "poolviz/theory_overlay.h"
 
 namespace poolviz::cli {
 
@@ -117,6 +119,9 @@ void print_summary_lines(const RunSummary& s) {
               "workers", static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
               static_cast<long long>(s.threads_max), s.utilization * 100.0,
               static_cast<unsigned long long>(s.steals));
+  std::printf("  %-10s makespan %.2f s   CPU %.2f of %d cores (%.0f %% per core)   job memory peak %.1f MiB\n",
+              "jobs used", s.duration_s, s.cpu_cores_used, s.cores,
+              s.cores > 0 ? 100.0 * s.cpu_cores_used / s.cores : 0.0, s.job_memory_peak_mb);
   std::printf("  %-10s peak RSS %.1f MiB   events %llu emitted, %llu dropped\n", "process",
               s.peak_rss_mb, static_cast<unsigned long long>(s.events_emitted),
               static_cast<unsigned long long>(s.events_dropped));
@@ -136,7 +141,13 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
   run_options.keep_all_samples = !options.csv_path.empty() || !options.trace_path.empty();
 
   try {
+    // Queueing theory's prediction beside the measurement (M/M/c: P(wait), mean wait).
+    const TheoryCheck theory = theory_for(scenario);
+    const bool fixed_servers = scenario.pool.strategy != Strategy::thread_per_task &&
+                               scenario.pool.strategy != Strategy::dynamic;
+    Occupancy occupancy(fixed_servers ? theory.servers : 0);  // outlives the Run that feeds it
     Run run(scenario, run_options);
+    run.attach(&occupancy);
     TraceRecorder trace;
     if (!options.trace_path.empty()) run.attach(&trace);
     const InterruptScope interrupt_scope;
@@ -203,6 +214,8 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
                     "cancelled\n", to_seconds(run.now()));
       }
       print_human(summary, scenario);
+      const Overlay overlay = make_overlay(theory, summary, occupancy, run.now());
+      if (!overlay.rows.empty()) std::printf("\n  theory: %s", describe(overlay).c_str());
     }
     return partial ? 130 : status;
   } catch (const std::exception& e) {

@@ -251,7 +251,12 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     const float gw = 1.2F * g.chip + 6, gh = std::min(g.lanes.h * 0.35F, 90 * scale);
     const float gx = x - gw / 2, gy = g.queue.y - 2;
     const float cap = gate.capacity > 0 ? gate.capacity : std::max<float>(1, static_cast<float>(scenario.limiter.burst));
-    const float level = gate.seen ? std::clamp(gate.level / cap, 0.0F, 1.0F) : 1.0F;
+    // Limiter events carry what is left (tokens, free permits); a semaphore's
+    // gauge shows permits in use, so 0/2 when idle and 2/2 with two jobs running.
+    const bool semaphore = limiter == LimiterKind::max_concurrency;
+    const float left = gate.seen ? gate.level : cap;
+    const float shown = semaphore ? std::max(cap - left, 0.0F) : left;
+    const float level = std::clamp(shown / cap, 0.0F, 1.0F);
     (void)gy;
     const float top = g.lanes.y + g.lanes.h - gh;
     dl->AddRectFilled(c.at(gx, top), c.at(gx + gw, top + gh), pal.canvas_bg, 3);
@@ -261,7 +266,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     const char* kind = limiter == LimiterKind::ticker         ? "ticker"
                        : limiter == LimiterKind::token_bucket ? "tokens"
                                                               : "in use";
-    std::snprintf(label, sizeof label, "%s %.0f/%.0f", kind, gate.seen ? gate.level : cap, cap);
+    std::snprintf(label, sizeof label, "%s %.0f/%.0f", kind, shown, cap);
     text_centred(c, small, c.at(x, top - small->FontSize), pal.text, label);
     std::snprintf(label, sizeof label, "Gate: %s",
                   limiter == LimiterKind::max_concurrency ? "semaphore" : std::string(to_string(limiter)).c_str());
@@ -377,7 +382,12 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     dl->AddText(large, fh, c.at(r.x + r.w - 8 - large->CalcTextSizeA(fh, FLT_MAX, 0, count_text(static_cast<std::int64_t>(n)).c_str()).x,
                                 r.y + (r.h - fh) / 2),
                 n > 0 ? pal.text : pal.text_dim, count_text(static_cast<std::int64_t>(n)).c_str());
-    dl->AddText(small, std::min(small->FontSize, r.h * 0.45F), c.at(r.x + 9 * scale, r.y + 3), pal.text_dim, bin_name(i));
+    // A scenario may word a bin as its front end answers (HTTP: "503 queue full").
+    const std::string* custom = place == JobPlace::completed  ? &scenario.view.completed_label
+                                : place == JobPlace::rejected ? &scenario.view.rejected_label
+                                                              : nullptr;
+    dl->AddText(small, std::min(small->FontSize, r.h * 0.45F), c.at(r.x + 9 * scale, r.y + 3), pal.text_dim,
+                custom != nullptr && !custom->empty() ? custom->c_str() : bin_name(i));
   }
 
   // [Steal arcs] ---------------------------------------------------------------------

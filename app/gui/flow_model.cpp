@@ -415,7 +415,13 @@ void FlowModel::apply(const Event& event) {
           ++counts_.timed_out;
           log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
           break;
-        case Outcome::cancelled: bin = JobPlace::cancelled; ++counts_.cancelled; break;
+        case Outcome::cancelled:
+          bin = JobPlace::cancelled;
+          ++counts_.cancelled;
+          log(e.t, e.kind, format(job.place == JobPlace::running ? "job %llu cancelled while running (cut short)"
+                                                                 : "job %llu cancelled before it started",
+                                  ull(e.job)));
+          break;
       }
       if (sojourns_.size() < kMaxSamples) sojourns_.push_back({e.t, e.t - job.submitted_at});
       const int worker = job.place == JobPlace::running || job.place == JobPlace::at_gate ? job.lane : e.worker;
@@ -499,6 +505,8 @@ void FlowModel::apply(const Event& event) {
       }
       if (why != WorkerReason::shutdown) {
         log(e.t, e.kind, format("worker %d retired: %s (%lld alive)", e.worker, note.c_str(), ll(e.x)));
+      } else {
+        log(e.t, e.kind, format("shutdown: worker %d exits (%lld alive)", e.worker, ll(e.x)));
       }
       lane.state = LaneState::retired;
       lane.note = std::move(note);

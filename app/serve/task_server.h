@@ -1,5 +1,5 @@
 // app/serve/task_server.h — `poolviz serve`: a scenario's pool behind HTTP, the
-// tutorial's task queue (seed 002) on the real engine.
+// tutorial's task queue (the Go tutorials' HTTP pattern) on the real engine.
 //
 // [SECTION] TaskRequest  — one POST /tasks, validated
 // [SECTION] ServeOptions

@@ -291,6 +291,7 @@ ComparisonTable make_table(std::span<const std::string> labels, std::span<const 
   add("sojourn p50", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p50_ms; });
   add("sojourn p95", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p95_ms; });
   add("sojourn p99", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p99_ms; });
+  add("makespan", "s", Better::lower, [](const RunSummary& s) { return s.duration_s; });
   add("throughput", "jobs/s", Better::higher, [](const RunSummary& s) { return s.throughput_per_s; });
   add("completed", "jobs", Better::higher, [](const RunSummary& s) { return s.jobs.completed; });
   add("rejected", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.rejected; });
@@ -300,7 +301,12 @@ ComparisonTable make_table(std::span<const std::string> labels, std::span<const 
   const double stack_mib = static_cast<double>(stack_bytes) / (1024.0 * 1024.0);
   add("thread stacks at peak (reserved, not resident)", "MiB", Better::lower,
       [stack_mib](const RunSummary& s) { return static_cast<double>(s.threads_max) * stack_mib; });
+  add("job memory at peak (resident)", "MiB", Better::lower,
+      [](const RunSummary& s) { return s.job_memory_peak_mb; });
   add("utilisation", "%", Better::none, [](const RunSummary& s) { return s.utilization * 100.0; });
+  add("CPU used per core", "%", Better::none, [](const RunSummary& s) {
+    return s.cores > 0 ? 100.0 * s.cpu_cores_used / s.cores : 0.0;
+  });
   return t;
 }
 

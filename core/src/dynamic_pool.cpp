@@ -17,11 +17,12 @@ ScalingPolicy ScalingPolicy::resolved() const {
 }
 
 int scale_up_target(const ScalingPolicy& policy, int workers, std::int64_t depth) {
+  // The Go tutorials' dynamic pool: when depth > factor × n, add min(max − n, depth ÷ factor).
   const double threshold = policy.scale_up_factor * workers;
   int target = workers;
   if (static_cast<double>(depth) > threshold) {
-    const double wanted = std::ceil(static_cast<double>(depth) / policy.scale_up_factor);
-    target = static_cast<int>(std::min(wanted, static_cast<double>(policy.max_workers)));
+    const double added = std::floor(static_cast<double>(depth) / policy.scale_up_factor);
+    target = static_cast<int>(std::min(workers + added, static_cast<double>(policy.max_workers)));
   }
   return std::clamp(std::max(target, workers), policy.min_workers, policy.max_workers);
 }

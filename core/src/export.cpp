@@ -45,6 +45,8 @@ std::string summary_to_json(const RunSummary& s, int indent) {
   j["peak_rss_mb"] = finite(s.peak_rss_mb);
   j["run_rss_mb"] = finite(s.run_rss_mb);
   j["cpu_s"] = finite(s.cpu_s);
+  j["cpu"] = {{"cores_used", finite(s.cpu_cores_used)}, {"cores", s.cores}};
+  j["job_memory_peak_mb"] = finite(s.job_memory_peak_mb);
   j["events"] = {{"emitted", s.events_emitted}, {"dropped", s.events_dropped}};
   return j.dump(indent);
 }

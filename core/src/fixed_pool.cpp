@@ -180,7 +180,9 @@ int FixedPool::pick_queue_locked() {
   loads_.resize(workers_.size());
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     const Worker& w = *workers_[i];
-    loads_[i] = {w.live && !w.retire, static_cast<std::int64_t>(w.own->size()), w.running};
+    // A job handed over but not started yet counts as running: it is taken.
+    loads_[i] = {w.live && !w.retire, static_cast<std::int64_t>(w.own->size()),
+                 w.running || w.handoff.has_value()};
   }
   const int index = dispatcher_.pick(loads_);
   // Someone always stays: retirements keep at least one worker until shutdown,
@@ -195,16 +197,23 @@ std::size_t FixedPool::depth_locked() const {
   return depth;
 }
 
+int FixedPool::idle_worker_locked(int index) const {
+  if (index == kShared) return parked_.empty() ? -1 : parked_.back();  // the most recently parked is warmest
+  return workers_[static_cast<std::size_t>(index)]->parked ? index : -1;
+}
+
 void FixedPool::push_locked(Job&& job, int index, bool rescale, Nanos stamp) {
   const JobId id = job.id;
-  JobQueue& queue = queue_at(index);
-  queue.push(std::move(job));
   // Emitted under the lock, so before any worker can take the job (seq order).
-  core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()), stamp);
-  if (index == kShared) {
-    if (!parked_.empty()) unpark_locked(parked_.back());  // the most recently parked is warmest
-  } else if (workers_[static_cast<std::size_t>(index)]->parked) {
-    unpark_locked(index);
+  if (const int idle = idle_worker_locked(index); idle >= 0) {
+    // Direct hand-off: the job passes the queue (depth 0) straight to the worker.
+    workers_[static_cast<std::size_t>(idle)]->handoff.emplace(std::move(job));
+    core_.enqueued(id, index, 0, stamp);
+    unpark_locked(idle);
+  } else {
+    JobQueue& queue = queue_at(index);
+    queue.push(std::move(job));
+    core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()), stamp);
   }
   if (rescale && scaling_.enabled() && scaling_.scale_interval == 0) scale_up_locked();
 }
@@ -246,6 +255,9 @@ void FixedPool::spawn_workers_locked(WorkerReason why) {
     ++alive_;
     w.thread = std::thread([this, slot] { worker_main(slot); });
     core_.emit(EventKind::worker_spawned, {}, slot, alive_, 0, 0, static_cast<std::uint8_t>(why));
+    // Idle from birth (the hand-off rule must not depend on when the thread
+    // first runs), unless work already waits for it.
+    if (queue_at(dispatcher_.per_worker() ? slot : kShared).size() == 0) park_locked(slot);
   }
 }
 
@@ -254,20 +266,26 @@ void FixedPool::worker_main(int slot) {
   Worker& me = *workers_[static_cast<std::size_t>(slot)];
   JobQueue& queue = queue_at(dispatcher_.per_worker() ? slot : kShared);
   for (;;) {
-    if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
-    if (!stopping_ && staying_locked() > target_workers_) {
-      return leave_locked(slot, WorkerReason::resized);
+    Job job;
+    if (me.handoff) {
+      job = std::move(*me.handoff);
+      me.handoff.reset();
+    } else {
+      if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
+      if (!stopping_ && staying_locked() > target_workers_) {
+        return leave_locked(slot, WorkerReason::resized);
+      }
+      if (queue.size() == 0) {
+        if (stopping_) break;
+        if (!me.parked) park_locked(slot);  // spawned workers start parked
+        me.wake.wait(lock, [&] { return !me.parked; });
+        core_.emit(EventKind::worker_woken, {}, slot);
+        continue;
+      }
+      job = queue.pop(timed_queue_ ? core_.clock().now() : 0);
+      if (blocked_producers_ > 0)
+        not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
     }
-    if (queue.size() == 0) {
-      if (stopping_) break;
-      park_locked(slot);
-      me.wake.wait(lock, [&] { return !me.parked; });
-      core_.emit(EventKind::worker_woken, {}, slot);
-      continue;
-    }
-    Job job = queue.pop(timed_queue_ ? core_.clock().now() : 0);
-    if (blocked_producers_ > 0)
-      not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
     me.running = true;
     lock.unlock();
     core_.run(job, slot);
@@ -282,6 +300,10 @@ void FixedPool::leave_locked(int slot, WorkerReason why) {
   if (me.retire) {
     me.retire = false;
     --retiring_;
+  }
+  if (me.parked) {  // spawned parked, resized away before it first ran
+    me.parked = false;
+    parked_.erase(std::find(parked_.begin(), parked_.end(), slot));
   }
   me.live = false;
   --alive_;
@@ -429,6 +451,10 @@ std::vector<Job> FixedPool::shutdown(ShutdownMode mode) {
       stopping_ = true;
       unrun = queue_->take_all();
       for (auto& w : workers_) {
+        if (w->handoff) {  // handed over, not started yet
+          unrun.push_back(std::move(*w->handoff));
+          w->handoff.reset();
+        }
         if (!w->own) continue;
         for (Job& job : w->own->take_all()) unrun.push_back(std::move(job));
       }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "poolviz/pool_spec.h"
+#include "poolviz/sizing.h"
 
 // The pipeline lands in parallel (issue 5); until its header is there, a
 // scenario with [[stage]]s runs on its [pool] instead.
@@ -94,7 +95,7 @@ bool runs_as_pipeline(const Scenario& scenario) {
 }
 
 /// The scenario's executor: its pipeline when it has stages, else its [pool].
-std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv env) {
+std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv env, JobTally* tally) {
 #ifdef POOLVIZ_RUN_HAS_PIPELINE
   if (runs_as_pipeline(scenario)) {
     // Each stage does the workload's mean service × its factor (the pipeline
@@ -105,9 +106,10 @@ std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv e
       const Nanos service = from_ms(workload.service_mean_ms * spec.service_factor);
       const WorkKind kind = workload.kind;
       stages.push_back(PipelineStage{spec.name, spec.workers, spec.queue_capacity,
-                                     [service, kind](JobContext& ctx) {
+                                     [service, kind, tally](JobContext& ctx) {
                                        if (kind == WorkKind::cpu) {
-                                         spin_for(ctx, service);
+                                         tally->cpu.fetch_add(spin_for(ctx, service),
+                                                              std::memory_order_relaxed);
                                        } else {
                                          wait_for(ctx, service);
                                        }
@@ -115,6 +117,8 @@ std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv e
     }
     return std::make_unique<Pipeline>(std::move(stages), std::move(env));
   }
+#else
+  (void)tally;
 #endif
   return make_executor(scenario.pool, std::move(env));
 }
@@ -152,7 +156,7 @@ Run::Run(Scenario scenario, RunOptions options)
   env.source = options_.source;
   env.limiter = limiter_;
   env.cancel = cancel_.get_token();
-  executor_ = build_executor(scenario_, std::move(env));
+  executor_ = build_executor(scenario_, std::move(env), &tally_);
   const ExecutorStats stats = executor_->stats();
   metrics_.set_gauges(stats.threads_alive, stats.workers_alive,
                       limiter_ ? limiter_->level().level : -1.0);
@@ -207,14 +211,14 @@ void Run::arrival_main(std::stop_token stop) {
     while (!stop.stop_requested()) {
       const std::optional<PlannedJob> planned = next_planned();
       if (!planned || planned->at >= limit) break;
-      if (!clock_.sleep_until(planned->at, stop)) break;
+      if (!clock_.sleep_until(planned->at, stop) || !wait_while_paused(stop)) break;
       submit_planned(*planned, -1);
     }
   } else {
     const int clients = with_defaults(scenario_.workload).clients;
     for (int c = 0; c < clients && !stop.stop_requested(); ++c) {
       const std::optional<PlannedJob> planned = next_planned();
-      if (!planned) break;
+      if (!planned || !wait_while_paused(stop)) break;
       submit_planned(*planned, c);
     }
     while (!stop.stop_requested()) {
@@ -230,7 +234,7 @@ void Run::arrival_main(std::stop_token stop) {
       // Think times are equal, so ends taken in end order are also due in order.
       const Nanos due = end.at + planned->at;
       if (due >= limit) break;
-      if (!clock_.sleep_until(due, stop)) break;
+      if (!clock_.sleep_until(due, stop) || !wait_while_paused(stop)) break;
       submit_planned(*planned, end.client);
     }
   }
@@ -239,8 +243,17 @@ void Run::arrival_main(std::stop_token stop) {
   arrivals_done_.store(true, std::memory_order_release);
 }
 
+bool Run::wait_while_paused(std::stop_token& stop) {
+  // An arrival due at t = 0 is due at once even on a paused clock; a paused
+  // scenario must show nothing run (or refused) yet, so it waits for play.
+  while (clock_.paused()) {
+    if (!clock_.sleep_until(clock_.now() + 1, stop)) return false;
+  }
+  return true;
+}
+
 void Run::submit_planned(const PlannedJob& planned, int client) {
-  Job job = make_job(scenario_.workload, planned);
+  Job job = make_job(scenario_.workload, planned, &tally_);
   if (client >= 0) {
     // Tell the arrival thread when this client's job has ended for good: the
     // attempt that will not be retried (mirrors ExecutorCore::run's outcome rules).
@@ -390,7 +403,13 @@ RunSummary Run::summary() const {
   s.peak_rss_mb = peak_rss_mb();
   s.run_rss_mb = std::max(0.0, rss_peak_mb_ - rss_at_start_mb_);
   if (started_) s.cpu_s = (cpu_at_stop_s_ >= 0 ? cpu_at_stop_s_ : process_cpu_seconds()) - cpu_at_start_s_;
-  s.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Scenario time runs at speed × real time while not paused, and no job burns
+  // CPU while paused, so CPU / (scenario time / speed) is CPU per running second.
+  const double running_real_s = s.duration_s / clock_.speed();
+  s.cpu_cores_used = running_real_s > 0 ? to_seconds(tally_.cpu.load(std::memory_order_relaxed)) / running_real_s : 0;
+  s.cores = hardware_workers();
+  s.job_memory_peak_mb =
+      static_cast<double>(tally_.memory_peak.load(std::memory_order_relaxed)) / (1024.0 * 1024.0);
   s.events_emitted = bus_.emitted();
   s.events_dropped = bus_.dropped();
   return s;

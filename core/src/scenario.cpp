@@ -232,6 +232,10 @@ const std::vector<Field>& fields() {
        }},
       {"workload.kind", FieldType::name, 0, 0, work_kind_names,
        [](Scenario& s, const FieldValue& v) { s.workload.kind = *parse_work_kind(as_name(v)); }},
+      {"workload.cpu_ms", FieldType::number, 0, kMaxMs, nullptr,
+       [](Scenario& s, const FieldValue& v) { s.workload.cpu_ms = as_double(v); }},
+      {"workload.job_memory_kb", FieldType::number, 0, 1024 * 1024, nullptr,
+       [](Scenario& s, const FieldValue& v) { s.workload.job_memory_kb = as_double(v); }},
       {"workload.failure_rate", FieldType::number, 0, 1, nullptr,
        [](Scenario& s, const FieldValue& v) { s.workload.failure_rate = as_double(v); }},
       {"workload.timeout_ms", FieldType::number, 0, kMaxMs, nullptr,
@@ -624,7 +628,8 @@ class Reader {
   }
 
   void read_view(const toml::table& table, Scenario& s) const {
-    static constexpr std::array<std::string_view, 4> kKeys = {"plots", "lanes", "max_lanes", "speed"};
+    static constexpr std::array<std::string_view, 6> kKeys = {"plots", "lanes", "max_lanes", "speed",
+                                                              "completed_label", "rejected_label"};
     static constexpr std::array<std::string_view, 9> kPlots = {
         "queue_depth", "throughput", "wait",   "sojourn",    "workers",
         "threads",     "tokens",     "utilization", "in_service"};
@@ -645,6 +650,10 @@ class Reader {
         if (std::find(kLanes.begin(), kLanes.end(), s.view.lanes) == kLanes.end()) {
           fail_at(node.source(), full, "\"" + s.view.lanes + "\" is not one of " + join(kLanes));
         }
+      } else if (key == "completed_label") {
+        s.view.completed_label = read_string(node, full);
+      } else if (key == "rejected_label") {
+        s.view.rejected_label = read_string(node, full);
       } else if (key == "max_lanes") {
         if (!node.is_integer()) fail_at(node.source(), full, "expected an integer, got " + type_name(node));
         const std::int64_t n = *node.value<std::int64_t>();

@@ -30,26 +30,37 @@ constexpr Nanos kSpinSlice = 200 * kMicrosecond;  // real time between checks
 
 }  // namespace
 
-void spin_for(JobContext& ctx, Nanos service) {
+Nanos spin_for(JobContext& ctx, Nanos service) {
   Clock& clock = ctx.clock();
   ProgressReporter progress(ctx);
   Nanos done = 0;
+  Nanos cpu_used = 0;
   Nanos last = clock.now();
   while (done < service) {
-    if (ctx.stop_requested()) return;
+    if (ctx.stop_requested()) return cpu_used;
     if (!clock.flows()) {
       // Paused scenario or manual clock: spinning would not make time pass.
-      if (!ctx.sleep_until(clock.now() + 1)) return;
+      // The manual clock's time, advanced by a test, is the work done.
+      if (!ctx.sleep_until(clock.now() + 1)) return cpu_used;
+      const Nanos now = clock.now();
+      done += std::max<Nanos>(now - last, 0);  // time going backwards does no work
+      last = now;
     } else {
+      // Only CPU time this thread received counts (× the clock's speed): 32
+      // spinning workers on 2 cores each advance at 1/16 of a core, exactly
+      // as real CPU-bound work would. Wall time would let them all finish at once.
+      const Nanos cpu_before = thread_cpu_now();
       const Nanos until = steady_now() + kSpinSlice;
       volatile std::uint64_t sink = 0;
       while (steady_now() < until) sink = sink + 1;
+      const Nanos cpu = std::max<Nanos>(thread_cpu_now() - cpu_before, 0);
+      cpu_used += cpu;
+      done += static_cast<Nanos>(static_cast<double>(cpu) * clock.rate());
+      last = clock.now();
     }
-    const Nanos now = clock.now();
-    done += std::max<Nanos>(now - last, 0);  // time going backwards does no work
-    last = now;
     progress.report(std::min(done, service), service);
   }
+  return cpu_used;
 }
 
 void wait_for(JobContext& ctx, Nanos service) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -102,6 +103,10 @@ void validate(const WorkloadSpec& s) {
   }
   if (s.fork_depth < 0 || s.fork_depth > 8) invalid("fork_depth", "must be between 0 and 8");
   if (s.fork_fanout < 0 || s.fork_fanout > 8) invalid("fork_fanout", "must be between 0 and 8");
+  if (!finite_non_negative(s.cpu_ms) || s.cpu_ms > 3.6e6) invalid("cpu_ms", "must be between 0 and 3600000");
+  if (!finite_non_negative(s.job_memory_kb) || s.job_memory_kb > 1024 * 1024) {
+    invalid("job_memory_kb", "must be between 0 and 1048576 (1 GiB)");
+  }
 }
 
 WorkloadSpec with_defaults(WorkloadSpec s) {
@@ -248,8 +253,36 @@ std::vector<PlannedJob> generate_arrivals(const WorkloadSpec& spec, std::size_t 
 
 namespace {
 
+// Memory a job holds while it runs: allocated and written page by page, so
+// it is resident (counts in RSS), as a real handler's buffers would be.
+class HeldMemory {
+ public:
+  HeldMemory(std::size_t bytes, JobTally* tally) : size_(bytes), tally_(tally) {
+    if (bytes == 0) return;
+    bytes_ = std::make_unique_for_overwrite<char[]>(bytes);
+    constexpr std::size_t kPage = 4096;
+    volatile char* p = bytes_.get();
+    for (std::size_t i = 0; i < bytes; i += kPage) p[i] = 1;
+    p[bytes - 1] = 1;
+    if (tally_ != nullptr) tally_->add_memory(static_cast<std::int64_t>(size_));
+  }
+  ~HeldMemory() {
+    if (bytes_ && tally_ != nullptr) tally_->add_memory(-static_cast<std::int64_t>(size_));
+  }
+  HeldMemory(const HeldMemory&) = delete;
+  HeldMemory& operator=(const HeldMemory&) = delete;
+
+ private:
+  std::size_t size_;
+  JobTally* tally_;
+  std::unique_ptr<char[]> bytes_;
+};
+
 struct Body {
   WorkKind kind;
+  std::size_t memory_bytes;
+  JobTally* tally;
+  Nanos cpu_after;
   Nanos service;
   double failure_rate;
   std::uint64_t seed;
@@ -278,10 +311,18 @@ struct Body {
         ctx.spawn(std::move(job));
       }
     }
-    if (kind == WorkKind::cpu) {
-      spin_for(ctx, service);
-    } else {
-      wait_for(ctx, service);
+    {
+      const HeldMemory held(memory_bytes, tally);
+      if (kind == WorkKind::cpu) {
+        const Nanos cpu = spin_for(ctx, service);
+        if (tally != nullptr) tally->cpu.fetch_add(cpu, std::memory_order_relaxed);
+      } else {
+        wait_for(ctx, service);
+      }
+      if (cpu_after > 0 && !ctx.stop_requested()) {
+        const Nanos cpu = spin_for(ctx, cpu_after);
+        if (tally != nullptr) tally->cpu.fetch_add(cpu, std::memory_order_relaxed);
+      }
     }
     // Cut short by cancel or deadline: the executor already knows the outcome.
     if (ctx.observed_cancel() || ctx.observed_deadline()) return;
@@ -293,14 +334,22 @@ struct Body {
 
 }  // namespace
 
-Job make_job(const WorkloadSpec& raw_spec, const PlannedJob& planned) {
+void JobTally::add_memory(std::int64_t bytes) {
+  const std::int64_t now = memory.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  std::int64_t peak = memory_peak.load(std::memory_order_relaxed);
+  while (now > peak && !memory_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+Job make_job(const WorkloadSpec& raw_spec, const PlannedJob& planned, JobTally* tally) {
   const WorkloadSpec spec = with_defaults(raw_spec);
   Job job;
   job.priority = planned.priority;
   job.tag = planned.slow ? 1 : 0;
   job.timeout = from_ms(spec.timeout_ms);
   job.retry = spec.retry;
-  job.fn = Body{spec.kind,  planned.service, spec.failure_rate, spec.seed,
+  job.fn = Body{spec.kind, static_cast<std::size_t>(spec.job_memory_kb * 1024), tally,
+                from_ms(spec.cpu_ms), planned.service, spec.failure_rate, spec.seed,
                 planned.index, spec.fork_depth, spec.fork_fanout, planned.priority,
                 job.timeout,  spec.retry};
   return job;

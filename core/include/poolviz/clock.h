@@ -38,6 +38,10 @@ constexpr Nanos from_seconds(double s) { return static_cast<Nanos>(s * 1e9); }
 /// Real monotonic time in nanoseconds (steady_clock), for measuring real costs.
 Nanos steady_now();
 
+/// CPU time the calling thread has received, in nanoseconds (the thread CPU
+/// clock). Where a platform has none (the browser build), real time instead.
+Nanos thread_cpu_now();
+
 // [SECTION] Clock (interface) -------------------------------------------------
 
 /// A source of time that threads can also wait on. All members are thread-safe.
@@ -56,6 +60,11 @@ class Clock {
   /// scenario time). False for a paused scenario clock and for the manual clock:
   /// cpu-bound synthetic work then waits instead of burning a core for nothing.
   virtual bool flows() const { return true; }
+
+  /// Clock time per unit of real time while it flows (a scenario clock's
+  /// speed). CPU-bound synthetic work turns the CPU time its thread receives
+  /// into clock time at this rate.
+  virtual double rate() const { return 1.0; }
 };
 
 // [SECTION] RealClock ---------------------------------------------------------
@@ -82,6 +91,7 @@ class ScenarioClock final : public Clock {
   Nanos now() const override;
   bool sleep_until(Nanos deadline, std::stop_token stop) override;
   bool flows() const override { return !paused(); }
+  double rate() const override { return speed(); }
 
   void pause();
   void resume();

@@ -3,7 +3,7 @@
 //
 // FixedPool scales when PoolConfig::scaling is enabled (max_workers > 0):
 //   * scale up when queue depth > factor × workers (the tutorials' "queue >
-//     2 × workers"): the target becomes ceil(depth / factor), capped at max.
+//     2 × workers"): it adds depth / factor workers (seed 003), capped at max.
 //     Checked on every push (scale_interval 0) or by the scaler thread every
 //     scale_interval of clock time (the tutorials' periodic check).
 //   * a worker idle for idle_timeout of clock time retires, never below min.
@@ -36,8 +36,9 @@ struct ScalingPolicy {
   ScalingPolicy resolved() const;
 };
 
-/// The worker count a backlog of `depth` asks for: ceil(depth / factor) when
-/// depth > factor × `workers`, clamped to [min, max]; otherwise `workers`.
+/// The worker count a backlog of `depth` asks for (seed 003's rule): `workers`
+/// + floor(depth / factor) when depth > factor × `workers`, clamped to
+/// [min, max]; otherwise `workers`.
 /// Expects a resolved() policy.
 int scale_up_target(const ScalingPolicy& policy, int workers, std::int64_t depth);
 

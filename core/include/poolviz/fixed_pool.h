@@ -15,12 +15,22 @@
 // Workers park on their own condition variable, so a push wakes exactly one
 // worker (any parked one for the shared queue, the target's for a per-worker
 // queue) and the scaler can retire exactly the worker that idled too long.
+//
+// Direct hand-off: a job submitted while a worker is idle goes straight to
+// that worker and never takes a queue slot, as a Go send to a goroutine
+// waiting on the channel or a Java pool's new worker's first task. So a pool
+// admits exactly (idle workers + free queue slots) before its overflow policy
+// applies, every run. A worker counts as idle from the moment it is spawned
+// (not when its thread gets round to parking) until it is handed a job, so
+// the rule does not depend on thread start-up timing. Invariant (under
+// mutex_): while a worker is parked, the queue it serves is empty.
 #pragma once
 
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -69,6 +79,7 @@ class FixedPool final : public Executor {
     std::thread thread;             // joined before the slot is reused
     std::condition_variable wake;   // signalled by unpark_locked()
     std::unique_ptr<JobQueue> own;  // per-worker dispatch only
+    std::optional<Job> handoff;     // handed over while parked; runs before any queued job
     bool live = false;              // a thread runs in this slot
     bool parked = false;            // waiting for work (listed in parked_)
     bool running = false;           // holds a job
@@ -81,6 +92,8 @@ class FixedPool final : public Executor {
   bool accepts_locked(int index) const;
   int pick_queue_locked();
   std::size_t depth_locked() const;
+  /// A parked worker that may take a job pushed to queue `index`, or -1.
+  int idle_worker_locked(int index) const;
   /// Pushes, emits `enqueued` (stamped `stamp` when > 0, else now), wakes a
   /// worker, and (rescale) lets the scaler react.
   void push_locked(Job&& job, int index, bool rescale = true, Nanos stamp = 0);

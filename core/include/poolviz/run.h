@@ -82,7 +82,10 @@ struct RunSummary {
   /// of the whole process: runs side by side (compare mode) share them.
   double run_rss_mb = 0;  // peak resident memory above the level at start(), sampled at each poll()
   double cpu_s = 0;       // CPU time (user + system) the process used from start() to stop()
-  int cores = 0;          // hardware threads of this machine
+  // What this run's jobs used (their own tally, so per variant in compare mode):
+  double cpu_cores_used = 0;      // job thread CPU time / running real time
+  int cores = 0;                  // hardware threads of this machine
+  double job_memory_peak_mb = 0;  // most memory held by running jobs at once (workload.job_memory_kb)
   std::uint64_t events_emitted = 0, events_dropped = 0;
 
   /// The accounting invariant: submitted = completed + failed + rejected + cancelled + timed_out.
@@ -168,6 +171,8 @@ class Run {
   void arrival_main(std::stop_token stop);
   /// Lets scenario time flow (unless the run starts paused). Arrival thread, once.
   void release_clock();
+  /// Blocks while the clock is paused; false when stopped first.
+  bool wait_while_paused(std::stop_token& stop);
   void submit_planned(const PlannedJob& planned, int client);
   void on_client_job_end(int client, Nanos at);
   Nanos duration_limit() const;
@@ -178,6 +183,7 @@ class Run {
   EventBus bus_;
   Metrics metrics_;
   std::shared_ptr<SwappableLimiter> limiter_;
+  JobTally tally_;  // before executor_: jobs add to it until the executor is gone
   std::unique_ptr<Executor> executor_;
 
   std::mutex generator_mutex_;  // the generator is shared by the arrival thread and live edits

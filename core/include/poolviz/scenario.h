@@ -38,6 +38,10 @@ struct ViewHints {
   std::string lanes = "workers";
   /// Lanes to draw before folding the rest into a summary row; 0 = GUI default.
   int max_lanes = 0;
+  /// Words on the completed and rejected bins instead of "completed" and
+  /// "rejected" (an HTTP front end: "202 accepted", "503 queue full"). Empty = default.
+  std::string completed_label;
+  std::string rejected_label;
   /// Playback speed the window opens at (0.1 to 20), for runs that are over in
   /// a blink at 1×; 0 = 1×. `--speed` on the command line wins.
   double speed = 0;

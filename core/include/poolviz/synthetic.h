@@ -1,7 +1,9 @@
 // poolviz/synthetic.h — the demo workloads: jobs that take a known amount of
 // scenario time, either burning a CPU or waiting without one.
 //
-// Both do their work in the executor's clock time: they freeze while the
+// io work waits `service` of the executor's clock time; cpu work burns
+// `service` of its own thread's CPU time (thread CPU clock × clock speed), so
+// more threads than cores do not finish CPU work sooner. Both freeze while the
 // scenario clock is paused, stop promptly on cancellation or at their
 // deadline (checked at least every slice), and report progress as they go.
 #pragma once
@@ -14,7 +16,7 @@
 namespace poolviz {
 
 enum class WorkKind : std::uint8_t {
-  cpu,  // spins on a core until `service` of clock time has passed while running
+  cpu,  // spins on a core until its thread received `service` of CPU time (× clock speed)
   io,   // sleeps until `service` of clock time has passed (no CPU used)
 };
 
@@ -32,7 +34,8 @@ struct SyntheticWork {
 JobFn make_synthetic(SyntheticWork work);
 
 /// The bodies themselves, for jobs that want to compose them.
-void spin_for(JobContext& ctx, Nanos service);
+/// spin_for returns the thread CPU time it burnt (real ns).
+Nanos spin_for(JobContext& ctx, Nanos service);
 void wait_for(JobContext& ctx, Nanos service);
 
 /// True when attempt `attempt` of job `job` fails under (seed, probability):

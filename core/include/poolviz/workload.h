@@ -14,6 +14,7 @@
 // it does not depend on the job id an executor happens to assign.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -80,6 +81,12 @@ struct WorkloadSpec {
   double slow_factor = 0;      // bimodal: 0 = 10
   int slow_every = 0;          // bimodal: every n-th job is slow (deterministic skew)
   WorkKind kind = WorkKind::io;
+  /// Memory each job allocates, touches (so it is resident) and holds while it
+  /// runs, in KiB; 0 = none. What a request handler's buffers cost per thread.
+  double job_memory_kb = 0;
+  /// CPU work each job does after its service, in ms of thread CPU time (×
+  /// speed); 0 = none. A handler that waits on I/O, then computes its reply.
+  double cpu_ms = 0;
 
   std::vector<PriorityShare> priorities;  // empty = every job priority 0
   double failure_rate = 0;     // per attempt, 0..1
@@ -151,10 +158,23 @@ std::vector<PlannedJob> generate_arrivals(const WorkloadSpec& spec, std::size_t 
 
 // [SECTION] Job bodies ----------------------------------------------------------
 
+/// What one run's job bodies used, added to by the bodies as they run (a Run
+/// owns one). Relaxed atomics: these are tallies read after the fact or by a
+/// poll, never used to order other memory.
+struct JobTally {
+  std::atomic<Nanos> cpu{0};                 // thread CPU time cpu-bound bodies received (real ns)
+  std::atomic<std::int64_t> memory{0};       // bytes held by running bodies now
+  std::atomic<std::int64_t> memory_peak{0};  // the most ever held at once
+
+  void add_memory(std::int64_t bytes);
+};
+
 /// A Job ready to submit for `planned`: priority, tag (1 = slow), timeout and
 /// retry from the spec, and a body that does `planned.service` of `spec.kind`
-/// work in the executor's clock time, fails per (seed, index, attempt), and,
+/// work in the executor's clock time while holding `job_memory_kb` of touched
+/// memory, fails per (seed, index, attempt), and,
 /// with fork_depth > 0, first spawns its children (each a 1/fanout share).
-Job make_job(const WorkloadSpec& spec, const PlannedJob& planned);
+/// `tally` (optional) must outlive the job.
+Job make_job(const WorkloadSpec& spec, const PlannedJob& planned, JobTally* tally = nullptr);
 
 }  // namespace poolviz
