@@ -28,15 +28,15 @@ void print_human(const RunSummary& s, const Scenario& scenario) {
 }
 
 void print_progress(Run& run) {
-  const Metrics& m = run.metrics();
-  const EventCounters& c = m.counters();
+  const Timeline& m = run.timeline();
+  const TimelineCounts& c = m.counts();
   std::fprintf(stdout,
                "\r  t=%7.2fs  submitted %6llu  completed %6llu  rejected %5llu  queue %5lld  "
                "workers %3lld   ",
                to_seconds(run.now()), static_cast<unsigned long long>(c.submitted),
                static_cast<unsigned long long>(c.completed),
-               static_cast<unsigned long long>(c.rejected), static_cast<long long>(m.queue_depth()),
-               static_cast<long long>(m.workers()));
+               static_cast<unsigned long long>(c.rejected), static_cast<long long>(c.in_queue),
+               static_cast<long long>(c.workers_alive));
   std::fflush(stdout);
 }
 
@@ -105,7 +105,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     int status = 0;
     if (!options.csv_path.empty()) {
       std::ofstream csv(options.csv_path);
-      write_csv(csv, run.metrics().all_samples());
+      write_csv(csv, run.timeline().all_samples());
       csv.close();
       if (!csv) {
         std::fprintf(stderr, "poolviz: error: cannot write the CSV file %s\n", options.csv_path.c_str());
@@ -115,7 +115,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     if (!options.trace_path.empty()) {
       run.detach(&trace);
       std::ofstream out(options.trace_path);
-      write_chrome_trace(out, trace.events(), run.metrics().all_samples(),
+      write_chrome_trace(out, trace.events(), run.timeline().all_samples(),
                          "poolviz " + scenario.id + " (" + summary.strategy + ")");
       out.close();
       if (!out) {

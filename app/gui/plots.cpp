@@ -19,6 +19,7 @@ struct PlotLine {
   const TimeSeries* series;
   const char* label;
   ImU32 colour;
+  const char* suffix = "";  // after the value: "/s" (the window is in the title)
 };
 
 struct PlotSpec {
@@ -76,7 +77,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     } else if (!l.series->empty()) {
       v = l.series->newest().v;
     }
-    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v) : "-"));
+    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v) + l.suffix : "-"));
   }
   float legend_w = 0;
   for (const auto& text : legend) legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
@@ -115,7 +116,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   }
   const double span = t1 - t0;
   double tick = 1;
-  for (double s : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
+  for (double s : {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
     tick = s;
     if (span / s <= 6) break;
   }
@@ -123,7 +124,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     const float x = x_of(t);
     dl->AddLine(ImVec2(x, pb.y), ImVec2(x, pb.y + 3), pal.text_dim);
     char label[32];
-    std::snprintf(label, sizeof label, "%.0f s", t);
+    std::snprintf(label, sizeof label, tick < 1 ? "%.1f s" : "%.0f s", t);
     const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label);
     dl->AddText(small, fs, ImVec2(std::min(x - ts.x / 2, pb.x - ts.x), pb.y + 2), pal.text_dim, label);
   }
@@ -184,8 +185,13 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const Palette& pal = theme.colours();
   PlotSeriesSet& s = session.series();
   const double now = session.now_seconds();
-  const double t1 = std::max(now, std::min(ui.plot_window_s, 10.0));
+  // The axis fits the run (a 0.4 s run fills the plot) and follows it as it grows.
+  const double t1 = std::max(now, 0.5);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+  char wait_title[48], sojourn_title[48], rate_title[48];
+  std::snprintf(wait_title, sizeof wait_title, "Wait before start, last %.0f s", s.window_s);
+  std::snprintf(sojourn_title, sizeof sojourn_title, "Time in system p99, last %.0f s", s.window_s);
+  std::snprintf(rate_title, sizeof rate_title, "Throughput over %.0f s", s.rate_window_s);
 
   const bool threads = session.threads_mode();
   const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
@@ -194,9 +200,9 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
-  const PlotLine rate[] = {{&s.throughput, "done", pal.series[3]},
-                           {&s.arrivals, "arrived", pal.series[0]},
-                           {&s.rejections, "rejected", pal.series[2]}};
+  const PlotLine rate[] = {{&s.throughput, "done", pal.series[3], "/s"},
+                           {&s.arrivals, "arrived", pal.series[0], "/s"},
+                           {&s.rejections, "rejected", pal.series[2], "/s"}};
   const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
   const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4]},
@@ -218,11 +224,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
     ++index;
   };
   place({"Queue depth", "jobs"}, depth);
-  place({"Wait before start", "ms"}, wait);
-  place({"Throughput", "jobs/s"}, rate);
+  place({wait_title, "ms"}, wait);
+  place({rate_title, "jobs/s"}, rate);
   if (threads) {
     place({"Threads alive", "count"}, threads_only);
-    place({"Time in system p99", "ms"}, sojourn);
+    place({sojourn_title, "ms"}, sojourn);
   } else {
     place({"Utilisation", "%", 100}, util);
     place({"Threads alive", "count"}, threads_line);
@@ -230,7 +236,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   if (limiter) {
     place({"Limiter", "tokens"}, tokens);
   } else if (!threads) {
-    place({"Time in system p99", "ms"}, sojourn);
+    place({sojourn_title, "ms"}, sojourn);
   } else {
     const PlotLine in_service[] = {{&s.in_service, "running", pal.series[1]}};
     place({"Jobs running", "jobs"}, in_service);

@@ -14,6 +14,7 @@ Session::Session(Run& served)
     : scenario_(served.scenario()), edited_(scenario_), speed_(served.clock().speed()), start_paused_(false) {
   run_ = &served;
   reset_view();
+  model_.bind(&run_->timeline());
   run_->attach(&model_);
 }
 
@@ -51,6 +52,7 @@ void Session::start_run() {
   run_options.start_paused = start_paused_;
   owned_ = std::make_unique<Run>(scenario_, run_options);
   run_ = owned_.get();
+  model_.bind(&run_->timeline());
   run_->attach(&model_);
   run_->start();
 }
@@ -88,10 +90,7 @@ void Session::frame(float /*real_dt*/) {
     run_->clock().pause();
     step_until_ = -1;
   }
-  PlotGauges gauges;
-  gauges.threads = static_cast<double>(run_->executor().stats().threads_alive);
-  gauges.tokens = run_->metrics().tokens();
-  series_.sample(model_, now, gauges);
+  series_.sample(run_->timeline());
 }
 
 bool Session::paused() const { return run_->clock().paused() && step_until_ < 0; }
