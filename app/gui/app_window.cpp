@@ -303,6 +303,7 @@ int run(const GuiOptions& options) {
         break;
       }
       if (settle_frames > 0) --settle_frames;
+      render::finish_frame();
       target->unbind();
       if (now_ms() > deadline_ms) {
         std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",

@@ -72,6 +72,7 @@ PlotSeriesSet::PlotSeriesSet(std::size_t capacity)
       tokens(capacity) {}
 
 void PlotSeriesSet::clear() {
+  now = {};
   for (TimeSeries* s : {&queue_depth, &in_service, &wait_p50, &wait_p95, &wait_p99, &sojourn_p99,
                         &throughput, &arrivals, &rejections, &utilisation, &threads, &workers,
                         &tokens}) {
@@ -109,6 +110,14 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     workers.push(t, static_cast<double>(s.workers));
     if (s.tokens >= 0) tokens.push(t, s.tokens);
   }
+  const TimelineCounts& c = timeline.counts();
+  now.t = to_seconds(timeline.now());
+  now.queue_depth = static_cast<double>(c.in_queue);
+  now.in_service = static_cast<double>(c.in_service());
+  now.running = static_cast<double>(c.running);
+  now.threads = static_cast<double>(c.threads_alive());
+  now.workers = static_cast<double>(c.workers_alive);
+  now.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
 }
 
 }  // namespace poolviz::gui

@@ -77,6 +77,13 @@ struct PlotSeriesSet {
   double newest_time() const;
   /// The windows the figures cover, in seconds (for the labels).
   double window_s = 5, rate_window_s = 1;
+  /// The gauges now (the Timeline's, as the counters row and the canvas show
+  /// them), drawn as each gauge line's last point and read in its legend, so
+  /// the plot never lags the figures beside it by a sample period.
+  struct Now {
+    double t = -1;  // scenario seconds; < 0 = nothing yet
+    double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1;
+  } now;
 };
 
 }  // namespace poolviz::gui

@@ -20,6 +20,8 @@ struct PlotLine {
   const char* label;
   ImU32 colour;
   const char* suffix = "";  // after the value: "/s" (the window is in the title)
+  double now_t = -1;        // a gauge: its value now (the counters row's), drawn last
+  double now_v = 0;
 };
 
 struct PlotSpec {
@@ -74,6 +76,8 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     std::optional<double> v;
     if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
       v = l.series->value_at(ui.hover_t);
+    } else if (l.now_t >= 0) {
+      v = l.now_v;
     } else if (!l.series->empty()) {
       v = l.series->newest().v;
     }
@@ -144,6 +148,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     for (; i < s.size(); i += stride) pts.emplace_back(x_of(s.at(i).t), y_of(s.at(i).v));
     const auto& last = s.newest();
     pts.emplace_back(x_of(last.t), y_of(last.v));
+    if (l.now_t > last.t) pts.emplace_back(x_of(l.now_t), y_of(l.now_v));
     if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), l.colour, 0, thickness);
   }
   dl->PopClipRect();
@@ -195,8 +200,9 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
 
   const bool threads = session.threads_mode();
   const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
-  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0]},
-                            {&s.in_service, "in service", pal.series[1]}};
+  const double nt = s.now.t;
+  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, s.now.queue_depth},
+                            {&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
@@ -205,10 +211,10 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
                            {&s.rejections, "rejected", pal.series[2], "/s"}};
   const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
-  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4]},
-                                   {&s.workers, "workers", pal.series[0]}};
-  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4]}};
-  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1]}};
+  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads},
+                                   {&s.workers, "workers", pal.series[0], "", nt, s.now.workers}};
+  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads}};
+  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", s.now.tokens >= 0 ? nt : -1, s.now.tokens}};
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // Three by two keeps every plot tall enough to read, down to a 1024-wide window.
@@ -238,7 +244,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   } else if (!threads) {
     place({sojourn_title, "ms"}, sojourn);
   } else {
-    const PlotLine in_service[] = {{&s.in_service, "running", pal.series[1]}};
+    const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
     place({"Jobs running", "jobs"}, in_service);
   }
 }
