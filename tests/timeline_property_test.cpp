@@ -245,7 +245,9 @@ TEST_P(EveryViewAgrees, WithAReferenceRecomputedFromTheRawLog) {
     EXPECT_EQ(fc.running + fc.at_gate, ref.count(Reference::State::gate) + ref.count(Reference::State::running))
         << where;
     EXPECT_EQ(fc.threads_alive, ref.workers_alive()) << where;
-    if (ref.tokens >= 0) EXPECT_DOUBLE_EQ(canvas.gate().level, static_cast<float>(ref.tokens)) << where;
+    if (ref.tokens >= 0) {
+      EXPECT_DOUBLE_EQ(canvas.gate().level, static_cast<float>(ref.tokens)) << where;
+    }
     EXPECT_EQ(timeline.wait().count(), ref.waits.size()) << where;
     EXPECT_EQ(timeline.wait().max(), ref.max_wait()) << where;
     // The newest plot point is the state at the newest period boundary.

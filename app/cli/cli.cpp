@@ -153,12 +153,14 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
 }
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
-                       const std::string& size, double speed, bool compare, const std::string& theme) {
+                       const std::string& size, double speed, bool compare, const std::string& theme,
+                       double scrub_to) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
   if (int status = window_options(name, speed, size, theme, options); status != kOk) return status;
   options.screenshot_at = at;
+  options.scrub_to = scrub_to;
   options.screenshot_out = out;
   options.compare = compare;
   if (!display_present()) {
@@ -245,6 +247,10 @@ int run(int argc, char** argv) {
   shot_cmd->add_option("--theme", shot_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
   shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
       ->check(CLI::PositiveNumber);
+  double shot_scrub_to = -1;
+  shot_cmd->add_option("--scrub-to", shot_scrub_to,
+                       "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
+      ->check(CLI::NonNegativeNumber);
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
@@ -278,7 +284,8 @@ int run(int argc, char** argv) {
     if (*seed_opt) run_options.seed = run_seed;
     return run_headless(scenario, run_options);
   }
-  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme);
+  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme,
+                                            shot_scrub_to);
   if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_theme);
   return command_gui("", 0, "", false, "dark");
 }

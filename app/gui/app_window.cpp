@@ -54,12 +54,15 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   const float side_w = std::clamp(avail.x * 0.25F, 250 * s, 520 * s);
   const float counters_h = ImGui::GetFrameHeight();
   const float bottom_h = std::clamp(avail.y * 0.34F, 170 * s, 420 * s);
-  const float top_h = std::max(avail.y - bottom_h - counters_h - 3 * style.ItemSpacing.y, 120 * s);
+  const float bar_h = ImGui::GetFrameHeight();
+  const float top_h = std::max(avail.y - bottom_h - counters_h - bar_h - 4 * style.ItemSpacing.y, 120 * s);
   const float main_w = avail.x - side_w - style.ItemSpacing.x;
 
   draw_flow_canvas(session, theme, ImVec2(main_w, top_h), real_dt);
   ImGui::SameLine();
   draw_explain_panel(session, theme, ImVec2(side_w, top_h));
+
+  draw_timeline_bar(session, theme, main_w + side_w + style.ItemSpacing.x);
 
   draw_counters_row(session, theme);
 
@@ -85,6 +88,7 @@ void handle_keys(Session& session, UiState& ui) {
     session.set_speed(session.speed() / 1.5);
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
+  handle_scrub_keys(session);
 }
 
 /// Per-frame cost, printed at exit: the GUI thread's own CPU time (what the
@@ -259,6 +263,7 @@ int run(const GuiOptions& options) {
     if (screenshot_mode && settle_frames < 0 && shown_seconds() >= options.screenshot_at) {
       session->set_paused(true);
       if (compare) compare->set_paused(true);
+      if (options.scrub_to >= 0) session->seek(options.scrub_to);
       settle_frames = 3;
     }
 

@@ -8,7 +8,7 @@ namespace poolviz::gui {
 
 void draw_counters_row(Session& session, const Theme& theme) {
   Run& run = session.run();
-  const Timeline& timeline = run.timeline();
+  const Timeline& timeline = session.timeline();  // the moment shown (scrubbed or now)
   const TimelineCounts& st = timeline.counts();
   const Palette& pal = theme.colours();
   // The plot's newest p99 point: jobs that started in the last window.

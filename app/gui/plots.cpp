@@ -190,6 +190,8 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const Palette& pal = theme.colours();
   PlotSeriesSet& s = session.series();
   const double now = session.now_seconds();
+  // Scrubbed back: the shared cursor line marks the moment shown (unless the mouse sets it).
+  if (session.scrubbing() && std::isnan(ui.hover_t)) ui.hover_t = session.scrub_seconds();
   // The axis fits the run (a 0.4 s run fills the plot) and follows it as it grows.
   const double t1 = std::max(now, 0.5);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);

@@ -5,6 +5,18 @@
 
 namespace poolviz::gui {
 
+namespace {
+
+/// The scrubber's recording: at most 1M events (48 MB) with light keyframes
+/// (a minute of samples, no job history) every 64K events: under 80 MB.
+std::unique_ptr<Recording> make_recording(TimelineOptions options) {
+  options.series_capacity = 600;
+  options.recent_jobs = 0;
+  return std::make_unique<Recording>(options, std::size_t{1} << 16, std::size_t{1} << 20);
+}
+
+}  // namespace
+
 Session::Session(Scenario scenario, double speed, bool start_paused)
     : scenario_(std::move(scenario)), edited_(scenario_), speed_(speed), start_paused_(start_paused) {
   start_run();
@@ -16,12 +28,15 @@ Session::Session(Run& served)
   reset_view();
   model_.bind(&run_->timeline());
   run_->attach(&model_);
+  recording_ = make_recording(run_->timeline().options());
+  run_->attach(recording_.get());
 }
 
 Session::~Session() {
   if (run_ == nullptr) return;
   if (owned_) run_->stop(ShutdownMode::cancel);
   run_->detach(&model_);
+  if (recording_) run_->detach(recording_.get());
 }
 
 bool Session::threads_mode() const {
@@ -38,12 +53,15 @@ void Session::reset_view() {
   model_.reset(options);
   series_.clear();
   step_until_ = -1;
+  scrub_t_ = -1;
+  replaying_ = false;
 }
 
 void Session::start_run() {
   if (owned_) {
     owned_->stop(ShutdownMode::cancel);
     owned_->detach(&model_);
+    if (recording_) owned_->detach(recording_.get());
     owned_.reset();
   }
   reset_view();
@@ -54,6 +72,8 @@ void Session::start_run() {
   run_ = owned_.get();
   model_.bind(&run_->timeline());
   run_->attach(&model_);
+  recording_ = make_recording(run_->timeline().options());
+  run_->attach(recording_.get());
   run_->start();
 }
 
@@ -83,14 +103,41 @@ void Session::restart() {
   start_run();
 }
 
-void Session::frame(float /*real_dt*/) {
+void Session::frame(float real_dt) {
   run_->poll();
+  if (replaying_) {
+    const double next = scrub_t_ + static_cast<double>(real_dt) * speed_;
+    if (next >= recorded_seconds()) {
+      live();
+    } else {
+      seek(next);
+    }
+  }
   const double now = now_seconds();
   if (step_until_ >= 0 && now >= step_until_) {
     run_->clock().pause();
     step_until_ = -1;
   }
   series_.sample(run_->timeline());
+}
+
+void Session::seek(double seconds) {
+  if (!recording_) return;
+  const Nanos t = std::clamp(from_seconds(std::max(seconds, 0.0)), Nanos{0}, recording_->end_time());
+  scrub_t_ = to_seconds(t);
+  scrub_timeline_ = recording_->state_at(t);
+  // The canvas replays the events up to t (its chips have no keyframes), then
+  // settles so that it shows places, not motion.
+  FlowModelOptions options = model_.options();
+  scrub_model_.reset(options);
+  scrub_model_.bind(&scrub_timeline_);
+  scrub_model_.on_events(recording_->events_until(t));
+}
+
+void Session::live() {
+  scrub_t_ = -1;
+  replaying_ = false;
+  scrub_model_.reset(model_.options());
 }
 
 bool Session::paused() const { return run_->clock().paused() && step_until_ < 0; }

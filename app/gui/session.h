@@ -9,6 +9,12 @@
 // Contract: GUI thread only. Destroying a Session (or restart()) stops its Run
 // with cancellation and joins every engine thread.
 //
+// Scrubbing: the Session records the run's events (a Recording with Timeline
+// keyframes). seek(t) shows a past moment: model() and timeline() then answer
+// for that moment (the canvas, counters, decision log and explanation follow),
+// the plots draw a cursor line there, and the engine goes on or stays paused
+// as it was (engine_state() says which). live() returns to now.
+//
 // A served Session (`poolviz serve --gui`) shows a Run it does not own: the
 // HTTP server's. It never starts, restarts, replaces or stops that Run; the
 // owner serialises the Run's controlling calls by locking around each frame.
@@ -20,6 +26,7 @@
 
 #include "gui/flow_model.h"
 #include "gui/plot_series.h"
+#include "poolviz/recording.h"
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
 
@@ -63,7 +70,10 @@ class Session {
   const Scenario& scenario() const { return scenario_; }
   /// The scenario as edited by the controls (applied live or on restart).
   Scenario& edited() { return edited_; }
-  FlowModel& model() { return model_; }
+  /// The canvas model of the moment shown (the scrubbed one while scrubbing).
+  FlowModel& model() { return scrubbing() ? scrub_model_ : model_; }
+  /// The Timeline of the moment shown: every figure on screen is read here.
+  const Timeline& timeline() const { return scrubbing() ? scrub_timeline_ : run_->timeline(); }
   PlotSeriesSet& series() { return series_; }
   /// A one-line message for the transport bar (errors, "saved ...").
   std::string status;
@@ -74,6 +84,22 @@ class Session {
 
   /// True when lanes are OS threads (thread-per-task): no lanes, a count.
   bool threads_mode() const;
+
+  // Scrubbing ---------------------------------------------------------------
+  bool scrubbing() const { return scrub_t_ >= 0; }
+  /// Shows scenario time `seconds` (clamped to the recorded span).
+  void seek(double seconds);
+  /// Back to now.
+  void live();
+  /// Plays the recording from the moment shown at the transport's speed (the
+  /// engine is not touched); reaching the end of the recording goes live.
+  void set_replaying(bool replaying) { replaying_ = replaying && scrubbing(); }
+  bool replaying() const { return replaying_; }
+  /// Scenario seconds shown while scrubbing; the recorded span's end.
+  double scrub_seconds() const { return scrub_t_; }
+  double recorded_seconds() const { return recording_ ? to_seconds(recording_->end_time()) : 0; }
+  /// "engine paused" or "engine running", for the screen.
+  const char* engine_state() const { return run_->clock().paused() ? "engine paused" : "engine running"; }
 
   /// The speed a scenario opens at: its [view] speed hint, else 1×.
   static double opening_speed(const Scenario& scenario);
@@ -91,6 +117,11 @@ class Session {
   double step_until_ = -1;
   FlowModel model_;
   PlotSeriesSet series_;
+  std::unique_ptr<Recording> recording_;  // the run's events, for seek()
+  double scrub_t_ = -1;                   // < 0 = live
+  bool replaying_ = false;
+  Timeline scrub_timeline_;
+  FlowModel scrub_model_;
   Run* run_ = nullptr;  // owned_ or the served Run
   std::unique_ptr<Run> owned_;  // declared last: destroyed first, while the model still exists
 };

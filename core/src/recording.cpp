@@ -4,14 +4,18 @@
 
 namespace poolviz {
 
-Recording::Recording(TimelineOptions timeline, std::size_t keyframe_every)
-    : options_(timeline), keyframe_every_(std::max<std::size_t>(keyframe_every, 1)), head_(timeline) {}
+Recording::Recording(TimelineOptions timeline, std::size_t keyframe_every, std::size_t max_events)
+    : options_(timeline),
+      keyframe_every_(std::max<std::size_t>(keyframe_every, 1)),
+      max_events_(max_events),
+      head_(timeline) {}
 
 void Recording::on_events(std::span<const Event> batch) {
   for (const Event& e : batch) append(e);
 }
 
 void Recording::append(const Event& e) {
+  if (full()) return;
   if (events_.size() % keyframe_every_ == 0 && events_.size() > 0) {
     keyframes_.push_back({events_.size(), head_});
   }
@@ -38,6 +42,10 @@ Timeline Recording::state_at(Nanos t) const {
   for (std::size_t i = start; i < end; ++i) state.apply(events_[i]);
   state.advance_to(t);
   return state;
+}
+
+std::span<const Event> Recording::events_until(Nanos t) const {
+  return std::span<const Event>(events_).first(prefix_end(t, 0));
 }
 
 Timeline Recording::replay_from_zero(Nanos t) const {

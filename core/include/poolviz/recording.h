@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -33,7 +34,10 @@ class Recording final : public EventSink {
   static constexpr std::size_t kDefaultKeyframeEvery = 1 << 15;
 
   /// `timeline`: the options of the Timelines it builds (the Run's, to match it).
-  explicit Recording(TimelineOptions timeline = {}, std::size_t keyframe_every = kDefaultKeyframeEvery);
+  /// Past `max_events` it records no more: the seekable span ends there
+  /// (full() says so), so memory stays bounded in a long or flooded run.
+  explicit Recording(TimelineOptions timeline = {}, std::size_t keyframe_every = kDefaultKeyframeEvery,
+                     std::size_t max_events = SIZE_MAX);
 
   void on_events(std::span<const Event> batch) override;
   void append(const Event& e);
@@ -43,6 +47,7 @@ class Recording final : public EventSink {
   /// Scenario time of the newest event (0 when empty).
   Nanos end_time() const { return end_time_; }
   std::size_t keyframes() const { return keyframes_.size(); }
+  bool full() const { return events_.size() >= max_events_; }
   const TimelineOptions& timeline_options() const { return options_; }
 
   /// The Timeline at scenario time `t` (clamped to the recorded span),
@@ -50,6 +55,8 @@ class Recording final : public EventSink {
   Timeline state_at(Nanos t) const;
   /// The same, the slow way: every event from zero (for tests and benchmarks).
   Timeline replay_from_zero(Nanos t) const;
+  /// The events "up to t" (see above), for views that replay them (the canvas).
+  std::span<const Event> events_until(Nanos t) const;
 
  private:
   /// Index one past the last event of the prefix "up to t", searching from `from`.
@@ -57,6 +64,7 @@ class Recording final : public EventSink {
 
   TimelineOptions options_;
   std::size_t keyframe_every_;
+  std::size_t max_events_;
   std::vector<Event> events_;
   std::vector<Nanos> running_max_;  // running_max_[i] = max t of events_[0..i]
   Nanos end_time_ = 0;
