@@ -3,11 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "poolviz/job.h"
 #include "poolviz/recording.h"
+#include "poolviz/run.h"
 
 namespace poolviz {
 namespace {
@@ -90,7 +95,9 @@ void expect_same_state(const Timeline& a, const Timeline& b) {
   const auto ra = a.recent_jobs();
   const auto rb = b.recent_jobs();
   ASSERT_EQ(ra.size(), rb.size());
-  if (!ra.empty()) EXPECT_EQ(ra.back().id, rb.back().id);
+  if (!ra.empty()) {
+    EXPECT_EQ(ra.back().id, rb.back().id);
+  }
 }
 
 TEST(Recording, SeekGivesTheStateOfAReplayFromZeroFromAnyPosition) {
@@ -126,6 +133,72 @@ TEST(Recording, ASeekBeforeTheStartShowsAnEmptyRun) {
   recording.on_events(log);
   const Timeline at_zero = recording.state_at(-5);
   EXPECT_EQ(at_zero.counts().completed, 0u);
+}
+
+/// A real run of `id` at high speed, every event recorded.
+std::vector<Event> recorded_run(const std::string& id, Timeline& live_out) {
+  Run run(load_scenario(id), RunOptions{.speed = 200});
+  Recording recording(run.timeline().options());
+  run.attach(&recording);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  run.start();
+  while (!run.finished() && std::chrono::steady_clock::now() < give_up) {
+    run.poll();
+    // Paces the poll loop (as the CLI does); nothing is synchronised by it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  run.stop(run.finished() ? ShutdownMode::drain : ShutdownMode::cancel);
+  run.detach(&recording);
+  live_out = run.timeline();
+  return recording.events();
+}
+
+TEST(RecordingFile, RoundTripGivesTheSameFigures) {
+  Timeline live;
+  const std::vector<Event> events = recorded_run("backpressure", live);
+  std::stringstream file;
+  write_recording(file, RecordingHeader{.scenario = "backpressure", .stages = 1, .sample_period = 100 * kMillisecond},
+                  events);
+  const LoadedRecording loaded = read_recording(file, "bp.jsonl");
+  EXPECT_EQ(loaded.header.scenario, "backpressure");
+  ASSERT_EQ(loaded.events.size(), events.size());
+  Timeline replayed;
+  replayed.on_events(loaded.events);
+  Timeline original;
+  original.on_events(events);
+  expect_same_state(replayed, original);
+  // The replay's totals are the live run's (its own Timeline saw the same events).
+  EXPECT_EQ(replayed.counts().completed, live.counts().completed);
+  EXPECT_EQ(replayed.counts().rejected, live.counts().rejected);
+  EXPECT_EQ(replayed.wait().count(), live.wait().count());
+  EXPECT_EQ(replayed.wait().percentile(99), live.wait().percentile(99));
+  EXPECT_EQ(replayed.sojourn().max(), live.sojourn().max());
+}
+
+std::string error_of(const std::string& text) {
+  std::istringstream in(text);
+  try {
+    read_recording(in, "f.jsonl");
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RecordingFile, ATruncatedOrMalformedFileSaysWhereItBroke) {
+  std::stringstream file;
+  const std::vector<Event> events = random_log(5, 3);
+  write_recording(file, RecordingHeader{.scenario = "x"}, events);
+  const std::string good = file.str();
+  // Cut after the header and two events: the error names line 4.
+  std::string cut = good.substr(0, good.find('\n', good.find('\n', good.find('\n') + 1) + 1) + 1);
+  EXPECT_NE(error_of(cut).find("f.jsonl:4: truncated"), std::string::npos) << error_of(cut);
+  EXPECT_NE(error_of("").find("f.jsonl:1: empty"), std::string::npos);
+  EXPECT_NE(error_of("{\"format\":\"poolviz-recording\",\"version\":2}\n").find("version 2"), std::string::npos);
+  std::string garbled = good;
+  garbled.replace(garbled.find('\n') + 1, 1, "{");
+  EXPECT_NE(error_of(garbled).find("f.jsonl:2: bad event"), std::string::npos) << error_of(garbled);
+  EXPECT_EQ(error_of(good), "");
 }
 
 }  // namespace

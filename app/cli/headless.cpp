@@ -8,8 +8,10 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "poolviz/export.h"
+#include "poolviz/recording.h"
 #include "poolviz/run.h"
 
 namespace poolviz::cli {
@@ -26,6 +28,13 @@ void print_human(const RunSummary& s, const Scenario& scenario) {
   std::printf("  %-10s %.3f s of scenario time (start to last job ended)\n", "duration", s.duration_s);
   print_summary_lines(s);
 }
+
+/// Every event, in delivery order, for --record.
+class EventLog final : public EventSink {
+ public:
+  void on_events(std::span<const Event> batch) override { events.insert(events.end(), batch.begin(), batch.end()); }
+  std::vector<Event> events;
+};
 
 void print_progress(Run& run) {
   const Timeline& m = run.timeline();
@@ -82,6 +91,8 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     Run run(scenario, run_options);
     TraceRecorder trace;
     if (!options.trace_path.empty()) run.attach(&trace);
+    EventLog log;
+    if (!options.record_path.empty()) run.attach(&log);
     run.start();
 
     // The CLI's loop polls every 2 ms of real time: the bus rings stay short and
@@ -126,6 +137,20 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
       if (trace.lost() > 0) {
         std::fprintf(stderr, "poolviz: warning: the trace kept the first %zu events; %llu more were left out\n",
                      trace.events().size(), static_cast<unsigned long long>(trace.lost()));
+      }
+    }
+    if (!options.record_path.empty()) {
+      run.detach(&log);
+      std::ofstream out(options.record_path);
+      RecordingHeader header;
+      header.scenario = scenario.id;
+      header.stages = run.timeline().options().stages;
+      header.sample_period = run.timeline().options().sample_period;
+      write_recording(out, header, log.events);
+      out.close();
+      if (!out) {
+        std::fprintf(stderr, "poolviz: error: cannot write the recording %s\n", options.record_path.c_str());
+        status = 1;
       }
     }
     if (options.json) {

@@ -16,6 +16,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "gui/compare_panel.h"
@@ -153,10 +156,20 @@ bool display_available() { return render::display_available(); }
 int run(const GuiOptions& options) {
   const bool screenshot_mode = options.screenshot_at >= 0;
   Scenario scenario;
+  // A replay reads the whole file before any window opens: a bad file fails
+  // here, naming the line, and nothing is shown half-loaded.
+  std::optional<LoadedRecording> replay;
   try {
-    scenario = options.served_run != nullptr
-                   ? options.served_run->scenario()
-                   : load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+    if (!options.replay_path.empty()) {
+      std::ifstream in(options.replay_path);
+      if (!in) throw std::runtime_error("cannot open the recording " + options.replay_path);
+      replay = read_recording(in, options.replay_path);
+      scenario = load_scenario(replay->header.scenario);
+    } else {
+      scenario = options.served_run != nullptr
+                     ? options.served_run->scenario()
+                     : load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: %s\n", e.what());
     return 1;
@@ -210,6 +223,9 @@ int run(const GuiOptions& options) {
       const auto lock = lock_served();
       session = std::make_unique<Session>(*options.served_run);
       session->say(options.served_banner);
+    } else if (replay) {
+      session = std::make_unique<Session>(scenario, *replay);
+      session->set_speed(speed);
     } else {
       session = std::make_unique<Session>(scenario, speed, false);
     }
@@ -231,7 +247,10 @@ int run(const GuiOptions& options) {
     }
   }
   // Scenario time of what is on screen: the variants' shared clock in compare mode.
-  const auto shown_seconds = [&] { return compare ? compare->now_seconds() : session->now_seconds(); };
+  const auto shown_seconds = [&] {
+    if (session->replay()) return session->recorded_seconds() + 1;  // a replay is there at once (seek below)
+    return compare ? compare->now_seconds() : session->now_seconds();
+  };
   FrameStats stats;
   std::string gl_errors;
   double last = now_ms();
@@ -263,6 +282,7 @@ int run(const GuiOptions& options) {
     if (screenshot_mode && settle_frames < 0 && shown_seconds() >= options.screenshot_at) {
       session->set_paused(true);
       if (compare) compare->set_paused(true);
+      if (session->replay()) session->seek(options.screenshot_at);
       if (options.scrub_to >= 0) session->seek(options.scrub_to);
       settle_frames = 3;
     }

@@ -102,6 +102,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   for (const PlotLine& l : lines) {
     double lo_v = 0, hi_v = 0;
     if (l.series->range(t0, t1, lo_v, hi_v)) hi = std::max(hi, hi_v);
+    if (l.now_t >= t0 && l.now_t <= t1) hi = std::max(hi, l.now_v);
   }
   hi = spec.fixed_max > 0 ? spec.fixed_max : nice_ceil(std::max(hi * 1.08, 1.0));
   const auto x_of = [&](double t) { return pa.x + static_cast<float>((t - t0) / (t1 - t0)) * (pb.x - pa.x); };
@@ -193,7 +194,9 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   // Scrubbed back: the shared cursor line marks the moment shown (unless the mouse sets it).
   if (session.scrubbing() && std::isnan(ui.hover_t)) ui.hover_t = session.scrub_seconds();
   // The axis fits the run (a 0.4 s run fills the plot) and follows it as it grows.
-  const double t1 = std::max(now, 0.5);
+  double t1 = std::max(now, 0.5);
+  // Scrubbed far back: the axis moves to keep the cursor in view.
+  if (session.scrubbing()) t1 = std::clamp(session.scrub_seconds() + ui.plot_window_s / 2, std::min(t1, ui.plot_window_s), t1);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);
   char wait_title[48], sojourn_title[48], rate_title[48];
   std::snprintf(wait_title, sizeof wait_title, "Wait before start, last %.0f s", s.window_s);

@@ -32,6 +32,26 @@ Session::Session(Run& served)
   run_->attach(recording_.get());
 }
 
+Session::Session(Scenario scenario, const LoadedRecording& recording)
+    : scenario_(std::move(scenario)), edited_(scenario_), speed_(1.0), start_paused_(true) {
+  replay_ = true;
+  reset_view();
+  RunOptions run_options;
+  run_options.start_paused = true;
+  run_options.sample_period = recording.header.sample_period;
+  owned_ = std::make_unique<Run>(scenario_, run_options);  // never started: the engine stays idle
+  run_ = owned_.get();
+  model_.bind(&run_->timeline());
+  recording_ = make_recording(run_->timeline().options());
+  recording_->on_events(recording.events);
+  // The plots show the whole recording (the scrubber's cursor marks the moment).
+  Timeline whole(run_->timeline().options());
+  whole.on_events(recording.events);
+  whole.advance_to(recording_->end_time());
+  series_.sample(whole);
+  seek(recorded_seconds());
+}
+
 Session::~Session() {
   if (run_ == nullptr) return;
   if (owned_) run_->stop(ShutdownMode::cancel);
@@ -78,6 +98,10 @@ void Session::start_run() {
 }
 
 bool Session::refuse_when_served() {
+  if (replay_) {
+    say("this window replays a recording: open a scenario with `poolviz gui` to run one", true);
+    return true;
+  }
   if (!served()) return false;
   say("this pool serves HTTP tasks: restart or open a scenario with `poolviz gui`", true);
   return true;
@@ -118,7 +142,7 @@ void Session::frame(float real_dt) {
     run_->clock().pause();
     step_until_ = -1;
   }
-  series_.sample(run_->timeline());
+  if (!replay_) series_.sample(run_->timeline());  // a replay's series are the recording's
 }
 
 void Session::seek(double seconds) {
@@ -135,6 +159,11 @@ void Session::seek(double seconds) {
 }
 
 void Session::live() {
+  if (replay_) {  // no "now" but the recording's end
+    replaying_ = false;
+    seek(recorded_seconds());
+    return;
+  }
   scrub_t_ = -1;
   replaying_ = false;
   scrub_model_.reset(model_.options());
@@ -161,7 +190,7 @@ void Session::set_speed(double speed) {
   run_->clock().set_speed(speed_);
 }
 
-double Session::now_seconds() const { return to_seconds(run_->now()); }
+double Session::now_seconds() const { return replay_ ? recorded_seconds() : to_seconds(run_->now()); }
 
 void Session::say(std::string message, bool error) {
   status = std::move(message);

@@ -37,6 +37,9 @@ class Session {
   Session(Scenario scenario, double speed, bool start_paused);
   /// Shows `served` (already started by its owner, who outlives this Session).
   explicit Session(Run& served);
+  /// Replays `recording` (of `scenario`): no arrivals reach the engine, which
+  /// stays idle; the views scrub and play the recording. Opens at its end.
+  Session(Scenario scenario, const LoadedRecording& recording);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -87,6 +90,8 @@ class Session {
 
   // Scrubbing ---------------------------------------------------------------
   bool scrubbing() const { return scrub_t_ >= 0; }
+  /// True when this Session shows a recording file, not a live engine.
+  bool replay() const { return replay_; }
   /// Shows scenario time `seconds` (clamped to the recorded span).
   void seek(double seconds);
   /// Back to now.
@@ -99,7 +104,9 @@ class Session {
   double scrub_seconds() const { return scrub_t_; }
   double recorded_seconds() const { return recording_ ? to_seconds(recording_->end_time()) : 0; }
   /// "engine paused" or "engine running", for the screen.
-  const char* engine_state() const { return run_->clock().paused() ? "engine paused" : "engine running"; }
+  const char* engine_state() const {
+    return replay_ ? "replaying a recording (no engine)" : run_->clock().paused() ? "engine paused" : "engine running";
+  }
 
   /// The speed a scenario opens at: its [view] speed hint, else 1×.
   static double opening_speed(const Scenario& scenario);
@@ -120,6 +127,7 @@ class Session {
   std::unique_ptr<Recording> recording_;  // the run's events, for seek()
   double scrub_t_ = -1;                   // < 0 = live
   bool replaying_ = false;
+  bool replay_ = false;  // a recording file, no live run
   Timeline scrub_timeline_;
   FlowModel scrub_model_;
   Run* run_ = nullptr;  // owned_ or the served Run

@@ -21,7 +21,8 @@ void draw_timeline_bar(Session& session, const Theme& theme, float width) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to now (End)");
   ImGui::SameLine();
   if (ImGui::Button(session.replaying() ? "Stop replay" : "Replay")) {
-    if (!scrubbing) session.seek(0);
+    // From the start when live or at the end of the recording, else from the moment shown.
+    if (!scrubbing || session.scrub_seconds() >= session.recorded_seconds()) session.seek(0);
     session.set_replaying(!session.replaying());
   }
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play the recording from the moment shown, at the transport's speed");
@@ -32,7 +33,7 @@ void draw_timeline_bar(Session& session, const Theme& theme, float width) {
     std::snprintf(status, sizeof status, "showing %.2f s of %.2f s recorded  |  %s", session.scrub_seconds(), end,
                   session.engine_state());
   } else {
-    std::snprintf(status, sizeof status, "live  |  %s  |  drag or \xE2\x86\x90/\xE2\x86\x92 to go back",
+    std::snprintf(status, sizeof status, "live  |  %s  |  drag, or Left/Right, to go back",
                   session.engine_state());
   }
   const float status_w = ImGui::CalcTextSize(status).x + 12;

@@ -2,6 +2,7 @@
 // Timeline, so that any moment of the recorded span can be shown again.
 //
 // [SECTION] Recording — an EventSink; state_at(t) seeks
+// [SECTION] Recording files — `run --record FILE`, `gui --replay FILE`
 //
 // A seek copies the newest keyframe at or before t and replays the events
 // after it: its cost is bounded by `keyframe_every` events, not by the length
@@ -19,7 +20,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "poolviz/event.h"
@@ -75,5 +78,33 @@ class Recording final : public EventSink {
   };
   std::vector<Keyframe> keyframes_;
 };
+
+// [SECTION] Recording files ------------------------------------------------------
+
+/// The file format, JSON Lines, version 1. Line 1 is the header:
+///   {"format":"poolviz-recording","version":1,"scenario":"<id>","stages":N,
+///    "sample_period_ns":P,"events":E}
+/// then exactly E lines, one event each, its fields in a fixed order:
+///   [t_ns, seq, job, x, worker, y, value, "kind", code, source]
+/// (kind by name, as to_string(EventKind) spells it; code is the Outcome /
+/// RejectReason / WorkerReason / ResizeReason number). A newer version or a
+/// missing line is refused, never half-read.
+struct RecordingHeader {
+  static constexpr int kVersion = 1;
+  std::string scenario;
+  int stages = 1;
+  Nanos sample_period = 100 * kMillisecond;
+};
+
+void write_recording(std::ostream& out, const RecordingHeader& header, std::span<const Event> events);
+
+struct LoadedRecording {
+  RecordingHeader header;
+  std::vector<Event> events;
+};
+/// Reads a whole file; throws std::runtime_error naming `name`, the line and
+/// what is wrong there (a truncated file: the line where events stop). Nothing
+/// is returned unless every line is good.
+LoadedRecording read_recording(std::istream& in, const std::string& name);
 
 }  // namespace poolviz
