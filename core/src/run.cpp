@@ -148,6 +148,20 @@ Run::Run(Scenario scenario, RunOptions options)
   env.limiter = limiter_;
   env.cancel = cancel_.get_token();
   executor_ = build_executor(scenario_, std::move(env));
+  if (limiter_) {
+    // The gate's level at time 0, so that the event stream (and the Timeline,
+    // and a recording) knows it before the first token is taken. Events carry
+    // tokens available, or free permits (a concurrency limiter's level is in use).
+    const LimiterLevel level = limiter_->level();
+    Event e;
+    e.kind = EventKind::token_refilled;
+    e.t = clock_.now();
+    e.x = static_cast<std::int64_t>(level.capacity);
+    e.value = static_cast<float>(scenario_.limiter.kind == LimiterKind::max_concurrency ? level.capacity - level.level
+                                                                                        : level.level);
+    e.source = options_.source;
+    bus_.emit(e);
+  }
 }
 
 Run::~Run() { stop(ShutdownMode::cancel); }
