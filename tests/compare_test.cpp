@@ -1,5 +1,5 @@
 // Compare mode: variants fed the same arrivals, the table's best-in-row, the
-// theory overlay's choice of model, and the measured side (Occupancy).
+// theory overlay's choice of model, and the measured side (the Timeline's occupancy figures).
 #include "poolviz/compare.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "poolviz/occupancy.h"
+#include "poolviz/timeline.h"
 #include "poolviz/theory_overlay.h"
 #include "support/watchdog.h"
 
@@ -279,7 +279,7 @@ TEST(TheoryFor, SaysPlainlyWhenNoModelApplies) {
   EXPECT_NE(t.reason.find("no queueing model applies"), std::string::npos);
 }
 
-// [SECTION] Occupancy (the measured side) ---------------------------------------
+// [SECTION] Occupancy (the measured side, in the Timeline) ---------------------------------------
 
 Event ev(EventKind kind, std::uint64_t job, Nanos t, std::uint8_t code = 0) {
   Event e;
@@ -290,8 +290,8 @@ Event ev(EventKind kind, std::uint64_t job, Nanos t, std::uint8_t code = 0) {
   return e;
 }
 
-TEST(Occupancy, LittlesLawHoldsOverAWindowThatStartsAndEndsEmpty) {
-  Occupancy occupancy(1);
+TEST(TimelineOccupancy, LittlesLawHoldsOverAWindowThatStartsAndEndsEmpty) {
+  Timeline occupancy(TimelineOptions{.servers = 1});
   const std::vector<Event> events = {
       ev(EventKind::submitted, 1, 0),          ev(EventKind::started, 1, 0),
       ev(EventKind::submitted, 2, 1 * kSecond),  // finds the one worker busy
@@ -311,8 +311,8 @@ TEST(Occupancy, LittlesLawHoldsOverAWindowThatStartsAndEndsEmpty) {
   EXPECT_DOUBLE_EQ(occupancy.waits().mean(), 0.5);  // waits 0 and 1 s
 }
 
-TEST(Occupancy, RefusedArrivalsAreNotAcceptedButEvictedOnesLeaveTheSystem) {
-  Occupancy occupancy(1);
+TEST(TimelineOccupancy, RefusedArrivalsAreNotAcceptedButEvictedOnesLeaveTheSystem) {
+  Timeline occupancy(TimelineOptions{.servers = 1});
   const std::vector<Event> events = {
       ev(EventKind::submitted, 1, 0),
       ev(EventKind::submitted, 2, 0),
@@ -322,7 +322,7 @@ TEST(Occupancy, RefusedArrivalsAreNotAcceptedButEvictedOnesLeaveTheSystem) {
   occupancy.on_events(events);
   EXPECT_EQ(occupancy.accepted(), 1U);
   EXPECT_EQ(occupancy.refused(), 1U);
-  EXPECT_EQ(occupancy.in_system(), 0);
+  EXPECT_EQ(occupancy.counts().in_system, 0);
   EXPECT_DOUBLE_EQ(occupancy.little(kSecond).mean_sojourn_s, 1.0);
 }
 

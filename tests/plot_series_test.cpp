@@ -53,45 +53,23 @@ TEST(TimeSeries, RangeCoversOnlyTheWindow) {
   EXPECT_FALSE(s.range(20, 30, lo, hi));
 }
 
-TEST(WindowQuantile, NearestRankQuantiles) {
-  WindowQuantile w(10);
-  for (int i = 1; i <= 100; ++i) w.add(0, i);
-  EXPECT_EQ(*w.quantile(0.5), 50);
-  EXPECT_EQ(*w.quantile(0.95), 95);
-  EXPECT_EQ(*w.quantile(0.99), 99);
-  EXPECT_EQ(*w.quantile(1.0), 100);
+TEST(PlotSeriesSet, AppendsOnePointPerTimelineSample) {
+  Timeline timeline(TimelineOptions{.sample_period = 100 * kMillisecond});
+  PlotSeriesSet set(64);
+  timeline.advance_to(50 * kMillisecond);
+  set.sample(timeline);
+  EXPECT_TRUE(set.queue_depth.empty());  // no period has ended yet
+  timeline.advance_to(100 * kMillisecond);
+  set.sample(timeline);
+  set.sample(timeline);  // nothing new: no duplicate
+  timeline.advance_to(500 * kMillisecond);
+  set.sample(timeline);
+  EXPECT_EQ(set.queue_depth.size(), 5u);
+  EXPECT_DOUBLE_EQ(set.newest_time(), 0.5);
 }
 
-TEST(WindowQuantile, ForgetsSamplesOlderThanTheWindow) {
-  WindowQuantile w(2);
-  w.add(0, 1000);
-  w.add(3, 1);
-  w.expire(3);
-  EXPECT_EQ(w.size(), 1u);
-  EXPECT_EQ(*w.quantile(0.99), 1);
-  w.expire(10);
-  EXPECT_FALSE(w.quantile(0.5).has_value());
-}
-
-TEST(WindowQuantile, IsBoundedInSamples) {
-  WindowQuantile w(1e9, 16);
-  for (int i = 0; i < 1000; ++i) w.add(i, i);
-  EXPECT_EQ(w.size(), 16u);
-}
-
-TEST(PlotSeriesSet, AppendsOnePointPerPeriodOfScenarioTime) {
-  FlowModel model;
-  PlotSeriesSet set(64, 0.1);
-  set.sample(model, 0.0);
-  set.sample(model, 0.05);  // same period: nothing new
-  set.sample(model, 0.1);
-  set.sample(model, 5.0);   // a long gap gives one point, not fifty
-  EXPECT_EQ(set.queue_depth.size(), 3u);
-  EXPECT_DOUBLE_EQ(set.newest_time(), 5.0);
-}
-
-TEST(PlotSeriesSet, ReadsDepthWaitsAndThroughputFromTheModel) {
-  FlowModel model;
+TEST(PlotSeriesSet, ShowsTheTimelinesFiguresAtEachSample) {
+  Timeline timeline(TimelineOptions{.sample_period = 100 * kMillisecond});
   std::vector<Event> es;
   auto e = [](EventKind k, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0) {
     Event ev;
@@ -108,15 +86,20 @@ TEST(PlotSeriesSet, ReadsDepthWaitsAndThroughputFromTheModel) {
     es.push_back(e(EventKind::enqueued, 0, id));
   }
   es.push_back(e(EventKind::started, 200 * kMillisecond, 1, 0, 1));
-  es.push_back(e(EventKind::finished, 300 * kMillisecond, 1, 0, 1));
-  model.on_events(es);
-  PlotSeriesSet set(64, 0.1);
-  set.sample(model, 0.3, {.threads = 1, .tokens = -1});
+  es.push_back(e(EventKind::finished, 250 * kMillisecond, 1, 0, 1));
+  timeline.on_events(es);
+  timeline.advance_to(300 * kMillisecond);
+  PlotSeriesSet set(64);
+  set.sample(timeline);
+  const Sample& last = *timeline.last_sample();
   EXPECT_EQ(set.queue_depth.newest().v, 3);
-  EXPECT_DOUBLE_EQ(set.wait_p99.newest().v, 200.0);
+  EXPECT_EQ(set.queue_depth.newest().v, static_cast<double>(last.queue_depth));
+  EXPECT_DOUBLE_EQ(set.wait_p99.newest().v, last.wait_p99_ms);
+  EXPECT_NEAR(set.wait_p99.newest().v, 200.0, 200.0 / 64);
   EXPECT_DOUBLE_EQ(set.threads.newest().v, 1);
   EXPECT_TRUE(set.tokens.empty());
-  EXPECT_DOUBLE_EQ(set.utilisation.newest().v, 0.0);
+  EXPECT_DOUBLE_EQ(set.utilisation.newest().v, 50.0);  // ran 50 of the last period's 100 ms
+  EXPECT_NEAR(set.throughput.newest().v, 1 / 0.3, 1e-9);  // 1 done over the 0.3 s so far
 }
 
 }  // namespace

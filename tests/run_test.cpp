@@ -66,8 +66,8 @@ TEST_P(BuiltinRun, RunsToTheEndWithTheAccountingInvariant) {
   EXPECT_LE(s.utilization, 1.0 + 1e-9);
   // Event-derived counts agree with the executor's when nothing was dropped.
   if (s.events_dropped == 0) {
-    EXPECT_EQ(run.metrics().counters().submitted, s.jobs.submitted);
-    EXPECT_EQ(run.metrics().counters().completed, s.jobs.completed);
+    EXPECT_EQ(run.timeline().counts().submitted, s.jobs.submitted);
+    EXPECT_EQ(run.timeline().counts().completed, s.jobs.completed);
   }
 }
 
@@ -207,7 +207,7 @@ TEST(Exports, CsvHasTheHeaderAndOneRowPerSample) {
   poolviz::Run run(s, RunOptions{.speed = kSpeed, .keep_all_samples = true});
   run_to_end(run);
   std::ostringstream out;
-  write_csv(out, run.metrics().all_samples());
+  write_csv(out, run.timeline().all_samples());
   std::istringstream in(out.str());
   std::string line;
   ASSERT_TRUE(std::getline(in, line));
@@ -225,7 +225,7 @@ TEST(Exports, CsvHasTheHeaderAndOneRowPerSample) {
     EXPECT_FALSE(fields[13].empty()) << "a token bucket reports its tokens";
     ++rows;
   }
-  EXPECT_EQ(rows, run.metrics().all_samples().size());
+  EXPECT_EQ(rows, run.timeline().all_samples().size());
   EXPECT_GT(rows, 0u);
 }
 
@@ -236,7 +236,7 @@ TEST(Exports, ChromeTraceParsesWithASlicePerJobAndFlowPairs) {
   run_to_end(run);
   run.detach(&trace);
   std::ostringstream out;
-  write_chrome_trace(out, trace.events(), run.metrics().all_samples(), "basic-pool");
+  write_chrome_trace(out, trace.events(), run.timeline().all_samples(), "basic-pool");
   const nlohmann::json doc = nlohmann::json::parse(out.str());
   ASSERT_TRUE(doc.contains("traceEvents"));
   int job_slices = 0, flow_starts = 0, flow_ends = 0, counters = 0;

@@ -67,9 +67,8 @@ TEST(FlowModel, StartedJobLeavesTheQueueForItsWorkersLane) {
   EXPECT_EQ(m.lane(2)->job, 7u);
   feed(m, {ev(EventKind::progress, 6 * kMillisecond, 7, 2, 0, 0, 0, 0.5F)});
   EXPECT_FLOAT_EQ(m.job(7)->progress, 0.5F);
-  auto waits = m.take_waits();
-  ASSERT_EQ(waits.size(), 1u);
-  EXPECT_EQ(waits[0].value, 5 * kMillisecond);
+  ASSERT_EQ(m.timeline().wait().count(), 1u);
+  EXPECT_EQ(m.timeline().wait().max(), 5 * kMillisecond);
 }
 
 TEST(FlowModel, QueueOrderIsHeadFirstAndSkipsJobsThatLeft) {
@@ -198,7 +197,7 @@ TEST(FlowModel, RetryWaitKeepsTheJobOutOfTheLaneAndCountsOnce) {
   EXPECT_EQ(m.counts().completed, 1u);
   EXPECT_EQ(m.counts().retry_waiting, 0);
   EXPECT_EQ(m.counts().in_queue, 0);
-  EXPECT_EQ(m.take_waits().size(), 1u);  // the wait counts the first start only
+  EXPECT_EQ(m.timeline().wait().count(), 1u);  // the wait counts the first start only
 }
 
 TEST(FlowModel, ThreadPerTaskCountsThreadsWithoutLanes) {

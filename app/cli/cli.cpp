@@ -142,6 +142,7 @@ int window_options(const std::string& scenario, double speed, const std::string&
 }
 
 int command_gui(const std::string& name, double speed, const std::string& size, bool frame_stats,
+                const std::string& replay,
                 const std::string& theme) {
   const std::string id = name.empty() ? std::string(kDefaultScenarioId) : name;
   Scenario scenario;
@@ -149,6 +150,12 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
   gui::GuiOptions options;
   if (int status = window_options(id, speed, size, theme, options); status != kOk) return status;
   options.frame_stats = frame_stats;
+  options.replay_path = replay;
+  if (!display_present() && !replay.empty()) {
+    std::fprintf(stderr, "poolviz: error: --replay needs a display (DISPLAY/WAYLAND_DISPLAY unset); try "
+                         "`xvfb-run -a poolviz screenshot ... --replay FILE`\n");
+    return kFailed;
+  }
   if (!display_present()) {
     std::printf("poolviz: no display found (DISPLAY/WAYLAND_DISPLAY unset); running the scenario "
                 "headless instead\n");
@@ -161,7 +168,8 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
 }
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
-                       const std::string& size, double speed, bool compare, const std::string& theme) {
+                       const std::string& size, double speed, bool compare, const std::string& theme,
+                       double scrub_to, const std::string& replay) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
@@ -171,6 +179,8 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
     return kFailed;
   }
   options.screenshot_at = at;
+  options.scrub_to = scrub_to;
+  options.replay_path = replay;
   options.screenshot_out = out;
   options.compare = compare;
   if (!display_present()) {
@@ -204,6 +214,8 @@ int run(int argc, char** argv) {
       ->check(number_in(kWindowSpeed));
   gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
   gui_cmd->add_flag("--frame-stats", gui_frame_stats, "Print mean / p99 frame time at exit");
+  std::string gui_replay;
+  gui_cmd->add_option("--replay", gui_replay, "Open a recording (`run --record FILE`): scrub and replay it, no engine");
   std::string gui_theme = "dark";
   gui_cmd->add_option("--theme", gui_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
 
@@ -241,6 +253,8 @@ int run(int argc, char** argv) {
   run_cmd->add_flag("--json", run_options.json, "Print exactly one JSON object on stdout");
   run_cmd->add_option("--csv", run_options.csv_path, "Write the time series (one row per 100 ms)");
   run_cmd->add_option("--trace", run_options.trace_path, "Write a Chrome trace-event JSON file");
+  run_cmd->add_option("--record", run_options.record_path,
+                      "Write every event (poolviz-recording, JSON Lines, version 1) for `gui --replay`");
   run_cmd->add_flag("--quiet", run_options.quiet, "No progress line and no human summary");
 
   // screenshot
@@ -259,6 +273,12 @@ int run(int argc, char** argv) {
   shot_cmd->add_option("--theme", shot_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
   shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
       ->check(number_in(kWindowSpeed));
+  std::string shot_replay;
+  shot_cmd->add_option("--replay", shot_replay, "Picture a recording (`run --record FILE`) at --at instead of a live run");
+  double shot_scrub_to = -1;
+  shot_cmd->add_option("--scrub-to", shot_scrub_to,
+                       "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
+      ->check(number_in(kScreenshotAt));
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
@@ -301,9 +321,10 @@ int run(int argc, char** argv) {
     if (*seed_opt) run_options.seed = run_seed;
     return run_headless(scenario, run_options);
   }
-  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme);
-  if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_theme);
-  return command_gui("", 0, "", false, "dark");
+  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme,
+                                            shot_scrub_to, shot_replay);
+  if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_replay, gui_theme);
+  return command_gui("", 0, "", false, "", "dark");
 }
 
 }  // namespace poolviz::cli

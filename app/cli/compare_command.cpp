@@ -37,7 +37,7 @@ struct CompareArgs {
 void print_progress(const Comparison& comparison) {
   std::string line = "\r  t=" + std::to_string(comparison.now_seconds()).substr(0, 7) + "s";
   for (std::size_t i = 0; i < comparison.size(); ++i) {
-    const EventCounters& c = comparison.run(i).metrics().counters();
+    const TimelineCounts& c = comparison.run(i).timeline().counts();
     line += "  [" + comparison.label(i) + "] " + std::to_string(c.completed) + "/" + std::to_string(c.submitted);
   }
   std::fputs((line + "   ").c_str(), stderr);

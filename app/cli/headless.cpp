@@ -13,9 +13,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "poolviz/export.h"
-#include "poolviz/occupancy.h"
+#include "poolviz/recording.h"
 #include "poolviz/run.h"
 #include "poolviz/theory_overlay.h"
 
@@ -33,6 +34,13 @@ void print_human(const RunSummary& s, const Scenario& scenario) {
   std::printf("  %-10s %.3f s of scenario time (start to last job ended)\n", "duration", s.duration_s);
   print_summary_lines(s);
 }
+
+/// Every event, in delivery order, for --record.
+class EventLog final : public EventSink {
+ public:
+  void on_events(std::span<const Event> batch) override { events.insert(events.end(), batch.begin(), batch.end()); }
+  std::vector<Event> events;
+};
 
 // Ctrl-C (SIGINT) during `run`: stop at once, print what was measured so far
 // (marked partial) and exit 130. A signal handler can only set a flag of this type.
@@ -74,7 +82,7 @@ std::string clock_text(double seconds) {
 /// run first: the job count at the rate jobs have ended so far, or --duration
 /// (or the workload's duration) at the speed.
 void print_progress(Run& run, const Scenario& scenario, const HeadlessOptions& options, double real_elapsed_s) {
-  const EventCounters& c = run.metrics().counters();
+  const TimelineCounts& c = run.timeline().counts();
   const std::uint64_t ended = c.completed + c.failed + c.rejected + c.cancelled + c.timed_out;
   const double t = to_seconds(run.now());
   double left_s = INFINITY;
@@ -143,14 +151,12 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
   try {
     // Queueing theory's prediction beside the measurement (M/M/c: P(wait), mean wait).
     const TheoryCheck theory = theory_for(scenario);
-    const bool fixed_servers = scenario.pool.strategy != Strategy::thread_per_task &&
-                               scenario.pool.strategy != Strategy::dynamic;
-    Occupancy occupancy(fixed_servers ? theory.servers : 0);  // outlives the Run that feeds it
     Run run(scenario, run_options);
-    run.attach(&occupancy);
     TraceRecorder trace;
     if (!options.trace_path.empty()) run.attach(&trace);
     const InterruptScope interrupt_scope;
+    EventLog log;
+    if (!options.record_path.empty()) run.attach(&log);
     run.start();
 
     // The CLI's loop polls every 2 ms of real time: the bus rings stay short and
@@ -177,7 +183,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     int status = 0;
     if (!options.csv_path.empty()) {
       std::ofstream csv(options.csv_path);
-      write_csv(csv, run.metrics().all_samples());
+      write_csv(csv, run.timeline().all_samples());
       csv.close();
       if (!csv) {
         std::fprintf(stderr, "poolviz: error: cannot write the CSV file %s\n", options.csv_path.c_str());
@@ -187,7 +193,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
     if (!options.trace_path.empty()) {
       run.detach(&trace);
       std::ofstream out(options.trace_path);
-      write_chrome_trace(out, trace.events(), run.metrics().all_samples(),
+      write_chrome_trace(out, trace.events(), run.timeline().all_samples(),
                          "poolviz " + scenario.id + " (" + summary.strategy + ")");
       out.close();
       if (!out) {
@@ -198,6 +204,20 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
       if (trace.lost() > 0) {
         std::fprintf(stderr, "poolviz: warning: the trace kept the first %zu events; %llu more were left out\n",
                      trace.events().size(), static_cast<unsigned long long>(trace.lost()));
+      }
+    }
+    if (!options.record_path.empty()) {
+      run.detach(&log);
+      std::ofstream out(options.record_path);
+      RecordingHeader header;
+      header.scenario = scenario.id;
+      header.stages = run.timeline().options().stages;
+      header.sample_period = run.timeline().options().sample_period;
+      write_recording(out, header, log.events);
+      out.close();
+      if (!out) {
+        std::fprintf(stderr, "poolviz: error: cannot write the recording %s\n", options.record_path.c_str());
+        status = 1;
       }
     }
     if (options.json) {
@@ -214,7 +234,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
                     "cancelled\n", to_seconds(run.now()));
       }
       print_human(summary, scenario);
-      const Overlay overlay = make_overlay(theory, summary, occupancy, run.now());
+      const Overlay overlay = make_overlay(theory, summary, run.timeline(), run.now());
       if (!overlay.rows.empty()) std::printf("\n  theory: %s", describe(overlay).c_str());
     }
     return partial ? 130 : status;

@@ -19,6 +19,7 @@ struct HeadlessOptions {
   bool json = false;        // exactly one JSON object on stdout
   std::string csv_path;     // empty = no CSV
   std::string trace_path;   // empty = no trace
+  std::string record_path;  // empty = no recording (the full event stream, see poolviz/recording.h)
   bool quiet = false;       // no progress line, no human summary (errors still go to stderr)
 };
 

@@ -16,6 +16,9 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "gui/compare_panel.h"
@@ -54,12 +57,15 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   const float side_w = std::clamp(avail.x * 0.25F, 250 * s, 520 * s);
   const float counters_h = ImGui::GetFrameHeight();
   const float bottom_h = std::clamp(avail.y * 0.34F, 170 * s, 420 * s);
-  const float top_h = std::max(avail.y - bottom_h - counters_h - 3 * style.ItemSpacing.y, 120 * s);
+  const float bar_h = ImGui::GetFrameHeight();
+  const float top_h = std::max(avail.y - bottom_h - counters_h - bar_h - 4 * style.ItemSpacing.y, 120 * s);
   const float main_w = avail.x - side_w - style.ItemSpacing.x;
 
   draw_flow_canvas(session, theme, ImVec2(main_w, top_h), real_dt);
   ImGui::SameLine();
   draw_explain_panel(session, theme, ImVec2(side_w, top_h));
+
+  draw_timeline_bar(session, theme, main_w + side_w + style.ItemSpacing.x);
 
   draw_counters_row(session, theme);
 
@@ -85,6 +91,7 @@ void handle_keys(Session& session, UiState& ui) {
     session.set_speed(session.speed() / 1.5);
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
+  handle_scrub_keys(session);
 }
 
 /// Per-frame cost, printed at exit: the GUI thread's own CPU time (what the
@@ -149,10 +156,20 @@ bool display_available() { return render::display_available(); }
 int run(const GuiOptions& options) {
   const bool screenshot_mode = options.screenshot_at >= 0;
   Scenario scenario;
+  // A replay reads the whole file before any window opens: a bad file fails
+  // here, naming the line, and nothing is shown half-loaded.
+  std::optional<LoadedRecording> replay;
   try {
-    scenario = options.served_run != nullptr
-                   ? options.served_run->scenario()
-                   : load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+    if (!options.replay_path.empty()) {
+      std::ifstream in(options.replay_path);
+      if (!in) throw std::runtime_error("cannot open the recording " + options.replay_path);
+      replay = read_recording(in, options.replay_path);
+      scenario = load_scenario(replay->header.scenario);
+    } else {
+      scenario = options.served_run != nullptr
+                     ? options.served_run->scenario()
+                     : load_scenario(options.scenario.empty() ? std::string(kDefaultScenarioId) : options.scenario);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: %s\n", e.what());
     return 1;
@@ -206,6 +223,9 @@ int run(const GuiOptions& options) {
       const auto lock = lock_served();
       session = std::make_unique<Session>(*options.served_run);
       session->say(options.served_banner);
+    } else if (replay) {
+      session = std::make_unique<Session>(scenario, *replay);
+      session->set_speed(speed);
     } else {
       // The window opens on the first frame, paused: the student predicts, then presses Space.
       // A screenshot needs time to flow.
@@ -229,7 +249,10 @@ int run(const GuiOptions& options) {
     }
   }
   // Scenario time of what is on screen: the variants' shared clock in compare mode.
-  const auto shown_seconds = [&] { return compare ? compare->now_seconds() : session->now_seconds(); };
+  const auto shown_seconds = [&] {
+    if (session->replay()) return session->recorded_seconds() + 1;  // a replay is there at once (seek below)
+    return compare ? compare->now_seconds() : session->now_seconds();
+  };
   FrameStats stats;
   std::string gl_errors;
   double last = now_ms();
@@ -291,6 +314,8 @@ int run(const GuiOptions& options) {
     if (screenshot_mode && settle_frames < 0 && shown_seconds() >= options.screenshot_at) {
       session->set_paused(true);
       if (compare) compare->set_paused(true);
+      if (session->replay()) session->seek(options.screenshot_at);
+      if (options.scrub_to >= 0) session->seek(options.scrub_to);
       settle_frames = 3;
     }
 
@@ -335,6 +360,7 @@ int run(const GuiOptions& options) {
         break;
       }
       if (settle_frames > 0) --settle_frames;
+      render::finish_frame();
       target->unbind();
       if (now_ms() > deadline_ms) {
         std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",

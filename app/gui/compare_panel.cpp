@@ -60,13 +60,10 @@ void CompareView::build() {
   const int hardware = static_cast<int>(std::thread::hardware_concurrency());
   for (VariantPlan plan : plans_) {
     TheoryCheck theory = theory_for(plan.scenario, hardware);
-    const bool fixed_c =
-        plan.scenario.pool.strategy != Strategy::thread_per_task && plan.scenario.pool.strategy != Strategy::dynamic;
-    auto v = std::make_unique<Variant>(std::move(plan), fixed_c ? theory.servers : 0);
+    auto v = std::make_unique<Variant>(std::move(plan));
     v->theory = std::move(theory);
     // Paused: every clock is released in the same frame, below.
     v->session = std::make_unique<Session>(v->plan.scenario, speed_, true);
-    v->session->run().attach(&v->occupancy);
     variants_.push_back(std::move(v));
   }
   // Released a few frames later, not now: on a busy machine a new arrival
@@ -147,7 +144,7 @@ ComparisonTable CompareView::table() const {
 
 Overlay CompareView::overlay(std::size_t i) const {
   const Variant& v = *variants_[i];
-  return make_overlay(v.theory, v.session->run().summary(), v.occupancy, v.session->run().now());
+  return make_overlay(v.theory, v.session->run().summary(), v.session->run().timeline(), v.session->run().now());
 }
 
 // [SECTION] Drawing ------------------------------------------------------------------
@@ -240,7 +237,7 @@ void draw_overlaid_plots(CompareView& view, UiState& ui, const Theme& theme, ImV
     double y_max;
   };
   const Pick picks[] = {
-      {"Wait p99 (submit to start)", "ms", [](PlotSeriesSet& s) -> const TimeSeries& { return s.wait_p99; }, 0},
+      {"Wait p99, last 5 s", "ms", [](PlotSeriesSet& s) -> const TimeSeries& { return s.wait_p99; }, 0},
       {"Queue depth", "jobs", [](PlotSeriesSet& s) -> const TimeSeries& { return s.queue_depth; }, 0},
       {"Threads alive", "", [](PlotSeriesSet& s) -> const TimeSeries& { return s.threads; }, 0},
       {"Throughput", "/s", [](PlotSeriesSet& s) -> const TimeSeries& { return s.throughput; }, 0},

@@ -26,7 +26,7 @@
 #include "gui/panels.h"
 #include "gui/session.h"
 #include "poolviz/compare.h"
-#include "poolviz/occupancy.h"
+#include "poolviz/timeline.h"
 #include "poolviz/theory_overlay.h"
 
 namespace poolviz::gui {
@@ -83,10 +83,9 @@ class CompareView {
  private:
   struct Variant {
     VariantPlan plan;
-    Occupancy occupancy;
     TheoryCheck theory;
-    std::unique_ptr<Session> session;  // declared last: its Run goes before the Occupancy it feeds
-    Variant(VariantPlan p, int servers) : plan(std::move(p)), occupancy(servers) {}
+    std::unique_ptr<Session> session;
+    explicit Variant(VariantPlan p) : plan(std::move(p)) {}
   };
   void build();
 

@@ -1,5 +1,5 @@
-// The counters row: the run's figures at a glance, exact ones from the
-// executor, latency from Metrics, drops from the event bus.
+// The counters row: the run's figures at a glance, all from the Timeline (the
+// canvas and the plots read the same one), drops from the event bus.
 #include <cstdio>
 
 #include "gui/panels.h"
@@ -8,9 +8,14 @@ namespace poolviz::gui {
 
 void draw_counters_row(Session& session, const Theme& theme) {
   Run& run = session.run();
-  const ExecutorStats st = run.executor().stats();
+  const Timeline& timeline = session.timeline();  // the moment shown (scrubbed or now)
+  const TimelineCounts& st = timeline.counts();
   const Palette& pal = theme.colours();
-  const double p99 = to_ms(run.metrics().wait().percentile(99));
+  // The plot's newest p99 point: jobs that started in the last window.
+  const Sample* last = timeline.last_sample();
+  const double p99 = last != nullptr ? last->wait_p99_ms : -1;
+  char p99_label[32];
+  std::snprintf(p99_label, sizeof p99_label, "p99 wait, %.0f s", to_seconds(timeline.options().window));
   struct Cell {
     const char* label;
     std::string value;
@@ -18,7 +23,9 @@ void draw_counters_row(Session& session, const Theme& theme) {
   };
   auto n = [](auto v) { return std::to_string(v); };
   char p99_text[32];
-  if (p99 >= 10'000) {
+  if (p99 < 0) {
+    std::snprintf(p99_text, sizeof p99_text, "-");
+  } else if (p99 >= 10'000) {
     std::snprintf(p99_text, sizeof p99_text, "%.1f s", p99 / 1000);
   } else {
     std::snprintf(p99_text, sizeof p99_text, "%.0f ms", p99);
@@ -29,10 +36,10 @@ void draw_counters_row(Session& session, const Theme& theme) {
       {"completed", n(st.completed), pal.of(JobPlace::completed)},
       {"failed", n(st.failed + st.timed_out), pal.of(JobPlace::failed)},
       {"rejected", n(st.rejected), pal.of(JobPlace::rejected)},
-      {"in queue", n(st.queue_depth), pal.of(JobPlace::queued)},
-      {"in service", n(st.in_service), pal.of(JobPlace::running)},
-      {"threads", n(st.threads_alive), pal.text},
-      {"p99 wait", p99_text, pal.text},
+      {"in queue", n(st.in_queue), pal.of(JobPlace::queued)},
+      {"in service", n(st.in_service()), pal.of(JobPlace::running)},
+      {"threads", n(st.threads_alive()), pal.text},
+      {p99_label, p99_text, pal.text},
       {"dropped", n(dropped), dropped > 0 ? pal.of(JobPlace::failed) : pal.text_dim},
   };
   ImGui::PushFont(theme.small);  // nine figures must fit a 1024-wide window
@@ -52,6 +59,13 @@ void draw_counters_row(Session& session, const Theme& theme) {
         ImGui::SetTooltip("failed %llu, timed out %llu, cancelled %llu",
                           static_cast<unsigned long long>(st.failed), static_cast<unsigned long long>(st.timed_out),
                           static_cast<unsigned long long>(st.cancelled));
+      } else if (std::string_view(cells[i].label) == "in service") {
+        ImGui::SetTooltip("held by a worker: %lld running, %lld waiting at the limiter gate",
+                          static_cast<long long>(st.running), static_cast<long long>(st.at_gate));
+      } else if (cells[i].label == p99_label) {
+        ImGui::SetTooltip("p99 of the waits of the jobs that started in the last %.0f s of scenario time\n"
+                          "(whole run: %.0f ms)",
+                          to_seconds(timeline.options().window), to_ms(timeline.wait().percentile(99)));
       } else if (std::string_view(cells[i].label) == "dropped") {
         ImGui::SetTooltip("events dropped: the engine could not hand them to the GUI in time\n(the pool never waits for the GUI)");
       }

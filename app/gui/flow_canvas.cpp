@@ -168,8 +168,15 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
       std::snprintf(workers, sizeof workers, "Threads alive: %s (peak %s)",
                     count_text(counts.threads_alive).c_str(), count_text(counts.peak_threads).c_str());
     } else {
-      std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld busy",
-                    static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
+      // "in service" as in the counters row: running plus held at the gate.
+      if (counts.at_gate > 0) {
+        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld in service (%lld at the gate)",
+                      static_cast<long long>(counts.workers_alive),
+                      static_cast<long long>(counts.running + counts.at_gate), static_cast<long long>(counts.at_gate));
+      } else {
+        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld in service",
+                      static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
+      }
     }
     heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");

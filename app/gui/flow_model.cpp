@@ -11,7 +11,6 @@ namespace poolviz::gui {
 
 namespace {
 
-constexpr std::size_t kMaxSamples = 1 << 16;
 // More lines of one kind than this in one drained batch become a summary line.
 constexpr int kLinesPerKindPerBatch = 4;
 
@@ -111,7 +110,50 @@ int FlowGeometry::queue_slots() const {
 
 // FlowModel -------------------------------------------------------------------
 
-FlowModel::FlowModel(FlowModelOptions options) : options_(options) {}
+namespace {
+TimelineOptions own_timeline_options(const FlowModelOptions& options) {
+  TimelineOptions t;
+  t.stages = std::max<int>(1, static_cast<int>(options.stage_names.size()));
+  t.recent_jobs = 0;  // the canvas needs no history of its own
+  return t;
+}
+}  // namespace
+
+FlowModel::FlowModel(FlowModelOptions options)
+    : options_(options), own_timeline_(own_timeline_options(options_)) {}
+
+FlowCounts FlowModel::counts() const {
+  const TimelineCounts& t = timeline().counts();
+  FlowCounts c;
+  c.submitted = t.submitted;
+  c.started = t.started;
+  c.completed = t.completed;
+  c.failed = t.failed;
+  c.timed_out = t.timed_out;
+  c.cancelled = t.cancelled;
+  c.rejected = t.rejected;
+  c.retried = t.retried;
+  c.steals = t.steals;
+  c.in_queue = t.in_queue;
+  c.at_gate = t.at_gate;
+  c.running = t.running;
+  c.retry_waiting = t.retry_waiting;
+  c.workers_alive = t.workers_alive;
+  c.threads_alive = t.threads_alive();
+  c.peak_threads = t.threads_max;
+  c.blocked_producers = t.blocked_producers;
+  return c;
+}
+
+GateView FlowModel::gate() const {
+  const TokenLevel& t = timeline().tokens();
+  GateView g;
+  g.seen = t.seen;
+  g.level = static_cast<float>(t.level);
+  g.capacity = static_cast<float>(t.capacity);
+  g.last_refill = t.last_refill;
+  return g;
+}
 
 void FlowModel::reset(FlowModelOptions options) { *this = FlowModel(options); }
 
@@ -172,18 +214,7 @@ void FlowModel::compact(Queue& q) {
 }
 
 void FlowModel::set_place(JobView& job, JobPlace place) {
-  auto bump = [&](JobPlace p, int d) {
-    switch (p) {
-      case JobPlace::queued: counts_.in_queue += d; break;
-      case JobPlace::at_gate: counts_.at_gate += d; break;
-      case JobPlace::running: counts_.running += d; break;
-      case JobPlace::retry_wait: counts_.retry_waiting += d; break;
-      default: break;
-    }
-  };
-  bump(job.place, -1);
   job.place = place;
-  bump(place, +1);
 }
 
 void FlowModel::enqueue(JobView& job, int queue) {
@@ -301,11 +332,6 @@ bool FlowModel::map_stage(Event& e) {
       return true;
     case EventKind::worker_spawned:
     case EventKind::worker_retired: {
-      stage_workers_.resize(static_cast<std::size_t>(stages), 0);
-      stage_workers_[static_cast<std::size_t>(stage)] = e.x;
-      std::int64_t total = 0;
-      for (const std::int64_t n : stage_workers_) total += n;
-      e.x = total;
       if (e.worker >= 0) e.worker += base;
       return true;
     }
@@ -316,6 +342,7 @@ bool FlowModel::map_stage(Event& e) {
 }
 
 void FlowModel::apply(const Event& event) {
+  if (timeline_ == nullptr) own_timeline_.apply(event);
   now_ = std::max(now_, event.t);
   Event e = event;
   if (options_.stage_names.size() > 1 && !map_stage(e)) return;
@@ -325,14 +352,12 @@ void FlowModel::apply(const Event& event) {
       job.priority = static_cast<int>(e.x);
       job.tag = e.y;
       job.submitted_at = e.t;
-      ++counts_.submitted;
       break;
     }
     case EventKind::rejected: {
       JobView& job = job_for(e);
       const auto why = static_cast<RejectReason>(e.code);
       known_capacity_ = std::max<std::int64_t>(known_capacity_, e.y);
-      ++counts_.rejected;
       switch (why) {
         case RejectReason::queue_full:
           log(e.t, e.kind, format("job %llu rejected: queue full (%lld/%d)", ull(e.job), ll(e.x), e.y));
@@ -381,10 +406,6 @@ void FlowModel::apply(const Event& event) {
       job.attempt = static_cast<int>(e.x);
       job.started_at = e.t;
       job.progress = 0;
-      ++counts_.started;
-      if (job.attempt <= 1 && waits_.size() < kMaxSamples) {
-        waits_.push_back({e.t, e.t - job.submitted_at});
-      }
       if (e.worker >= 0 && !options_.threads_mode) {
         WorkerLane& lane = lane_for(e.worker, e.t);
         lane.state = LaneState::busy;
@@ -403,27 +424,23 @@ void FlowModel::apply(const Event& event) {
       const auto outcome = static_cast<Outcome>(e.code);
       JobPlace bin = JobPlace::completed;
       switch (outcome) {
-        case Outcome::completed: bin = JobPlace::completed; ++counts_.completed; break;
+        case Outcome::completed: bin = JobPlace::completed; break;
         case Outcome::failed:
           bin = JobPlace::failed;
-          ++counts_.failed;
           log(e.t, e.kind, format("job %llu failed for good after %lld attempt%s", ull(e.job),
                                   ll(e.x), e.x == 1 ? "" : "s"));
           break;
         case Outcome::timed_out:
           bin = JobPlace::timed_out;
-          ++counts_.timed_out;
           log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
           break;
         case Outcome::cancelled:
           bin = JobPlace::cancelled;
-          ++counts_.cancelled;
           log(e.t, e.kind, format(job.place == JobPlace::running ? "job %llu cancelled while running (cut short)"
                                                                  : "job %llu cancelled before it started",
                                   ull(e.job)));
           break;
       }
-      if (sojourns_.size() < kMaxSamples) sojourns_.push_back({e.t, e.t - job.submitted_at});
       const int worker = job.place == JobPlace::running || job.place == JobPlace::at_gate ? job.lane : e.worker;
       if (const int row = lane_row(worker); row >= 0 && outcome == Outcome::completed) {
         ++lanes_[static_cast<std::size_t>(row)].jobs_done;
@@ -437,7 +454,6 @@ void FlowModel::apply(const Event& event) {
       release_lane(job.lane, e.job, e.t);
       set_place(job, JobPlace::retry_wait);
       job.progress = 0;
-      ++counts_.retried;
       log(e.t, e.kind, format("job %llu attempt %lld failed: retry %lld in %.1f s", ull(e.job),
                               ll(e.x - 1), ll(e.x), e.y / 1000.0));
       break;
@@ -446,20 +462,13 @@ void FlowModel::apply(const Event& event) {
       JobView& job = job_for(e);
       const int victim = static_cast<int>(e.x);
       enqueue(job, e.worker);
-      ++counts_.steals;
       arcs_.push_back({victim, e.worker, e.job, 0});
       log(e.t, e.kind, format("worker %d stole job %llu from worker %d", e.worker, ull(e.job), victim));
       break;
     }
     case EventKind::worker_spawned: {
       const auto why = static_cast<WorkerReason>(e.code);
-      if (options_.threads_mode) {
-        counts_.threads_alive = e.x;
-        counts_.peak_threads = std::max(counts_.peak_threads, e.x);
-        break;
-      }
-      counts_.workers_alive = e.x;
-      counts_.threads_alive = e.x;
+      if (options_.threads_mode) break;
       WorkerLane& lane = lane_for(e.worker, e.t);
       lane = WorkerLane{};
       lane.id = e.worker;
@@ -486,12 +495,7 @@ void FlowModel::apply(const Event& event) {
     case EventKind::worker_woken: break;
     case EventKind::worker_retired: {
       const auto why = static_cast<WorkerReason>(e.code);
-      if (options_.threads_mode) {
-        counts_.threads_alive = e.x;
-        break;
-      }
-      counts_.workers_alive = e.x;
-      counts_.threads_alive = e.x;
+      if (options_.threads_mode) break;
       WorkerLane& lane = lane_for(e.worker, e.t);
       std::string note;
       if (why == WorkerReason::idle_timeout) {
@@ -517,13 +521,7 @@ void FlowModel::apply(const Event& event) {
       break;
     }
     case EventKind::token_taken:
-    case EventKind::token_refilled: {
-      gate_.seen = true;
-      gate_.level = e.value;
-      gate_.capacity = static_cast<float>(e.x);
-      if (e.kind == EventKind::token_refilled) gate_.last_refill = e.t;
-      break;
-    }
+    case EventKind::token_refilled: break;  // the gate's level is the Timeline's
     case EventKind::pool_resized: {
       const auto why = static_cast<ResizeReason>(e.code);
       if (why == ResizeReason::scale_up) {
@@ -538,11 +536,9 @@ void FlowModel::apply(const Event& event) {
       break;
     }
     case EventKind::blocked:
-      ++counts_.blocked_producers;
       log(e.t, e.kind, format("producer blocked: queue full (%lld waiting)", ll(e.x)));
       break;
     case EventKind::unblocked:
-      counts_.blocked_producers = std::max<std::int64_t>(0, counts_.blocked_producers - 1);
       break;
   }
 }
@@ -572,8 +568,6 @@ bool FlowModel::queue_collapsed() const {
   return queue_size(-1) > options_.collapse_queue_above;
 }
 
-std::vector<FlowModel::Sample> FlowModel::take_waits() { return std::exchange(waits_, {}); }
-std::vector<FlowModel::Sample> FlowModel::take_sojourns() { return std::exchange(sojourns_, {}); }
 
 Point FlowModel::target_of(const JobView& job, const FlowGeometry& g) const {
   const float step = g.chip + g.gap;

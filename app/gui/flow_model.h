@@ -7,7 +7,9 @@
 // [SECTION] FlowModel             — the EventSink the canvas reads
 //
 // Plain C++: no ImGui, GLFW or GL include, so tests drive it with hand-made
-// events and no window. Contract: on_events() (from EventBus::drain) and every
+// events and no window. Where chips are drawn is this model's own business;
+// every count it shows comes from the Timeline (the Run's, once bound; else
+// one of its own, fed the same events). Contract: on_events() (from EventBus::drain) and every
 // other member run on one thread, the GUI's; nothing here is thread-safe.
 // Memory is bounded by what is alive: ended jobs leave after their flight to a
 // bin, retired lanes after a short fade, the decision log is a ring.
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "poolviz/event.h"
+#include "poolviz/timeline.h"
 
 namespace poolviz::gui {
 
@@ -99,7 +102,8 @@ struct LogLine {
   int kind = 0;  // EventKind as int, for colour
 };
 
-/// Running totals, all from events.
+/// The counters and gauges the canvas shows: a view of the Timeline's, which
+/// holds their one definition (in service = at gate + running, and so on).
 struct FlowCounts {
   std::uint64_t submitted = 0, started = 0, completed = 0, failed = 0, timed_out = 0,
                 cancelled = 0, rejected = 0, retried = 0, steals = 0;
@@ -182,6 +186,11 @@ class FlowModel final : public EventSink {
   void reset(FlowModelOptions options);
   void reset() { reset(options_); }
 
+  /// Reads its counts from `timeline` (the Run's; it must outlive this model
+  /// or be unbound with nullptr, which goes back to the model's own).
+  void bind(const Timeline* timeline) { timeline_ = timeline; }
+  const Timeline& timeline() const { return timeline_ ? *timeline_ : own_timeline_; }
+
   // EventSink: applies a batch in order.
   void on_events(std::span<const Event> batch) override;
   void apply(const Event& e);
@@ -194,8 +203,8 @@ class FlowModel final : public EventSink {
   Point target_of(const JobView& job, const FlowGeometry& geometry) const;
 
   // Reading ---------------------------------------------------------------
-  const FlowCounts& counts() const { return counts_; }
-  const GateView& gate() const { return gate_; }
+  FlowCounts counts() const;
+  GateView gate() const;
   const FlowModelOptions& options() const { return options_; }
   /// Scenario time of the newest event seen.
   Nanos now() const { return now_; }
@@ -232,15 +241,6 @@ class FlowModel final : public EventSink {
   const std::deque<LogLine>& log() const { return log_; }
   std::uint64_t log_serial() const { return log_serial_; }
 
-  /// Wait (queue → start) and sojourn (submit → end) of recent jobs, scenario ns.
-  /// Each call hands over what arrived since the last call (for the plots).
-  struct Sample {
-    Nanos t;
-    Nanos value;
-  };
-  std::vector<Sample> take_waits();
-  std::vector<Sample> take_sojourns();
-
  private:
   struct Queue {
     struct Entry {
@@ -267,8 +267,8 @@ class FlowModel final : public EventSink {
   bool map_stage(Event& e);
 
   FlowModelOptions options_;
-  FlowCounts counts_;
-  GateView gate_;
+  Timeline own_timeline_;
+  const Timeline* timeline_ = nullptr;
   Nanos now_ = 0;
   std::unordered_map<std::uint64_t, JobView> jobs_;
   std::unordered_map<int, Queue> queues_;
@@ -281,12 +281,10 @@ class FlowModel final : public EventSink {
   std::vector<StealArc> arcs_;
   std::deque<LogLine> log_;
   std::uint64_t log_serial_ = 0;
-  std::vector<Sample> waits_, sojourns_;
   int landing_ = 0;
   // Per-batch tallies so that a flood of one kind becomes one summary line.
   std::unordered_map<int, int> batch_tally_;
   std::unordered_map<int, std::string> batch_last_;
-  std::vector<std::int64_t> stage_workers_;  // pipelines: workers alive per stage
 };
 
 /// Plain-words name of a terminal place ("completed", "timed out", ...).

@@ -21,6 +21,9 @@ struct GuiOptions {
   bool light = false;         // start with the light theme (the View menu toggles it)
   // Screenshot mode: run to scenario time `screenshot_at`, write the PNG, exit.
   double screenshot_at = -1;  // < 0 = interactive
+  double scrub_to = -1;       // screenshot: then show this earlier moment (scrubbed back)
+  /// Replays this recording file (`run --record`) instead of running the scenario.
+  std::string replay_path;
   std::string screenshot_out;
   bool compare = false;       // open in compare mode (the scenario's [[compare]] variants)
   // `poolviz serve --gui`: show this Run instead of starting one. Its owner

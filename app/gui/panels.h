@@ -48,5 +48,10 @@ void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);
 void draw_controls(Session& session, const Theme& theme, ImVec2 size);
 void draw_counters_row(Session& session, const Theme& theme);
+/// The bar under the flow canvas: drag (or ←/→, Shift for 1 s) to any moment
+/// of the recorded span; "Live" returns to now; says whether the engine runs.
+void draw_timeline_bar(Session& session, const Theme& theme, float width);
+/// ←/→ (Shift: bigger steps) scrub, End goes live. Called by handle_keys.
+void handle_scrub_keys(Session& session);
 
 }  // namespace poolviz::gui

@@ -63,100 +63,61 @@ bool TimeSeries::range(double t0, double t1, double& lo, double& hi) const {
   return any;
 }
 
-// WindowQuantile -------------------------------------------------------------------
-
-WindowQuantile::WindowQuantile(double window_seconds, std::size_t max_samples)
-    : window_(window_seconds), max_(std::max<std::size_t>(max_samples, 1)) {}
-
-void WindowQuantile::add(double t, double value) {
-  samples_.emplace_back(t, value);
-  while (samples_.size() > max_) samples_.pop_front();
-}
-
-void WindowQuantile::expire(double now) {
-  while (!samples_.empty() && samples_.front().first < now - window_) samples_.pop_front();
-}
-
-std::optional<double> WindowQuantile::quantile(double q) const {
-  if (samples_.empty()) return std::nullopt;
-  scratch_.clear();
-  for (const auto& s : samples_) scratch_.push_back(s.second);
-  // Nearest rank: the smallest value with at least q of the samples at or below it.
-  const auto n = scratch_.size();
-  std::size_t rank = static_cast<std::size_t>(std::ceil(std::clamp(q, 0.0, 1.0) * static_cast<double>(n)));
-  rank = std::clamp<std::size_t>(rank, 1, n) - 1;
-  std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(rank), scratch_.end());
-  return scratch_[rank];
-}
-
 // PlotSeriesSet ---------------------------------------------------------------------
 
-PlotSeriesSet::PlotSeriesSet(std::size_t capacity, double period_seconds)
+PlotSeriesSet::PlotSeriesSet(std::size_t capacity)
     : queue_depth(capacity), in_service(capacity), wait_p50(capacity), wait_p95(capacity),
       wait_p99(capacity), sojourn_p99(capacity), throughput(capacity), arrivals(capacity),
       rejections(capacity), utilisation(capacity), threads(capacity), workers(capacity),
-      tokens(capacity), period_(period_seconds) {}
+      tokens(capacity) {}
 
 void PlotSeriesSet::clear() {
+  now = {};
   for (TimeSeries* s : {&queue_depth, &in_service, &wait_p50, &wait_p95, &wait_p99, &sojourn_p99,
                         &throughput, &arrivals, &rejections, &utilisation, &threads, &workers,
                         &tokens}) {
     s->clear();
   }
-  next_t_ = 0;
-  waits_ = WindowQuantile(2.0);
-  sojourns_ = WindowQuantile(2.0);
-  done_rate_ = {};
-  submit_rate_ = {};
-  reject_rate_ = {};
 }
 
 double PlotSeriesSet::newest_time() const {
   return queue_depth.empty() ? 0 : queue_depth.newest().t;
 }
 
-double PlotSeriesSet::RateWindow::rate(double now, std::uint64_t counter, double window) {
-  marks.emplace_back(now, counter);
-  while (marks.size() > 2 && marks[1].first <= now - window) marks.pop_front();
-  const auto& [t0, c0] = marks.front();
-  const double span = now - t0;
-  return span > 0 ? static_cast<double>(counter - c0) / span : 0.0;
-}
-
-void PlotSeriesSet::sample(FlowModel& model, double now, PlotGauges gauges) {
-  for (const auto& s : model.take_waits()) waits_.add(to_seconds(s.t), to_ms(s.value));
-  for (const auto& s : model.take_sojourns()) sojourns_.add(to_seconds(s.t), to_ms(s.value));
-  if (now < next_t_) return;
-  // One point per period; a long frame (or a jump) yields one point, not a burst.
-  next_t_ = (std::floor(now / period_) + 1) * period_;
-  waits_.expire(now);
-  sojourns_.expire(now);
-
-  const FlowCounts& c = model.counts();
-  queue_depth.push(now, static_cast<double>(c.in_queue));
-  in_service.push(now, static_cast<double>(c.running + c.at_gate));
-  const auto put_q = [&](TimeSeries& s, const WindowQuantile& w, double q) {
-    if (auto v = w.quantile(q)) s.push(now, *v);
-  };
-  put_q(wait_p50, waits_, 0.50);
-  put_q(wait_p95, waits_, 0.95);
-  put_q(wait_p99, waits_, 0.99);
-  put_q(sojourn_p99, sojourns_, 0.99);
-  const std::uint64_t ended = c.completed + c.failed + c.timed_out + c.cancelled;
-  throughput.push(now, done_rate_.rate(now, ended, 1.0));
-  arrivals.push(now, submit_rate_.rate(now, c.submitted, 1.0));
-  rejections.push(now, reject_rate_.rate(now, c.rejected, 1.0));
-  const double alive = static_cast<double>(c.workers_alive);
-  if (!model.options().threads_mode && alive > 0) {
-    utilisation.push(now, 100.0 * std::min(1.0, static_cast<double>(c.running) / alive));
+void PlotSeriesSet::sample(const Timeline& timeline) {
+  window_s = to_seconds(timeline.options().window);
+  rate_window_s = to_seconds(timeline.options().rate_window);
+  const SampleRing& ring = timeline.series();
+  const double newest = queue_depth.empty() ? -1 : newest_time();
+  // Newest first back to what is already here, then appended oldest first.
+  std::size_t first = ring.size();
+  while (first > 0 && ring[first - 1].t_s > newest) --first;
+  for (std::size_t i = first; i < ring.size(); ++i) {
+    const Sample& s = ring[i];
+    const double t = s.t_s;
+    queue_depth.push(t, static_cast<double>(s.queue_depth));
+    in_service.push(t, static_cast<double>(s.in_service));
+    // An empty window (-1) is a gap, not a zero.
+    if (s.wait_p50_ms >= 0) wait_p50.push(t, s.wait_p50_ms);
+    if (s.wait_p95_ms >= 0) wait_p95.push(t, s.wait_p95_ms);
+    if (s.wait_p99_ms >= 0) wait_p99.push(t, s.wait_p99_ms);
+    if (s.sojourn_p99_ms >= 0) sojourn_p99.push(t, s.sojourn_p99_ms);
+    throughput.push(t, s.throughput_per_s);
+    arrivals.push(t, s.arrivals_per_s);
+    rejections.push(t, s.rejections_per_s);
+    if (s.workers > 0) utilisation.push(t, 100.0 * s.utilization);
+    threads.push(t, static_cast<double>(s.threads));
+    workers.push(t, static_cast<double>(s.workers));
+    if (s.tokens >= 0) tokens.push(t, s.tokens);
   }
-  threads.push(now, gauges.threads >= 0 ? gauges.threads : static_cast<double>(c.threads_alive));
-  workers.push(now, alive);
-  if (gauges.tokens >= 0) {
-    tokens.push(now, gauges.tokens);
-  } else if (model.gate().seen) {
-    tokens.push(now, model.gate().level);
-  }
+  const TimelineCounts& c = timeline.counts();
+  now.t = to_seconds(timeline.now());
+  now.queue_depth = static_cast<double>(c.in_queue);
+  now.in_service = static_cast<double>(c.in_service());
+  now.running = static_cast<double>(c.running);
+  now.threads = static_cast<double>(c.threads_alive());
+  now.workers = static_cast<double>(c.workers_alive);
+  now.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
 }
 
 }  // namespace poolviz::gui

@@ -1,8 +1,7 @@
-// app/gui/plot_series.h — bounded time series for the live plots, and the
-// sampler that fills them from the view model once per frame.
+// app/gui/plot_series.h — bounded time series for the live plots, copied
+// from the Timeline's samples (which hold the one definition of each figure).
 //
 // [SECTION] TimeSeries     — a fixed ring of (scenario time, value)
-// [SECTION] WindowQuantile — p50/p95/p99 of the samples in a sliding window
 // [SECTION] PlotSeriesSet  — every series the plots draw, on one time axis
 //
 // Plain C++ (no ImGui), single-threaded: the GUI thread owns it. Memory is
@@ -10,12 +9,11 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "gui/flow_model.h"
+#include "poolviz/timeline.h"
 #include "poolviz/clock.h"
 
 namespace poolviz::gui {
@@ -56,64 +54,36 @@ class TimeSeries {
   std::size_t size_ = 0;
 };
 
-// [SECTION] WindowQuantile ----------------------------------------------------------
-
-/// Quantiles of the samples whose time lies in the last `window` seconds.
-/// Holds at most `max_samples` (oldest dropped first).
-class WindowQuantile {
- public:
-  WindowQuantile(double window_seconds, std::size_t max_samples = 8192);
-  void add(double t, double value);
-  /// Drops samples older than now - window.
-  void expire(double now);
-  /// q in [0, 1]; nullopt when the window is empty.
-  std::optional<double> quantile(double q) const;
-  std::size_t size() const { return samples_.size(); }
-
- private:
-  double window_;
-  std::size_t max_;
-  std::deque<std::pair<double, double>> samples_;
-  mutable std::vector<double> scratch_;
-};
-
 // [SECTION] PlotSeriesSet -------------------------------------------------------------
 
-/// Figures the event stream does not carry exactly (the Run's gauges).
-struct PlotGauges {
-  double threads = -1;  // OS threads the executor owns; < 0 = use the model's count
-  double tokens = -1;   // limiter level; < 0 = none (or use the model's gate)
-};
-
-/// The live series, sampled every `period` of scenario time from the model.
+/// The live series: one point per Timeline sample (every sample period of
+/// scenario time). Windowed figures are the Timeline's: percentiles over the
+/// last TimelineOptions::window, rates over TimelineOptions::rate_window.
 struct PlotSeriesSet {
-  explicit PlotSeriesSet(std::size_t capacity = 4096, double period_seconds = 0.1);
+  explicit PlotSeriesSet(std::size_t capacity = 4096);
 
   TimeSeries queue_depth, in_service;                // jobs
-  TimeSeries wait_p50, wait_p95, wait_p99;           // ms, jobs started in the last 2 s
-  TimeSeries sojourn_p99;                            // ms, jobs ended in the last 2 s
-  TimeSeries throughput, arrivals, rejections;       // jobs/s over the last 1 s
-  TimeSeries utilisation;                            // % of alive workers busy
+  TimeSeries wait_p50, wait_p95, wait_p99;           // ms, jobs started in the window
+  TimeSeries sojourn_p99;                            // ms, jobs ended in the window
+  TimeSeries throughput, arrivals, rejections;       // jobs/s over the rate window
+  TimeSeries utilisation;                            // % of alive workers running a job
   TimeSeries threads, workers;                       // count
   TimeSeries tokens;                                 // limiter level
 
-  /// Takes the model's new wait/sojourn samples and, every period of scenario
-  /// time up to `now`, appends one point to each series.
-  void sample(FlowModel& model, double now_seconds, PlotGauges gauges = {});
+  /// Appends every sample of `timeline` newer than the newest point.
+  void sample(const Timeline& timeline);
   void clear();
-  double period() const { return period_; }
   /// Scenario seconds of the newest point (0 when none).
   double newest_time() const;
-
- private:
-  double period_;
-  double next_t_ = 0;
-  WindowQuantile waits_{2.0};
-  WindowQuantile sojourns_{2.0};
-  struct RateWindow {
-    std::deque<std::pair<double, std::uint64_t>> marks;  // (t, counter)
-    double rate(double now, std::uint64_t counter, double window);
-  } done_rate_, submit_rate_, reject_rate_;
+  /// The windows the figures cover, in seconds (for the labels).
+  double window_s = 5, rate_window_s = 1;
+  /// The gauges now (the Timeline's, as the counters row and the canvas show
+  /// them), drawn as each gauge line's last point and read in its legend, so
+  /// the plot never lags the figures beside it by a sample period.
+  struct Now {
+    double t = -1;  // scenario seconds; < 0 = nothing yet
+    double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1;
+  } now;
 };
 
 }  // namespace poolviz::gui

@@ -19,6 +19,9 @@ struct PlotLine {
   const TimeSeries* series;
   const char* label;
   ImU32 colour;
+  const char* suffix = "";  // after the value: "/s" (the window is in the title)
+  double now_t = -1;        // a gauge: its value now (the counters row's), drawn last
+  double now_v = 0;
 };
 
 struct PlotSpec {
@@ -83,10 +86,12 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     std::optional<double> v;
     if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
       v = l.series->value_at(ui.hover_t);
+    } else if (l.now_t >= 0) {
+      v = l.now_v;
     } else if (!l.series->empty()) {
       v = l.series->newest().v;
     }
-    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v * shown) : "-"));
+    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v * shown) + l.suffix : "-"));
   }
   float legend_w = 0;
   for (const auto& text : legend) legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
@@ -107,6 +112,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   for (const PlotLine& l : lines) {
     double lo_v = 0, hi_v = 0;
     if (l.series->range(t0, t1, lo_v, hi_v)) hi = std::max(hi, hi_v);
+    if (l.now_t >= t0 && l.now_t <= t1) hi = std::max(hi, l.now_v);
   }
   hi = spec.fixed_max > 0 ? spec.fixed_max : nice_ceil(std::max(hi * 1.08, 1.0));
   const auto x_of = [&](double t) { return pa.x + static_cast<float>((t - t0) / (t1 - t0)) * (pb.x - pa.x); };
@@ -125,7 +131,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   }
   const double span = t1 - t0;
   double tick = 1;
-  for (double s : {1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
+  for (double s : {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
     tick = s;
     if (span / s <= 6) break;
   }
@@ -133,7 +139,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     const float x = x_of(t);
     dl->AddLine(ImVec2(x, pb.y), ImVec2(x, pb.y + 3), pal.text_dim);
     char label[32];
-    std::snprintf(label, sizeof label, "%.0f s", t);
+    std::snprintf(label, sizeof label, tick < 1 ? "%.1f s" : "%.0f s", t);
     const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label);
     dl->AddText(small, fs, ImVec2(std::min(x - ts.x / 2, pb.x - ts.x), pb.y + 2), pal.text_dim, label);
   }
@@ -153,6 +159,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
     for (; i < s.size(); i += stride) pts.emplace_back(x_of(s.at(i).t), y_of(s.at(i).v));
     const auto& last = s.newest();
     pts.emplace_back(x_of(last.t), y_of(last.v));
+    if (l.now_t > last.t) pts.emplace_back(x_of(l.now_t), y_of(l.now_v));
     if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), l.colour, 0, thickness);
   }
   dl->PopClipRect();
@@ -194,25 +201,35 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const Palette& pal = theme.colours();
   PlotSeriesSet& s = session.series();
   const double now = session.now_seconds();
-  const double t1 = std::max(now, std::min(ui.plot_window_s, 10.0));
+  // Scrubbed back: the shared cursor line marks the moment shown (unless the mouse sets it).
+  if (session.scrubbing() && std::isnan(ui.hover_t)) ui.hover_t = session.scrub_seconds();
+  // The axis fits the run (a 0.4 s run fills the plot) and follows it as it grows.
+  double t1 = std::max(now, 0.5);
+  // Scrubbed far back: the axis moves to keep the cursor in view.
+  if (session.scrubbing()) t1 = std::clamp(session.scrub_seconds() + ui.plot_window_s / 2, std::min(t1, ui.plot_window_s), t1);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+  char wait_title[48], sojourn_title[48], rate_title[48];
+  std::snprintf(wait_title, sizeof wait_title, "Wait before start, last %.0f s", s.window_s);
+  std::snprintf(sojourn_title, sizeof sojourn_title, "Time in system p99, last %.0f s", s.window_s);
+  std::snprintf(rate_title, sizeof rate_title, "Throughput over %.0f s", s.rate_window_s);
 
   const bool threads = session.threads_mode();
   const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
-  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0]},
-                            {&s.in_service, "in service", pal.series[1]}};
+  const double nt = s.now.t;
+  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, s.now.queue_depth},
+                            {&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
-  const PlotLine rate[] = {{&s.throughput, "done", pal.series[3]},
-                           {&s.arrivals, "arrived", pal.series[0]},
-                           {&s.rejections, "rejected", pal.series[2]}};
+  const PlotLine rate[] = {{&s.throughput, "done", pal.series[3], "/s"},
+                           {&s.arrivals, "arrived", pal.series[0], "/s"},
+                           {&s.rejections, "rejected", pal.series[2], "/s"}};
   const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
-  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4]},
-                                   {&s.workers, "workers", pal.series[0]}};
-  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4]}};
-  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1]}};
+  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads},
+                                   {&s.workers, "workers", pal.series[0], "", nt, s.now.workers}};
+  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads}};
+  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", s.now.tokens >= 0 ? nt : -1, s.now.tokens}};
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // Three by two keeps every plot tall enough to read, down to a 1024-wide window.
@@ -228,11 +245,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
     ++index;
   };
   place({"Queue depth", "jobs"}, depth);
-  place({"Wait before start", "ms"}, wait);
-  place({"Throughput", "jobs/s"}, rate);
+  place({wait_title, "ms"}, wait);
+  place({rate_title, "jobs/s"}, rate);
   if (threads) {
     place({"Threads alive", "count"}, threads_only);
-    place({"Time in system p99", "ms"}, sojourn);
+    place({sojourn_title, "ms"}, sojourn);
   } else {
     place({"Utilisation", "%", 100}, util);
     place({"Threads alive", "count"}, threads_line);
@@ -240,9 +257,9 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   if (limiter) {
     place({"Limiter", "tokens"}, tokens);
   } else if (!threads) {
-    place({"Time in system p99", "ms"}, sojourn);
+    place({sojourn_title, "ms"}, sojourn);
   } else {
-    const PlotLine in_service[] = {{&s.in_service, "running", pal.series[1]}};
+    const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
     place({"Jobs running", "jobs"}, in_service);
   }
 }

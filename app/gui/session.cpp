@@ -5,6 +5,18 @@
 
 namespace poolviz::gui {
 
+namespace {
+
+/// The scrubber's recording: at most 1M events (48 MB) with light keyframes
+/// (a minute of samples, no job history) every 64K events: under 80 MB.
+std::unique_ptr<Recording> make_recording(TimelineOptions options) {
+  options.series_capacity = 600;
+  options.recent_jobs = 0;
+  return std::make_unique<Recording>(options, std::size_t{1} << 16, std::size_t{1} << 20);
+}
+
+}  // namespace
+
 Session::Session(Scenario scenario, double speed, bool start_paused)
     : scenario_(std::move(scenario)), edited_(scenario_), original_(scenario_), speed_(speed),
       start_paused_(start_paused) {
@@ -16,13 +28,37 @@ Session::Session(Run& served)
       start_paused_(false) {
   run_ = &served;
   reset_view();
+  model_.bind(&run_->timeline());
   run_->attach(&model_);
+  recording_ = make_recording(run_->timeline().options());
+  run_->attach(recording_.get());
+}
+
+Session::Session(Scenario scenario, const LoadedRecording& recording)
+    : scenario_(std::move(scenario)), edited_(scenario_), original_(scenario_), speed_(1.0), start_paused_(true) {
+  replay_ = true;
+  reset_view();
+  RunOptions run_options;
+  run_options.start_paused = true;
+  run_options.sample_period = recording.header.sample_period;
+  owned_ = std::make_unique<Run>(scenario_, run_options);  // never started: the engine stays idle
+  run_ = owned_.get();
+  model_.bind(&run_->timeline());
+  recording_ = make_recording(run_->timeline().options());
+  recording_->on_events(recording.events);
+  // The plots show the whole recording (the scrubber's cursor marks the moment).
+  Timeline whole(run_->timeline().options());
+  whole.on_events(recording.events);
+  whole.advance_to(recording_->end_time());
+  series_.sample(whole);
+  seek(recorded_seconds());
 }
 
 Session::~Session() {
   if (run_ == nullptr) return;
   if (owned_) run_->stop(ShutdownMode::cancel);
   run_->detach(&model_);
+  if (recording_) run_->detach(recording_.get());
 }
 
 bool Session::threads_mode() const {
@@ -41,6 +77,8 @@ void Session::reset_view() {
   step_until_ = -1;
   lesson_checks_ = {};
   machine_at_start_ = machine_snapshot();
+  scrub_t_ = -1;
+  replaying_ = false;
 }
 
 const LessonCheckView& Session::lesson_checks() {
@@ -62,6 +100,7 @@ void Session::start_run() {
   if (owned_) {
     owned_->stop(ShutdownMode::cancel);
     owned_->detach(&model_);
+    if (recording_) owned_->detach(recording_.get());
     owned_.reset();
   }
   reset_view();
@@ -70,11 +109,18 @@ void Session::start_run() {
   run_options.start_paused = start_paused_;
   owned_ = std::make_unique<Run>(scenario_, run_options);
   run_ = owned_.get();
+  model_.bind(&run_->timeline());
   run_->attach(&model_);
+  recording_ = make_recording(run_->timeline().options());
+  run_->attach(recording_.get());
   run_->start();
 }
 
 bool Session::refuse_when_served() {
+  if (replay_) {
+    say("this window replays a recording: open a scenario with `poolviz gui` to run one", true);
+    return true;
+  }
   if (!served()) return false;
   say("this pool serves HTTP tasks: restart or open a scenario with `poolviz gui`", true);
   return true;
@@ -102,17 +148,46 @@ void Session::restart() {
   start_run();
 }
 
-void Session::frame(float /*real_dt*/) {
+void Session::frame(float real_dt) {
   run_->poll();
+  if (replaying_) {
+    const double next = scrub_t_ + static_cast<double>(real_dt) * speed_;
+    if (next >= recorded_seconds()) {
+      live();
+    } else {
+      seek(next);
+    }
+  }
   const double now = now_seconds();
   if (step_until_ >= 0 && now >= step_until_) {
     run_->clock().pause();
     step_until_ = -1;
   }
-  PlotGauges gauges;
-  gauges.threads = static_cast<double>(run_->executor().stats().threads_alive);
-  gauges.tokens = run_->metrics().tokens();
-  series_.sample(model_, now, gauges);
+  if (!replay_) series_.sample(run_->timeline());  // a replay's series are the recording's
+}
+
+void Session::seek(double seconds) {
+  if (!recording_) return;
+  const Nanos t = std::clamp(from_seconds(std::max(seconds, 0.0)), Nanos{0}, recording_->end_time());
+  scrub_t_ = to_seconds(t);
+  scrub_timeline_ = recording_->state_at(t);
+  // The canvas replays the events up to t (its chips have no keyframes), then
+  // settles so that it shows places, not motion.
+  FlowModelOptions options = model_.options();
+  scrub_model_.reset(options);
+  scrub_model_.bind(&scrub_timeline_);
+  scrub_model_.on_events(recording_->events_until(t));
+}
+
+void Session::live() {
+  if (replay_) {  // no "now" but the recording's end
+    replaying_ = false;
+    seek(recorded_seconds());
+    return;
+  }
+  scrub_t_ = -1;
+  replaying_ = false;
+  scrub_model_.reset(model_.options());
 }
 
 bool Session::paused() const { return run_->clock().paused() && step_until_ < 0; }
@@ -136,7 +211,7 @@ void Session::set_speed(double speed) {
   run_->clock().set_speed(speed_);
 }
 
-double Session::now_seconds() const { return to_seconds(run_->now()); }
+double Session::now_seconds() const { return replay_ ? recorded_seconds() : to_seconds(run_->now()); }
 
 void Session::say(std::string message, bool error) {
   status = std::move(message);

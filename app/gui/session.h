@@ -9,6 +9,12 @@
 // Contract: GUI thread only. Destroying a Session (or restart()) stops its Run
 // with cancellation and joins every engine thread.
 //
+// Scrubbing: the Session records the run's events (a Recording with Timeline
+// keyframes). seek(t) shows a past moment: model() and timeline() then answer
+// for that moment (the canvas, counters, decision log and explanation follow),
+// the plots draw a cursor line there, and the engine goes on or stays paused
+// as it was (engine_state() says which). live() returns to now.
+//
 // A served Session (`poolviz serve --gui`) shows a Run it does not own: the
 // HTTP server's. It never starts, restarts, replaces or stops that Run; the
 // owner serialises the Run's controlling calls by locking around each frame.
@@ -22,6 +28,7 @@
 #include "gui/lesson_panel.h"
 #include "gui/plot_series.h"
 #include "poolviz/lesson_check.h"
+#include "poolviz/recording.h"
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
 
@@ -32,6 +39,9 @@ class Session {
   Session(Scenario scenario, double speed, bool start_paused);
   /// Shows `served` (already started by its owner, who outlives this Session).
   explicit Session(Run& served);
+  /// Replays `recording` (of `scenario`): no arrivals reach the engine, which
+  /// stays idle; the views scrub and play the recording. Opens at its end.
+  Session(Scenario scenario, const LoadedRecording& recording);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -65,7 +75,10 @@ class Session {
   const Scenario& scenario() const { return scenario_; }
   /// The scenario as edited by the controls (applied live or on restart).
   Scenario& edited() { return edited_; }
-  FlowModel& model() { return model_; }
+  /// The canvas model of the moment shown (the scrubbed one while scrubbing).
+  FlowModel& model() { return scrubbing() ? scrub_model_ : model_; }
+  /// The Timeline of the moment shown: every figure on screen is read here.
+  const Timeline& timeline() const { return scrubbing() ? scrub_timeline_ : run_->timeline(); }
   PlotSeriesSet& series() { return series_; }
   /// A one-line message for the transport bar (errors, "saved ...").
   std::string status;
@@ -84,6 +97,25 @@ class Session {
   const LessonCheckView& lesson_checks();
   /// Machine load and steal time since this run started ("" when unknown).
   std::string machine_load() const;
+  // Scrubbing ---------------------------------------------------------------
+  bool scrubbing() const { return scrub_t_ >= 0; }
+  /// True when this Session shows a recording file, not a live engine.
+  bool replay() const { return replay_; }
+  /// Shows scenario time `seconds` (clamped to the recorded span).
+  void seek(double seconds);
+  /// Back to now.
+  void live();
+  /// Plays the recording from the moment shown at the transport's speed (the
+  /// engine is not touched); reaching the end of the recording goes live.
+  void set_replaying(bool replaying) { replaying_ = replaying && scrubbing(); }
+  bool replaying() const { return replaying_; }
+  /// Scenario seconds shown while scrubbing; the recorded span's end.
+  double scrub_seconds() const { return scrub_t_; }
+  double recorded_seconds() const { return recording_ ? to_seconds(recording_->end_time()) : 0; }
+  /// "engine paused" or "engine running", for the screen.
+  const char* engine_state() const {
+    return replay_ ? "replaying a recording (no engine)" : run_->clock().paused() ? "engine paused" : "engine running";
+  }
 
   /// The speed a scenario opens at: its [view] speed hint, else 1×.
   static double opening_speed(const Scenario& scenario);
@@ -104,6 +136,12 @@ class Session {
   double step_until_ = -1;
   FlowModel model_;
   PlotSeriesSet series_;
+  std::unique_ptr<Recording> recording_;  // the run's events, for seek()
+  double scrub_t_ = -1;                   // < 0 = live
+  bool replaying_ = false;
+  bool replay_ = false;  // a recording file, no live run
+  Timeline scrub_timeline_;
+  FlowModel scrub_model_;
   Run* run_ = nullptr;  // owned_ or the served Run
   std::unique_ptr<Run> owned_;  // declared last: destroyed first, while the model still exists
 };

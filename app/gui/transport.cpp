@@ -99,7 +99,12 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   ImGui::SameLine(0, 14 * s);
   ImGui::AlignTextToFramePadding();
   ImGui::PushFont(theme.large);
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
+  if (session.scrubbing()) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s (of %.1f s)", session.scrub_seconds(),
+                       session.now_seconds());
+  } else {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
+  }
   ImGui::PopFont();
 
   // Right side: status, look, screenshot (and the compare toggle after them).

@@ -67,4 +67,6 @@ bool write_png(const std::string& path, int width, int height,
   return true;
 }
 
+void finish_frame() { glFinish(); }
+
 }  // namespace poolviz::render

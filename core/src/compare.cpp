@@ -127,10 +127,7 @@ Comparison::Comparison(std::vector<VariantPlan> variants, ComparisonOptions opti
   std::uint8_t source = 0;
   for (VariantPlan& plan : variants) {
     TheoryCheck theory = theory_for(plan.scenario, hardware);
-    // c for "arrival finds all busy": only meaningful for a fixed worker count.
-    const bool fixed_c = plan.scenario.pool.strategy != Strategy::thread_per_task &&
-                         plan.scenario.pool.strategy != Strategy::dynamic;
-    auto v = std::make_unique<Variant>(std::move(plan), fixed_c ? theory.servers : 0);
+    auto v = std::make_unique<Variant>(std::move(plan));
     v->theory = std::move(theory);
     RunOptions ro;
     ro.speed = speed_;
@@ -141,7 +138,6 @@ Comparison::Comparison(std::vector<VariantPlan> variants, ComparisonOptions opti
     ro.keep_all_samples = options.keep_all_samples;
     ro.source = source++;
     v->run = std::make_unique<Run>(v->plan.scenario, ro);
-    v->run->attach(&v->occupancy);
     variants_.push_back(std::move(v));
   }
 }
@@ -207,7 +203,7 @@ double Comparison::now_seconds() const {
 
 Overlay Comparison::overlay(std::size_t i) const {
   const Variant& v = *variants_[i];
-  return make_overlay(v.theory, v.run->summary(), v.occupancy, v.run->now());
+  return make_overlay(v.theory, v.run->summary(), v.run->timeline(), v.run->now());
 }
 
 ComparisonTable Comparison::table() const {

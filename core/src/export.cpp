@@ -1,5 +1,6 @@
 #include "poolviz/export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
@@ -70,7 +71,9 @@ void write_csv(std::ostream& out, std::span<const Sample> samples) {
                   static_cast<unsigned long long>(s.rejected), static_cast<long long>(s.queue_depth),
                   static_cast<long long>(s.in_service), static_cast<long long>(s.workers),
                   static_cast<long long>(s.threads), finite(s.throughput_per_s),
-                  finite(s.wait_p50_ms), finite(s.wait_p99_ms), finite(s.sojourn_p99_ms),
+                  // An empty window (-1) is written 0, as before windows were named.
+                  finite(std::max(s.wait_p50_ms, 0.0)), finite(std::max(s.wait_p99_ms, 0.0)),
+                  finite(std::max(s.sojourn_p99_ms, 0.0)),
                   finite(s.utilization), tokens);
     out << row;
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "poolviz/pool_spec.h"
 #include "poolviz/sizing.h"
@@ -123,12 +124,25 @@ std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv e
   return make_executor(scenario.pool, std::move(env));
 }
 
-MetricsOptions metrics_options(const RunOptions& options, const Scenario& scenario) {
-  MetricsOptions m;
+/// c of "an arrival finds all c workers busy": only a fixed worker count has one.
+int fixed_servers(const Scenario& scenario) {
+  if (runs_as_pipeline(scenario) || scenario.pool.strategy == Strategy::thread_per_task ||
+      scenario.pool.strategy == Strategy::dynamic) {
+    return 0;
+  }
+  return scenario.pool.workers > 0 ? scenario.pool.workers
+                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+TimelineOptions timeline_options(const RunOptions& options, const Scenario& scenario) {
+  TimelineOptions m;
   m.stages = runs_as_pipeline(scenario) ? static_cast<int>(scenario.stages.size()) : 1;
   m.sample_period = options.sample_period > 0 ? options.sample_period : 100 * kMillisecond;
   m.keep_all_samples = options.keep_all_samples;
   m.source = options.source;
+  m.servers = fixed_servers(scenario);
+  m.window = options.window;
+  m.recent_jobs = options.recent_jobs;
   return m;
 }
 
@@ -141,10 +155,10 @@ Run::Run(Scenario scenario, RunOptions options)
       // the executor and starting threads never eats the first seconds of a run.
       clock_(options.speed > 0 && std::isfinite(options.speed) ? options.speed : 1.0, true),
       bus_(options.bus_ring_capacity),
-      metrics_(metrics_options(options, scenario_)),
+      timeline_(timeline_options(options, scenario_)),
       generator_(scenario_.workload) {
   validate(scenario_.workload);  // throws std::invalid_argument
-  bus_.attach(&metrics_);
+  bus_.attach(&timeline_);
   if (scenario_.limiter.kind != LimiterKind::none) {
     if (auto inner = make_limiter(scenario_.limiter, clock_, &bus_, options_.source)) {
       limiter_ = std::make_shared<SwappableLimiter>(std::move(inner));
@@ -157,9 +171,20 @@ Run::Run(Scenario scenario, RunOptions options)
   env.limiter = limiter_;
   env.cancel = cancel_.get_token();
   executor_ = build_executor(scenario_, std::move(env), &tally_);
-  const ExecutorStats stats = executor_->stats();
-  metrics_.set_gauges(stats.threads_alive, stats.workers_alive,
-                      limiter_ ? limiter_->level().level : -1.0);
+  if (limiter_) {
+    // The gate's level at time 0, so that the event stream (and the Timeline,
+    // and a recording) knows it before the first token is taken. Events carry
+    // tokens available, or free permits (a concurrency limiter's level is in use).
+    const LimiterLevel level = limiter_->level();
+    Event e;
+    e.kind = EventKind::token_refilled;
+    e.t = clock_.now();
+    e.x = static_cast<std::int64_t>(level.capacity);
+    e.value = static_cast<float>(scenario_.limiter.kind == LimiterKind::max_concurrency ? level.capacity - level.level
+                                                                                        : level.level);
+    e.source = options_.source;
+    bus_.emit(e);
+  }
 }
 
 Run::~Run() { stop(ShutdownMode::cancel); }
@@ -300,10 +325,7 @@ void Run::poll() {
   bus_.drain();
   if (stopped_) return;
   if (started_) rss_peak_mb_ = std::max(rss_peak_mb_, current_rss_mb());
-  const ExecutorStats stats = executor_->stats();
-  const double tokens = limiter_ ? limiter_->level().level : -1.0;
-  metrics_.set_gauges(stats.threads_alive, stats.workers_alive, tokens);
-  metrics_.advance_to(now);
+  timeline_.advance_to(now);
 }
 
 bool Run::finished() const {
@@ -337,7 +359,7 @@ void Run::stop(ShutdownMode mode) {
   }
   if (arrival_thread_.joinable()) arrival_thread_.join();
   bus_.drain(true);
-  metrics_.advance_to(clock_.now());
+  timeline_.advance_to(clock_.now());
   if (started_) cpu_at_stop_s_ = process_cpu_seconds();
 }
 
@@ -379,7 +401,7 @@ RunSummary Run::summary() const {
   RunSummary s;
   s.scenario = scenario_.id;
   s.strategy = std::string(executor_->strategy());
-  Nanos end = metrics_.last_end();
+  Nanos end = timeline_.last_end();
   if (end <= 0) end = stopped_ ? stopped_at_ : clock_.now();
   s.duration_s = to_seconds(end);
   s.jobs.submitted = stats.submitted;
@@ -390,15 +412,15 @@ RunSummary Run::summary() const {
   s.jobs.timed_out = stats.timed_out;
   s.jobs.retried = stats.retried;
   s.throughput_per_s = s.duration_s > 0 ? static_cast<double>(stats.completed) / s.duration_s : 0;
-  s.wait_ms = summarize_ms(metrics_.wait());
-  s.service_ms = summarize_ms(metrics_.service());
-  s.sojourn_ms = summarize_ms(metrics_.sojourn());
-  s.queue_depth_mean = metrics_.queue_depth_mean();
-  s.queue_depth_max = metrics_.queue_depth_max();
-  s.threads_max = metrics_.threads_max();
-  s.workers_min = metrics_.workers_min();
-  s.workers_max = metrics_.workers_max();
-  s.utilization = metrics_.utilization();
+  s.wait_ms = summarize_ms(timeline_.wait());
+  s.service_ms = summarize_ms(timeline_.service());
+  s.sojourn_ms = summarize_ms(timeline_.sojourn());
+  s.queue_depth_mean = timeline_.queue_depth_mean();
+  s.queue_depth_max = timeline_.queue_depth_max();
+  s.threads_max = timeline_.threads_max();
+  s.workers_min = timeline_.workers_min();
+  s.workers_max = timeline_.workers_max();
+  s.utilization = timeline_.utilization();
   s.steals = stats.steals;
   s.peak_rss_mb = peak_rss_mb();
   s.run_rss_mb = std::max(0.0, rss_peak_mb_ - rss_at_start_mb_);

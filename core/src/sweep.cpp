@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "poolviz/occupancy.h"
 
 namespace poolviz {
 
@@ -70,14 +69,11 @@ std::vector<SweepPoint> run_sweep(const Scenario& scenario, const SweepRange& ra
     SweepPoint point;
     point.value = values[i];
     point.theory = theory_for(step);
-    const bool fixed_c = step.pool.strategy != Strategy::thread_per_task && step.pool.strategy != Strategy::dynamic;
-    Occupancy occupancy(fixed_c ? point.theory.servers : 0);
     RunOptions ro;
     ro.speed = options.speed;
     ro.duration_s = options.duration_s;
     {
       Run run(step, ro);
-      run.attach(&occupancy);
       run.start();
       // Poll often enough that the bus rings stay short at high speed.
       while (!run.finished() && !options.stop.stop_requested()) {
@@ -87,13 +83,13 @@ std::vector<SweepPoint> run_sweep(const Scenario& scenario, const SweepRange& ra
       const bool cut = !(run.arrivals_done() && run.executor().stats().outstanding == 0);
       run.stop(cut ? ShutdownMode::cancel : ShutdownMode::drain);
       point.summary = run.summary();
-      run.detach(&occupancy);
+      const Timeline& timeline = run.timeline();
+      point.wait_mean_ci95_ms = timeline.waits().ci95_half_width() * 1000.0;
+      point.p_wait_measured = timeline.p_arrival_finds_all_busy();
+      point.predicted_mean_wait_ms_with_measured_service =
+          make_overlay(point.theory, point.summary, timeline, timeline.last_event()).mean_wait_ms_with_measured_service;
     }
     if (options.stop.stop_requested()) break;  // a cut step is not a measurement
-    point.wait_mean_ci95_ms = occupancy.waits().ci95_half_width() * 1000.0;
-    point.p_wait_measured = occupancy.p_arrival_finds_all_busy();
-    point.predicted_mean_wait_ms_with_measured_service =
-        make_overlay(point.theory, point.summary, occupancy, occupancy.last_event()).mean_wait_ms_with_measured_service;
     points.push_back(point);
     if (on_point) on_point(i, points.back());
   }

@@ -215,7 +215,7 @@ QueuePrediction predict_with_mu(const TheoryCheck& check, double mu) {
 
 }  // namespace
 
-Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Occupancy& occupancy,
+Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Timeline& occupancy,
                      Nanos now) {
   Overlay o;
   o.check = check;

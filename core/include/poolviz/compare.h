@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "poolviz/occupancy.h"
+#include "poolviz/timeline.h"
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
 #include "poolviz/theory_overlay.h"
@@ -104,7 +104,7 @@ class Comparison {
   void set_speed(double speed);
   double speed() const { return speed_; }
 
-  /// Polls every Run (drains its events into its Metrics, Occupancy and any
+  /// Polls every Run (drains its events into its Timeline and any
   /// attached sink).
   void poll();
   /// True when every variant is finished.
@@ -118,7 +118,7 @@ class Comparison {
   const VariantPlan& plan(std::size_t i) const { return variants_[i]->plan; }
   Run& run(std::size_t i) { return *variants_[i]->run; }
   const Run& run(std::size_t i) const { return *variants_[i]->run; }
-  const Occupancy& occupancy(std::size_t i) const { return variants_[i]->occupancy; }
+  const Timeline& occupancy(std::size_t i) const { return variants_[i]->run->timeline(); }
   const TheoryCheck& theory(std::size_t i) const { return variants_[i]->theory; }
   /// Scenario seconds of the most advanced variant.
   double now_seconds() const;
@@ -131,10 +131,9 @@ class Comparison {
  private:
   struct Variant {
     VariantPlan plan;
-    Occupancy occupancy;
     TheoryCheck theory;
     std::unique_ptr<Run> run;  // declared last: destroyed first, while the sinks exist
-    Variant(VariantPlan p, int servers) : plan(std::move(p)), occupancy(servers) {}
+    explicit Variant(VariantPlan p) : plan(std::move(p)) {}
   };
   std::vector<std::unique_ptr<Variant>> variants_;
   ComparisonOptions options_;

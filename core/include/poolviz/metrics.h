@@ -1,21 +1,18 @@
-// poolviz/metrics.h — numbers derived from the event stream: counters,
-// latency histograms, gauges and bounded time series.
+// poolviz/metrics.h — the value types of the run's figures: latency
+// histograms, one row of the time series, and the bounded ring of rows. The
+// Timeline (poolviz/timeline.h) is the one consumer of events that fills them.
 //
 // [SECTION] Histogram      — log-bucketed, bounded relative error, O(1) record
 // [SECTION] Sample         — one row of the time series (also one CSV row)
 // [SECTION] SampleRing     — bounded ring of Samples (ImPlot-style scrolling buffer)
-// [SECTION] Metrics        — the EventSink that maintains all of the above
 //
-// Everything is in scenario time. Metrics is fed only through on_events() (the
-// EventBus drain thread) and set_gauges()/advance_to() (the Run); it is not
-// thread-safe by itself: read it from the thread that polls the Run.
+// Everything is in scenario time. Plain values, not thread-safe.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
-#include <unordered_map>
 #include <vector>
 
 #include "poolviz/clock.h"
@@ -71,18 +68,26 @@ LatencySummary summarize_ms(const Histogram& histogram);
 
 // [SECTION] Sample --------------------------------------------------------------
 
+/// The run at the end of one sample period. Gauges are the Timeline's at that
+/// moment; rates are over TimelineOptions::rate_window ("done 2.5/s over 1 s");
+/// percentiles are windowed over TimelineOptions::window ("p99 wait, last 5 s"),
+/// -1 when no job fell in the window.
 struct Sample {
   double t_s = 0;  // scenario seconds at the end of the period
   std::uint64_t submitted = 0, completed = 0, rejected = 0;  // cumulative
   std::uint64_t failed = 0, cancelled = 0, timed_out = 0;    // cumulative
   std::int64_t queue_depth = 0;
-  std::int64_t in_service = 0;
+  std::int64_t in_service = 0;  // at the gate + running
   std::int64_t workers = 0;
   std::int64_t threads = 0;
-  double throughput_per_s = 0;  // completions over the last second
-  double wait_p50_ms = 0, wait_p99_ms = 0, sojourn_p99_ms = 0;  // jobs of the last ~second
-  double utilization = 0;       // busy workers / workers, averaged over the period
+  double throughput_per_s = 0;  // completions (any outcome) over the rate window
+  double wait_p50_ms = 0, wait_p99_ms = 0, sojourn_p99_ms = 0;  // over the window
+  double utilization = 0;       // running jobs / workers, averaged over the period
   double tokens = -1;           // limiter level; -1 = no limiter with a level
+  std::int64_t running = 0;
+  std::int64_t in_system = 0;
+  double arrivals_per_s = 0, rejections_per_s = 0;  // over the rate window
+  double wait_p95_ms = 0;                           // over the window
 };
 
 // [SECTION] SampleRing ----------------------------------------------------------
@@ -103,115 +108,6 @@ class SampleRing {
   std::vector<Sample> slots_;
   std::size_t head_ = 0;  // oldest
   std::size_t size_ = 0;
-};
-
-// [SECTION] Metrics -------------------------------------------------------------
-
-struct MetricsOptions {
-  Nanos sample_period = 100 * kMillisecond;
-  std::size_t series_capacity = 6000;  // samples kept in series() (10 min at 100 ms)
-  bool keep_all_samples = false;       // also keep every sample in all_samples() (CSV)
-  std::uint8_t source = 0;             // only events with this source are counted
-  bool filter_source = false;          // false = count every event on the bus
-  /// A pipeline's stage k emits with source + k. With stages > 1 an item is
-  /// submitted at stage 0 (wait = until its first start there), completes at
-  /// the last stage (sojourn = through the whole pipeline), and ends early on
-  /// any failure; worker gauges then come from set_gauges() only.
-  int stages = 1;
-};
-
-/// Counters as seen in the event stream (events may be dropped under overload;
-/// the executor's own ExecutorStats are the exact figures).
-struct EventCounters {
-  std::uint64_t submitted = 0, completed = 0, failed = 0, rejected = 0, cancelled = 0,
-                timed_out = 0, retried = 0, steals = 0, started = 0;
-};
-
-class Metrics final : public EventSink {
- public:
-  explicit Metrics(MetricsOptions options = {});
-
-  void on_events(std::span<const Event> batch) override;
-
-  /// Values the event stream does not carry exactly; the Run sets them at each
-  /// poll from ExecutorStats and the limiter. tokens < 0 = none.
-  void set_gauges(std::int64_t threads, std::int64_t workers, double tokens);
-  /// Emits the samples of every period that ended at or before `now`
-  /// (the Run calls it after draining, so quiet periods still get rows).
-  void advance_to(Nanos now);
-
-  const EventCounters& counters() const { return counters_; }
-  const Histogram& wait() const { return wait_; }        // submit → first start
-  const Histogram& service() const { return service_; }  // last start → end
-  const Histogram& sojourn() const { return sojourn_; }  // submit → end (jobs that ran)
-
-  std::int64_t queue_depth() const { return queue_depth_; }
-  std::int64_t in_service() const { return in_service_; }
-  std::int64_t workers() const { return workers_; }
-  std::int64_t threads() const { return threads_; }
-  double tokens() const { return tokens_; }
-  /// Time-weighted mean and max of queue depth from the start to the last job
-  /// end (to now while no job has ended).
-  double queue_depth_mean() const;
-  std::int64_t queue_depth_max() const { return queue_depth_max_; }
-  std::int64_t threads_max() const { return threads_max_; }
-  std::int64_t workers_min() const { return workers_min_seen_ ? workers_min_ : workers_; }
-  std::int64_t workers_max() const { return workers_max_; }
-  /// Busy-worker time / worker time over the same span (0..1).
-  double utilization() const;
-  /// Scenario time of the last job end seen (0 = none).
-  Nanos last_end() const { return last_end_; }
-
-  const SampleRing& series() const { return series_; }
-  const std::vector<Sample>& all_samples() const { return all_samples_; }
-  Nanos sample_period() const { return options_.sample_period; }
-
- private:
-  enum class JobState : std::uint8_t { queued, holding, running, retry_wait, other };
-  struct JobRecord {
-    Nanos submitted = 0;
-    Nanos last_start = -1;
-    bool started_once = false;
-    JobState state = JobState::other;
-  };
-
-  void apply(const Event& e);
-  void integrate_to(Nanos t);  // accumulates time-weighted gauges up to t
-  void emit_sample(Nanos t_end);
-  void leave_state(JobRecord& job);
-  int stage_of(const Event& e) const;  // pipeline stage that emitted `e` (0 otherwise)
-  std::uint64_t record_key(const Event& e) const;
-
-  MetricsOptions options_;
-  EventCounters counters_;
-  Histogram wait_, service_, sojourn_;
-  // Windowed histograms for the series: two alternating 1 s windows.
-  Histogram wait_window_[2], sojourn_window_[2];
-  int window_ = 0;
-  Nanos window_start_ = 0;
-
-  std::unordered_map<std::uint64_t, JobRecord> jobs_;
-  std::int64_t queue_depth_ = 0, in_service_ = 0, workers_ = 0, busy_ = 0;
-  std::int64_t threads_ = 0;
-  double tokens_ = -1;
-  std::int64_t queue_depth_max_ = 0, threads_max_ = 0, workers_min_ = 0, workers_max_ = 0;
-  bool workers_min_seen_ = false;
-  Nanos last_end_ = 0;
-
-  // Time integrals (gauge × ns) since 0, and over the current sample period.
-  Nanos integrated_to_ = 0;
-  double depth_area_ = 0, busy_area_ = 0, worker_area_ = 0;
-  double period_busy_area_ = 0, period_worker_area_ = 0;
-  // The integrals as they stood at the last job end: the summary's span ends there.
-  double depth_area_at_end_ = 0, busy_area_at_end_ = 0, worker_area_at_end_ = 0;
-
-  Nanos next_sample_;
-  std::array<std::uint64_t, 64> completions_per_period_{};  // ring for throughput
-  std::uint64_t period_index_ = 0;
-  std::uint64_t completed_this_period_ = 0;
-
-  SampleRing series_;
-  std::vector<Sample> all_samples_;
 };
 
 }  // namespace poolviz

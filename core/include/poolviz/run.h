@@ -6,7 +6,7 @@
 //
 // A Run owns everything one engine needs and shares nothing with other Runs
 // (no globals): compare mode builds several Runs, each with its own clock, bus,
-// limiter, executor, arrival thread and Metrics, from the same seeded workload.
+// limiter, executor, arrival thread and Timeline, from the same seeded workload.
 //
 //   poolviz::Run run(scenario, {.speed = 20});
 //   run.start();
@@ -17,7 +17,7 @@
 // Threading: start(), poll(), stop(), summary(), attach()/detach() and the live
 // edits are for ONE controlling thread (the GUI's frame loop or the CLI's
 // loop). clock() is thread-safe (pause/resume/set_speed from that same thread).
-// Metrics and attached sinks are only touched inside poll() and stop(), on the
+// The Timeline and attached sinks are only touched inside poll() and stop(), on the
 // controlling thread, so the GUI reads them without locks between polls.
 #pragma once
 
@@ -38,6 +38,7 @@
 #include "poolviz/executor.h"
 #include "poolviz/limiter.h"
 #include "poolviz/metrics.h"
+#include "poolviz/timeline.h"
 #include "poolviz/scenario.h"
 #include "poolviz/workload.h"
 
@@ -51,7 +52,9 @@ struct RunOptions {
   std::optional<double> duration_s{};   // stop after this much scenario time
   bool start_paused = false;            // the clock starts paused (GUI: press play)
   Nanos sample_period = 100 * kMillisecond;
-  bool keep_all_samples = false;        // Metrics::all_samples() for --csv
+  bool keep_all_samples = false;        // Timeline::all_samples() for --csv
+  Nanos window = 5 * kSecond;           // Timeline's windowed latency figures
+  std::size_t recent_jobs = 1 << 15;    // ended jobs the Timeline keeps in full
   std::size_t bus_ring_capacity = EventBus::kDefaultRingCapacity;
   std::uint8_t source = 0;              // stamped on events (compare variant)
   /// Running cap on jobs tracked by a thread-per-task run etc. is the pool's own;
@@ -124,16 +127,17 @@ class Run {
   Executor& executor() { return *executor_; }
   /// nullptr when the scenario has no limiter.
   Limiter* limiter() const;
-  Metrics& metrics() { return metrics_; }
-  const Metrics& metrics() const { return metrics_; }
+  /// The one record of the run: every figure a view shows is read here.
+  Timeline& timeline() { return timeline_; }
+  const Timeline& timeline() const { return timeline_; }
 
   /// More consumers of this run's events (GUI model, trace recorder). The sink
   /// must outlive the Run or be detached first.
   void attach(EventSink* sink) { bus_.attach(sink); }
   void detach(EventSink* sink) { bus_.detach(sink); }
 
-  /// Drains the bus to every attached sink (Metrics first), refreshes the
-  /// gauges and emits due samples. GUI: once per frame; CLI: every few ms.
+  /// Drains the bus to every attached sink (the Timeline first) and emits due
+  /// samples. GUI: once per frame; CLI: every few ms.
   void poll();
 
   /// True once arrivals are over and every job has ended (a scheduled
@@ -162,7 +166,7 @@ class Run {
   void set_arrival_rate(double per_second);
   void set_service_mean(double ms);
 
-  /// The figures of `--json` (exact counters from the executor; latencies from Metrics).
+  /// The figures of `--json` (exact counters from the executor; the rest from the Timeline).
   RunSummary summary() const;
 
  private:
@@ -181,7 +185,7 @@ class Run {
   RunOptions options_;
   ScenarioClock clock_;
   EventBus bus_;
-  Metrics metrics_;
+  Timeline timeline_;
   std::shared_ptr<SwappableLimiter> limiter_;
   JobTally tally_;  // before executor_: jobs add to it until the executor is gone
   std::unique_ptr<Executor> executor_;

@@ -26,7 +26,7 @@
 #include <string_view>
 #include <vector>
 
-#include "poolviz/occupancy.h"
+#include "poolviz/timeline.h"
 #include "poolviz/queueing.h"
 #include "poolviz/run.h"
 #include "poolviz/scenario.h"
@@ -84,7 +84,7 @@ struct Overlay {
 };
 
 /// Sets `check`'s prediction beside a run's measurements.
-Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Occupancy& occupancy,
+Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Timeline& occupancy,
                      Nanos now);
 
 /// Multi-line plain text: the model line, then one line per row, then Little's law.

@@ -1,0 +1,96 @@
+// Case 11: the Timeline's cost per event (beside case 5's hook cost per event:
+// what one consumer adds on the drain thread), and the time of a seek to a
+// random moment of a 1,000,000-event recording (the scrubber's budget is one
+// 16 ms frame).
+//
+// The events are a synthetic, well-formed pool log (4 workers, jobs that
+// queue, run and end, a few rejected), so the figure is the Timeline's alone.
+#include <random>
+#include <vector>
+
+#include "bench_support.h"
+#include "poolviz/job.h"
+#include "poolviz/recording.h"
+
+namespace poolviz::bench {
+namespace {
+
+std::vector<Event> pool_log(std::size_t events) {
+  std::mt19937_64 rng(1);
+  std::vector<Event> log;
+  log.reserve(events + 8);
+  auto add = [&](EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0) {
+    Event e;
+    e.kind = kind;
+    e.t = t;
+    e.job = job;
+    e.worker = worker;
+    e.x = x;
+    e.seq = log.size() + 1;
+    log.push_back(e);
+  };
+  for (int w = 0; w < 4; ++w) add(EventKind::worker_spawned, 0, 0, w, w + 1);
+  // Four jobs in flight at a time, 10 ms apart: a steady 100 jobs/s per worker.
+  Nanos t = 0;
+  for (std::uint64_t id = 1; log.size() < events; ++id) {
+    t += kMillisecond;
+    add(EventKind::submitted, t, id);
+    if (rng() % 20 == 0) {
+      add(EventKind::rejected, t, id);
+      continue;
+    }
+    add(EventKind::enqueued, t, id, -1, 1);
+    add(EventKind::started, t + static_cast<Nanos>(rng() % 5) * kMillisecond, id, static_cast<int>(id % 4), 1);
+    add(EventKind::finished, t + 5 * kMillisecond, id, static_cast<int>(id % 4), 1);
+  }
+  return log;
+}
+
+void cost_per_event(benchmark::State& state) {
+  const std::vector<Event> log = pool_log(scaled<std::size_t>(1'000'000, 100'000));
+  double seconds = 0;
+  for (auto _ : state) {
+    Timeline timeline;
+    const Nanos t0 = steady_now();
+    timeline.on_events(log);
+    seconds = to_seconds(steady_now() - t0);
+    benchmark::DoNotOptimize(timeline.counts().completed);
+    state.SetIterationTime(seconds);
+  }
+  state.counters["ns_per_event"] = seconds * 1e9 / static_cast<double>(log.size());
+}
+
+void seek(benchmark::State& state) {
+  const std::vector<Event> log = pool_log(1'000'000);
+  Recording recording;
+  recording.on_events(log);
+  std::mt19937_64 rng(2);
+  const int seeks = scaled(200, 20);
+  double worst = 0, total = 0;
+  for (auto _ : state) {
+    worst = total = 0;
+    for (int i = 0; i < seeks; ++i) {
+      const Nanos t = static_cast<Nanos>(rng() % static_cast<std::uint64_t>(recording.end_time()));
+      const Nanos t0 = steady_now();
+      const Timeline at = recording.state_at(t);
+      const double ms = to_seconds(steady_now() - t0) * 1e3;
+      benchmark::DoNotOptimize(at.counts().completed);
+      worst = std::max(worst, ms);
+      total += ms;
+    }
+    state.SetIterationTime(total / 1e3);
+  }
+  state.counters["events_count"] = static_cast<double>(recording.size());
+  state.counters["keyframes_count"] = static_cast<double>(recording.keyframes());
+  state.counters["seek_mean_ms"] = total / seeks;
+  state.counters["seek_worst_ms"] = worst;
+}
+
+const bool registered = [] {
+  add("c11_timeline_per_event/poolviz", cost_per_event);
+  add("c11_seek_1M_events/poolviz", seek, false);
+  return true;
+}();
+
+}  // namespace
+}  // namespace poolviz::bench
