@@ -18,7 +18,7 @@ namespace {
 
 double as_count(std::uint64_t v) { return static_cast<double>(v); }
 
-constexpr std::array<ClaimField, 31> kFields = {{
+constexpr std::array<ClaimField, 32> kFields = {{
     {"makespan", "s", "start to the last job's end", [](const RunSummary& s) { return s.duration_s; }},
     {"submitted", "", "jobs offered to the pool", [](const RunSummary& s) { return as_count(s.jobs.submitted); }},
     {"admitted", "", "jobs accepted (submitted - rejected)",
@@ -59,6 +59,8 @@ constexpr std::array<ClaimField, 31> kFields = {{
     {"utilization", "%", "busy worker time / worker time", [](const RunSummary& s) { return s.utilization; }},
     {"steals", "", "jobs stolen by a peer", [](const RunSummary& s) { return as_count(s.steals); }},
     {"rss", "MB", "peak resident memory the run added", [](const RunSummary& s) { return s.run_rss_mb; }, true},
+    {"job_memory", "MB", "most memory held by running jobs at once (workload.job_memory_kb)",
+     [](const RunSummary& s) { return s.job_memory_peak_mb; }},
     {"cpu", "s", "CPU time the process used during the run", [](const RunSummary& s) { return s.cpu_s; }, true},
     {"cpu.per_core", "%", "CPU time / (makespan x cores)", [](const RunSummary& s) {
        return s.duration_s > 0 && s.cores > 0 ? s.cpu_s / (s.duration_s * s.cores) : 0.0;
