@@ -28,7 +28,7 @@ void draw_counters_row(Session& session, const Theme& theme) {
   } else if (p99 >= 10'000) {
     std::snprintf(p99_text, sizeof p99_text, "%.1f s", p99 / 1000);
   } else {
-    std::snprintf(p99_text, sizeof p99_text, "%.0f ms", p99);
+    std::snprintf(p99_text, sizeof p99_text, "%s ms", format_number(p99).c_str());  // as the wait plot's legend
   }
   const std::uint64_t dropped = run.bus().dropped();
   const Cell cells[] = {

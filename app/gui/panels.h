@@ -48,6 +48,10 @@ void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);
 void draw_controls(Session& session, const Theme& theme, ImVec2 size);
 void draw_counters_row(Session& session, const Theme& theme);
+/// A number as a person would write it on an axis or in a legend: 2.5, 40,
+/// 1200, never scientific notation. The counters row uses it too, so a figure
+/// shown in both reads the same.
+std::string format_number(double v);
 /// The bar under the flow canvas: drag (or ←/→, Shift for 1 s) to any moment
 /// of the recorded span; "Live" returns to now; says whether the engine runs.
 void draw_timeline_bar(Session& session, const Theme& theme, float width);

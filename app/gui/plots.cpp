@@ -13,6 +13,20 @@
 
 namespace poolviz::gui {
 
+std::string format_number(double v) {
+  char buf[32];
+  if (std::abs(v) >= 100 || v == std::floor(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else if (std::abs(v) >= 10) {
+    std::snprintf(buf, sizeof buf, "%.1f", v);
+  } else if (std::abs(v) >= 0.01) {
+    std::snprintf(buf, sizeof buf, "%.2f", v);  // never scientific notation on screen
+  } else {
+    return "0";
+  }
+  return buf;
+}
+
 namespace {
 
 struct PlotLine {
@@ -40,20 +54,6 @@ double nice_ceil(double v) {
   return 10 * p;
 }
 
-/// A number as a person would write it on an axis: 2.5, 40, 1200.
-std::string format_number(double v) {
-  char buf[32];
-  if (std::abs(v) >= 100 || v == std::floor(v)) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else if (std::abs(v) >= 10) {
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-  } else if (std::abs(v) >= 0.01) {
-    std::snprintf(buf, sizeof buf, "%.2f", v);  // never scientific notation on screen
-  } else {
-    return "0";
-  }
-  return buf;
-}
 
 void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, double t0, double t1,
                     ImVec2 size, UiState& ui, const Theme& theme) {
