@@ -123,10 +123,16 @@ void print_summary_lines(const RunSummary& s) {
   print_latency("sojourn", s.sojourn_ms);
   std::printf("  %-10s mean %.2f  max %lld\n", "queue", s.queue_depth_mean,
               static_cast<long long>(s.queue_depth_max));
-  std::printf("  %-10s min %lld  max %lld   threads max %lld   utilization %.0f %%   steals %llu\n",
-              "workers", static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
-              static_cast<long long>(s.threads_max), s.utilization * 100.0,
-              static_cast<unsigned long long>(s.steals));
+  if (s.strategy == "thread_per_task") {
+    // No workers to count: a thread is born for each job and ends with it.
+    std::printf("  %-10s none (a thread per job)   threads max %lld   utilization %.0f %%\n", "workers",
+                static_cast<long long>(s.threads_max), s.utilization * 100.0);
+  } else {
+    std::printf("  %-10s min %lld  max %lld   threads max %lld   utilization %.0f %%   steals %llu\n",
+                "workers", static_cast<long long>(s.workers_min), static_cast<long long>(s.workers_max),
+                static_cast<long long>(s.threads_max), s.utilization * 100.0,
+                static_cast<unsigned long long>(s.steals));
+  }
   std::printf("  %-10s makespan %.2f s   CPU %.2f of %d cores (%.0f %% per core)   job memory peak %.1f MiB\n",
               "jobs used", s.duration_s, s.cpu_cores_used, s.cores,
               s.cores > 0 ? 100.0 * s.cpu_cores_used / s.cores : 0.0, s.job_memory_peak_mb);
@@ -235,7 +241,7 @@ int run_headless(const Scenario& scenario, const HeadlessOptions& options) {
       }
       print_human(summary, scenario);
       const Overlay overlay = make_overlay(theory, summary, run.timeline(), run.now());
-      if (!overlay.rows.empty()) std::printf("\n  theory: %s", describe(overlay).c_str());
+      if (!overlay.rows.empty()) std::printf("\n  %s", describe(overlay).c_str());  // describe() begins "theory: "
     }
     return partial ? 130 : status;
   } catch (const std::exception& e) {

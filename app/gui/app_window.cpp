@@ -46,7 +46,7 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   const float s = theme.scale();
   const ImGuiStyle& style = ImGui::GetStyle();
 
-  draw_transport(session, ui, theme);
+  draw_transport(session, ui, theme, compare != nullptr);
   if (draw_compare_mode(compare, session, ui, theme, real_dt)) {  // the "Compare" toggle and its view
     ImGui::End();
     return;
@@ -355,8 +355,10 @@ int run(const GuiOptions& options) {
           std::fprintf(stderr, "poolviz: %s\n", error.c_str());
           return 1;
         }
+        // The moment in the picture: a seek (replay, --scrub-to) moved it back from where the run stopped.
+        const double pictured = session->scrubbing() ? session->scrub_seconds() : shown_seconds();
         std::printf("wrote %s (%dx%d, %s%s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
-                    session->scenario().id.c_str(), compare ? " compared" : "", shown_seconds());
+                    session->scenario().id.c_str(), compare ? " compared" : "", pictured);
         break;
       }
       if (settle_frames > 0) --settle_frames;

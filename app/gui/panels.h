@@ -42,7 +42,9 @@ struct UiState {
 /// Loads a scenario by id or path into the session; reports errors in its status line.
 void open_scenario(Session& session, const std::string& path_or_id);
 
-void draw_transport(Session& session, UiState& ui, const Theme& theme);
+/// `comparing`: the Compare view is on, the single run waits paused; the bar
+/// then does not show the single run's clock (the compare bar has the one clock).
+void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comparing = false);
 void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt);
 void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);

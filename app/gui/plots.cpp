@@ -42,6 +42,7 @@ struct PlotSpec {
   const char* title;
   const char* unit;       // "ms", "jobs", "/s", "%"
   double fixed_max = 0;   // 0 = fit the visible data
+  const char* window = nullptr;  // "last 5 s": after the unit, so the unit stays beside the name
 };
 
 /// 1, 2, 5 × 10^k at or above v.
@@ -79,7 +80,11 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   const double shown = in_seconds ? 0.001 : 1.0;  // displayed value = value × shown
   // Title "Name (unit)" then the legend; the legend wraps to a second line if needed.
   char title[96];
-  std::snprintf(title, sizeof title, "%s (%s)", spec.title, in_seconds ? "s" : spec.unit);
+  if (spec.window != nullptr) {
+    std::snprintf(title, sizeof title, "%s (%s), %s", spec.title, in_seconds ? "s" : spec.unit, spec.window);
+  } else {
+    std::snprintf(title, sizeof title, "%s (%s)", spec.title, in_seconds ? "s" : spec.unit);
+  }
   const float sw = fs * 0.8F;
   std::vector<std::string> legend;
   for (const PlotLine& l : lines) {
@@ -208,10 +213,10 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   // Scrubbed far back: the axis moves to keep the cursor in view.
   if (session.scrubbing()) t1 = std::clamp(session.scrub_seconds() + ui.plot_window_s / 2, std::min(t1, ui.plot_window_s), t1);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);
-  char wait_title[48], sojourn_title[48], rate_title[48];
-  std::snprintf(wait_title, sizeof wait_title, "Wait before start, last %.0f s", s.window_s);
-  std::snprintf(sojourn_title, sizeof sojourn_title, "Time in system p99, last %.0f s", s.window_s);
-  std::snprintf(rate_title, sizeof rate_title, "Throughput over %.0f s", s.rate_window_s);
+  char wait_window[48], sojourn_window[48], rate_window[48];
+  std::snprintf(wait_window, sizeof wait_window, "last %.0f s", s.window_s);
+  std::snprintf(sojourn_window, sizeof sojourn_window, "last %.0f s", s.window_s);
+  std::snprintf(rate_window, sizeof rate_window, "over %.0f s", s.rate_window_s);
 
   const bool threads = session.threads_mode();
   const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
@@ -245,11 +250,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
     ++index;
   };
   place({"Queue depth", "jobs"}, depth);
-  place({wait_title, "ms"}, wait);
-  place({rate_title, "jobs/s"}, rate);
+  place({"Wait before start", "ms", 0, wait_window}, wait);
+  place({"Throughput", "jobs/s", 0, rate_window}, rate);
   if (threads) {
     place({"Threads alive", "count"}, threads_only);
-    place({sojourn_title, "ms"}, sojourn);
+    place({"Time in system p99", "ms", 0, sojourn_window}, sojourn);
   } else {
     place({"Utilisation", "%", 100}, util);
     place({"Threads alive", "count"}, threads_line);
@@ -257,7 +262,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   if (limiter) {
     place({"Limiter", "tokens"}, tokens);
   } else if (!threads) {
-    place({sojourn_title, "ms"}, sojourn);
+    place({"Time in system p99", "ms", 0, sojourn_window}, sojourn);
   } else {
     const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
     place({"Jobs running", "jobs"}, in_service);

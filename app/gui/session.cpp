@@ -62,7 +62,9 @@ Session::~Session() {
 }
 
 bool Session::threads_mode() const {
-  return scenario_.pool.strategy == Strategy::thread_per_task || scenario_.view.lanes == "threads";
+  // A pool always has lanes to draw, whatever the [view] hint says: a compare
+  // variant that swaps thread-per-task for a pool of 50 must show its queue.
+  return scenario_.pool.strategy == Strategy::thread_per_task;
 }
 
 void Session::reset_view() {

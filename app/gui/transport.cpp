@@ -18,7 +18,7 @@ void open_scenario(Session& session, const std::string& path_or_id) {
   }
 }
 
-void draw_transport(Session& session, UiState& ui, const Theme& theme) {
+void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comparing) {
   const Palette& pal = theme.colours();
   const float s = theme.scale();
   const Scenario& current = session.scenario();
@@ -99,7 +99,9 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme) {
   ImGui::SameLine(0, 14 * s);
   ImGui::AlignTextToFramePadding();
   ImGui::PushFont(theme.large);
-  if (session.scrubbing()) {
+  if (comparing) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "comparing");
+  } else if (session.scrubbing()) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s (of %.1f s)", session.scrub_seconds(),
                        session.now_seconds());
   } else {

@@ -325,7 +325,28 @@ void Run::poll() {
   bus_.drain();
   if (stopped_) return;
   if (started_) rss_peak_mb_ = std::max(rss_peak_mb_, current_rss_mb());
+  report_idle_refill();
   timeline_.advance_to(now);
+}
+
+void Run::report_idle_refill() {
+  // A token bucket mints lazily, when a job asks; while none asks the event
+  // stream would keep showing the last (empty) level. So the poll says what
+  // the bucket holds now, in whole tokens as a job would see them, whenever
+  // that differs from what the stream last said. (A token taken between the
+  // two reads is corrected by the next poll.)
+  if (!limiter_ || scenario_.limiter.kind != LimiterKind::token_bucket || !timeline_.tokens().seen) return;
+  const LimiterLevel level = limiter_->level();
+  const double whole = std::floor(level.level);
+  if (whole == timeline_.tokens().level) return;
+  Event e;
+  e.kind = EventKind::token_refilled;
+  e.t = clock_.now();
+  e.x = static_cast<std::int64_t>(level.capacity);
+  e.value = static_cast<float>(whole);
+  e.source = options_.source;
+  bus_.emit(e);
+  bus_.drain();
 }
 
 bool Run::finished() const {

@@ -170,6 +170,8 @@ class Run {
   RunSummary summary() const;
 
  private:
+  /// Poll's part for a token bucket: its level now, as an event (see run.cpp).
+  void report_idle_refill();
   class SwappableLimiter;
 
   void arrival_main(std::stop_token stop);
