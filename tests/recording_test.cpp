@@ -13,6 +13,7 @@
 #include "poolviz/job.h"
 #include "poolviz/recording.h"
 #include "poolviz/run.h"
+#include "support/event_builder.h"
 
 namespace poolviz {
 namespace {
@@ -23,14 +24,7 @@ std::vector<Event> random_log(std::uint64_t seed, int jobs) {
   std::mt19937_64 rng(seed);
   std::vector<Event> log;
   auto add = [&](EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0, std::uint8_t code = 0) {
-    Event e;
-    e.kind = kind;
-    e.t = t;
-    e.job = job;
-    e.worker = worker;
-    e.x = x;
-    e.code = code;
-    log.push_back(e);
+    log.push_back(make_event(kind, t, job, worker, x, code));
   };
   for (int w = 0; w < 4; ++w) add(EventKind::worker_spawned, 0, 0, w, w + 1);
   Nanos arrival = 0;

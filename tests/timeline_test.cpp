@@ -6,20 +6,14 @@
 
 #include "poolviz/job.h"
 #include "poolviz/timeline.h"
+#include "support/event_builder.h"
 
 namespace poolviz {
 namespace {
 
 Event ev(EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0,
          std::uint8_t code = 0) {
-  Event e;
-  e.kind = kind;
-  e.t = t;
-  e.job = job;
-  e.worker = worker;
-  e.x = x;
-  e.code = code;
-  return e;
+  return make_event(kind, t, job, worker, x, code);
 }
 
 constexpr Nanos ms = kMillisecond;
@@ -211,22 +205,12 @@ namespace {
 
 constexpr Nanos kMs = kMillisecond;
 
-Event job_event(EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0) {
-  Event e;
-  e.kind = kind;
-  e.t = t;
-  e.job = job;
-  e.worker = worker;
-  e.x = x;
-  return e;
-}
-
 /// One job: submitted at `at`, started after `wait`, done `service` later.
 void one_job(Timeline& m, std::uint64_t id, Nanos at, Nanos wait, Nanos service, int priority = 0) {
-  m.apply(job_event(EventKind::submitted, at, id, -1, priority));
-  m.apply(job_event(EventKind::enqueued, at, id));
-  m.apply(job_event(EventKind::started, at + wait, id, 0, 1));
-  m.apply(job_event(EventKind::finished, at + wait + service, id, 0, 1));
+  m.apply(ev(EventKind::submitted, at, id, -1, priority));
+  m.apply(ev(EventKind::enqueued, at, id));
+  m.apply(ev(EventKind::started, at + wait, id, 0, 1));
+  m.apply(ev(EventKind::finished, at + wait + service, id, 0, 1));
 }
 
 TEST(Timeline, WindowedP99ForgetsOldJobsWhileTheWholeRunKeepsThem) {
@@ -288,17 +272,17 @@ TEST(Timeline, MemoryPerJobAndItsCeilingAreBounded) {
   EXPECT_LE(m.memory_bytes(), Timeline::ceiling_bytes(options));
   EXPECT_LT(Timeline::ceiling_bytes(options), std::size_t{8} << 20);  // a few MiB, not a function of run length
   // Jobs still in the system cost live_job_bytes() each, on top.
-  for (std::uint64_t j = 1'000'000; j < 1'010'000; ++j) m.apply(job_event(EventKind::submitted, 2001 * kSecond, j));
+  for (std::uint64_t j = 1'000'000; j < 1'010'000; ++j) m.apply(ev(EventKind::submitted, 2001 * kSecond, j));
   EXPECT_LE(m.memory_bytes(), Timeline::ceiling_bytes(options) + 10'000 * Timeline::live_job_bytes() +
                                   m.counts().in_system * sizeof(void*) * 2);
 }
 
 TEST(Timeline, InServiceIsHeldAtTheGatePlusRunning) {
   Timeline m;
-  m.apply(job_event(EventKind::submitted, 0, 1));
-  m.apply(job_event(EventKind::submitted, 0, 2));
-  m.apply(job_event(EventKind::gate_waiting, 0, 1, 0));
-  m.apply(job_event(EventKind::started, 0, 2, 1, 1));
+  m.apply(ev(EventKind::submitted, 0, 1));
+  m.apply(ev(EventKind::submitted, 0, 2));
+  m.apply(ev(EventKind::gate_waiting, 0, 1, 0));
+  m.apply(ev(EventKind::started, 0, 2, 1, 1));
   EXPECT_EQ(m.counts().at_gate, 1);
   EXPECT_EQ(m.counts().running, 1);
   EXPECT_EQ(m.counts().in_service(), 2);
