@@ -239,6 +239,58 @@ TEST(PriorityQueue, EvictRemovesTheJobThatWaitedLongest) {
   EXPECT_EQ(queue.size(), 2U);
 }
 
+TEST(FifoQueue, KeepsArrivalOrderAcrossChunksAndReusesThem) {
+  // Past one chunk (64 jobs), interleaved with pops, then emptied and refilled.
+  FifoQueue queue;
+  std::uint64_t next_in = 1, next_out = 1;
+  const auto push = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      Job job;
+      job.id = JobId{next_in++};
+      queue.push(std::move(job));
+    }
+  };
+  const auto pop = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_EQ(queue.pop(0).id.value, next_out++);
+    }
+  };
+  push(200);
+  pop(130);
+  push(100);
+  EXPECT_EQ(queue.size(), 170U);
+  EXPECT_EQ(queue.evict().id.value, next_out++);
+  pop(169);
+  EXPECT_EQ(queue.size(), 0U);
+  push(70);
+  std::vector<Job> all = queue.take_all();
+  ASSERT_EQ(all.size(), 70U);
+  for (const Job& job : all) EXPECT_EQ(job.id.value, next_out++);
+  push(3);  // left queued: the destructor frees them
+}
+
+TEST(PriorityQueue, ManyDistinctPrioritiesStillServeHighestFirstThenArrival) {
+  // More distinct levels than the queue keeps empty ones for (64).
+  PriorityQueue queue;
+  std::uint64_t id = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int p = 0; p < 100; ++p) {
+      Job job = job_with_priority((p * 37) % 100 - 50);
+      job.id = JobId{++id};
+      queue.push(std::move(job));
+    }
+    for (int i = 0; i < 60; ++i) queue.pop(0);  // empties the top levels
+  }
+  int last_priority = 1 << 30;
+  std::uint64_t last_id = 0;
+  for (const Job& job : queue.take_all()) {
+    ASSERT_LE(job.priority, last_priority);
+    if (job.priority == last_priority) ASSERT_GT(job.id.value, last_id);
+    last_priority = job.priority;
+    last_id = job.id.value;
+  }
+}
+
 TEST(PriorityPool, TheFactoryBuildsAPriorityPoolThatRunsEveryJob) {
   Watchdog watchdog(60s, "factory");
   ManualClock clock;

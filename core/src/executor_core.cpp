@@ -117,8 +117,8 @@ void ExecutorCore::emit(EventKind kind, JobId job, int worker, std::int64_t x, s
 
 SubmitResult ExecutorCore::admit(Job& job) {
   if (!job.id) job.id = JobId{next_id_.fetch_add(1, std::memory_order_relaxed)};
-  submitted_.fetch_add(1, std::memory_order_relaxed);
-  outstanding_.fetch_add(1, std::memory_order_relaxed);
+  // seq_cst: end_one() and wait_idle() compare it with ended_ (see there).
+  submitted_.fetch_add(1, std::memory_order_seq_cst);
   const bool observed = events_on();
   // 0 when unobserved: enqueued() then reads the clock itself rather than
   // reusing a stale stamp.
@@ -236,15 +236,26 @@ void ExecutorCore::finish(const Job& job, int worker, Outcome outcome) {
 }
 
 void ExecutorCore::end_one() {
-  // seq_cst (also release: the counters above are visible to whoever sees 0):
-  // with wait_idle()'s seq_cst increment of idle_waiters_ this is a Dekker
-  // pair, so either the waiter reads outstanding_ 0 or this reads its count.
-  if (outstanding_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
-      idle_waiters_.load(std::memory_order_seq_cst) > 0) {
+  // seq_cst (also release: the counters above are visible to whoever sees the
+  // count): with wait_idle()'s seq_cst increment of idle_waiters_ this is a
+  // Dekker pair, so either the waiter sees this end or this sees the waiter.
+  // Only the end that brings ended_ up to submitted_ notifies; an end that
+  // reads a larger submitted_ leaves it to the job that is still outstanding.
+  const std::uint64_t ended = ended_.fetch_add(1, std::memory_order_seq_cst) + 1;
+  if (idle_waiters_.load(std::memory_order_seq_cst) > 0 &&
+      submitted_.load(std::memory_order_seq_cst) == ended) {
     // Taking the mutex orders this notify after a waiter's predicate check.
     std::lock_guard lock(idle_mutex_);
     idle_cv_.notify_all();
   }
+}
+
+std::int64_t ExecutorCore::outstanding() const {
+  // ended_ first: every job counted ended was counted submitted before (its
+  // admit happens-before its end), so the difference is never negative.
+  const std::uint64_t ended = ended_.load(std::memory_order_seq_cst);
+  const std::uint64_t submitted = submitted_.load(std::memory_order_seq_cst);
+  return static_cast<std::int64_t>(submitted - ended);
 }
 
 void ExecutorCore::wait_idle() {
@@ -252,7 +263,7 @@ void ExecutorCore::wait_idle() {
   // Counted before the predicate's first check (seq_cst, see end_one), so a
   // job ending after that check finds a waiter and notifies.
   idle_waiters_.fetch_add(1, std::memory_order_seq_cst);
-  idle_cv_.wait(lock, [&] { return outstanding_.load(std::memory_order_seq_cst) == 0; });
+  idle_cv_.wait(lock, [&] { return outstanding() == 0; });
   idle_waiters_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -274,7 +285,7 @@ ExecutorStats ExecutorCore::counters() const {
   s.retried = retried_.load(std::memory_order_relaxed);
   s.steals = steals_.load(std::memory_order_relaxed);
   s.in_service = in_service_.load(std::memory_order_relaxed);
-  s.outstanding = outstanding_.load(std::memory_order_relaxed);
+  s.outstanding = outstanding();
   return s;
 }
 

@@ -2,14 +2,70 @@
 
 #include <algorithm>
 #include <cassert>
+#include <new>
 #include <utility>
 
 namespace poolviz {
 
+FifoQueue::~FifoQueue() {
+  while (size_ > 0) take_front();
+  for (Chunk* c : {head_, spare_}) {
+    while (c != nullptr) delete std::exchange(c, c->next);
+  }
+}
+
+FifoQueue::Chunk* FifoQueue::new_chunk() {
+  if (spare_ == nullptr) return new Chunk;
+  --spare_count_;
+  Chunk* c = std::exchange(spare_, spare_->next);
+  c->next = nullptr;
+  return c;
+}
+
+void FifoQueue::push(Job&& job) {
+  if (tail_ == nullptr) {
+    head_ = tail_ = new_chunk();
+    head_index_ = tail_index_ = 0;
+  } else if (tail_index_ == kChunk) {
+    tail_->next = new_chunk();
+    tail_ = tail_->next;
+    tail_index_ = 0;
+  }
+  new (tail_->at(tail_index_++)) Job(std::move(job));
+  ++size_;
+}
+
+Job FifoQueue::take_front() {
+  assert(size_ > 0);
+  Job* slot = head_->at(head_index_++);
+  Job job = std::move(*slot);
+  slot->~Job();
+  --size_;
+  if (head_index_ == kChunk || size_ == 0) {
+    // The head chunk is used up (or the queue is empty: start over in it).
+    if (size_ == 0) {
+      head_index_ = tail_index_ = 0;  // empty: head_ == tail_, start over in it
+    } else {
+      Chunk* used = head_;
+      head_ = used->next;
+      head_index_ = 0;
+      used->next = nullptr;
+      if (spare_count_ < kKeepSpare) {
+        used->next = spare_;
+        spare_ = used;
+        ++spare_count_;
+      } else {
+        delete used;
+      }
+    }
+  }
+  return job;
+}
+
 std::vector<Job> FifoQueue::take_all() {
-  std::vector<Job> all(std::make_move_iterator(jobs_.begin()),
-                       std::make_move_iterator(jobs_.end()));
-  jobs_.clear();
+  std::vector<Job> all;
+  all.reserve(size_);
+  while (size_ > 0) all.push_back(take_front());
   return all;
 }
 
@@ -265,12 +321,22 @@ void FixedPool::worker_main(int slot) {
   std::unique_lock lock(mutex_);
   Worker& me = *workers_[static_cast<std::size_t>(slot)];
   JobQueue& queue = queue_at(dispatcher_.per_worker() ? slot : kShared);
-  for (;;) {
-    Job job;
+  // The FIFO (the common case) is popped without a virtual call, and the job
+  // is built in place from its slot: one move per job, no default-built Job.
+  auto* const fifo = dynamic_cast<FifoQueue*>(&queue);
+  const auto take = [&]() -> Job {
     if (me.handoff) {
-      job = std::move(*me.handoff);
+      Job job = std::move(*me.handoff);
       me.handoff.reset();
-    } else {
+      return job;
+    }
+    if (blocked_producers_ > 0)
+      not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
+    if (fifo != nullptr) return fifo->pop(0);
+    return queue.pop(timed_queue_ ? core_.clock().now() : 0);
+  };
+  for (;;) {
+    if (!me.handoff) {
       if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
       if (!stopping_ && staying_locked() > target_workers_) {
         return leave_locked(slot, WorkerReason::resized);
@@ -282,10 +348,8 @@ void FixedPool::worker_main(int slot) {
         core_.emit(EventKind::worker_woken, {}, slot);
         continue;
       }
-      job = queue.pop(timed_queue_ ? core_.clock().now() : 0);
-      if (blocked_producers_ > 0)
-        not_full_.notify_all();  // per-worker bounds: each producer rechecks its own
     }
+    Job job = take();
     me.running = true;
     lock.unlock();
     core_.run(job, slot);

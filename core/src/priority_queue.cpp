@@ -13,7 +13,46 @@ PriorityQueue::PriorityQueue(Nanos aging_interval, const Clock* clock)
   assert((aging_interval_ == 0 || clock_ != nullptr) && "aging needs a clock");
 }
 
+PriorityQueue::Bucket& PriorityQueue::bucket_for(int priority) {
+  // Few distinct priorities: a linear search from the top beats a map.
+  const auto find = [&] {
+    std::size_t i = 0;
+    while (i < buckets_.size() && buckets_[i]->priority > priority) ++i;
+    return i;
+  };
+  std::size_t i = find();
+  if (i == buckets_.size() || buckets_[i]->priority != priority) {
+    // A new level. Past many distinct ones, empty levels are dropped first so
+    // that a queue fed ever new priorities does not keep them all.
+    constexpr std::size_t kKeepLevels = 64;
+    if (buckets_.size() >= kKeepLevels) {
+      std::erase_if(buckets_, [](const auto& b) { return b->jobs.size() == 0; });
+      top_ = 0;
+      i = find();
+    }
+    auto level = std::make_unique<Bucket>();
+    level->priority = priority;
+    buckets_.insert(buckets_.begin() + static_cast<std::ptrdiff_t>(i), std::move(level));
+  }
+  if (i < top_) top_ = i;  // it is about to hold a job
+  return *buckets_[i];
+}
+
+Job PriorityQueue::take_from(std::size_t bucket) {
+  Bucket& b = *buckets_[bucket];
+  b.orders.pop_front();
+  --size_;
+  return b.jobs.pop(0);
+}
+
 void PriorityQueue::push(Job&& job) {
+  if (aging_interval_ == 0) {
+    Bucket& b = bucket_for(job.priority);
+    b.orders.push_back(next_order_++);
+    b.jobs.push(std::move(job));
+    ++size_;
+    return;
+  }
   std::int64_t key = job.priority;
   if (aging_interval_ > 0) {
     // Saturate far from the int64 limits so that subtracting a time cannot overflow.
@@ -57,6 +96,11 @@ void PriorityQueue::reset_slots_if_empty() {
 }
 
 Job PriorityQueue::pop(Nanos) {
+  if (aging_interval_ == 0) {
+    assert(size_ > 0);
+    while (buckets_[top_]->jobs.size() == 0) ++top_;
+    return take_from(top_);
+  }
   assert(!heap_.empty());
   std::pop_heap(heap_.begin(), heap_.end(), runs_later);
   const std::uint32_t slot = heap_.back().slot;
@@ -67,6 +111,18 @@ Job PriorityQueue::pop(Nanos) {
 }
 
 Job PriorityQueue::evict() {
+  if (aging_interval_ == 0) {
+    assert(size_ > 0);
+    std::size_t oldest = buckets_.size();
+    for (std::size_t i = top_; i < buckets_.size(); ++i) {
+      if (buckets_[i]->orders.empty()) continue;
+      if (oldest == buckets_.size() ||
+          buckets_[i]->orders.front() < buckets_[oldest]->orders.front()) {
+        oldest = i;
+      }
+    }
+    return take_from(oldest);
+  }
   assert(!heap_.empty());
   const auto oldest = std::min_element(
       heap_.begin(), heap_.end(), [](const Key& a, const Key& b) { return a.order < b.order; });
@@ -80,6 +136,12 @@ Job PriorityQueue::evict() {
 }
 
 std::vector<Job> PriorityQueue::take_all() {
+  if (aging_interval_ == 0) {
+    std::vector<Job> all;
+    all.reserve(size_);
+    while (size_ > 0) all.push_back(pop(0));
+    return all;
+  }
   std::sort_heap(heap_.begin(), heap_.end(), runs_later);  // ascending: the next to run is last
   std::vector<Job> all;
   all.reserve(heap_.size());

@@ -83,7 +83,7 @@ class ExecutorCore {
   void request_stop();
   /// Blocks until nothing is outstanding.
   void wait_idle();
-  std::int64_t outstanding() const { return outstanding_.load(std::memory_order_acquire); }
+  std::int64_t outstanding() const;
   /// Stops the retry timer thread; pending retries end cancelled.
   void stop_retry_timer();
 
@@ -111,19 +111,19 @@ class ExecutorCore {
   std::stop_source stop_;
   std::optional<std::stop_callback<std::function<void()>>> forward_cancel_;
 
-  // The counters sit on three cache lines by who writes them, so that a
+  // The counters sit on two cache lines by who writes them, so that a
   // submitting thread and the workers do not invalidate each other's line on
-  // every job (false sharing); only outstanding_ is written by both.
+  // every job (false sharing). Outstanding is submitted_ − ended_: no counter
+  // is written by both sides per job.
   // Submitting side (admit, refuse):
   alignas(kCacheLine) std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::uint64_t> submitted_{0}, rejected_{0};
-  // Both sides; idle_waiters_ is read here only when outstanding_ reaches 0.
-  alignas(kCacheLine) std::atomic<std::int64_t> outstanding_{0};
-  std::atomic<int> idle_waiters_{0};
-  // Worker side (run, finish):
-  alignas(kCacheLine) std::atomic<std::int64_t> in_service_{0};
+  // Worker side (run, finish); idle_waiters_ is written only by wait_idle().
+  alignas(kCacheLine) std::atomic<std::uint64_t> ended_{0};  // ended or refused
+  std::atomic<std::int64_t> in_service_{0};
   std::atomic<std::uint64_t> completed_{0}, failed_{0}, cancelled_{0}, timed_out_{0},
       retried_{0}, steals_{0};
+  alignas(kCacheLine) std::atomic<int> idle_waiters_{0};
 
   alignas(kCacheLine) std::mutex idle_mutex_;
   std::condition_variable idle_cv_;

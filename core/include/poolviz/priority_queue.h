@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 #include "poolviz/clock.h"
@@ -23,7 +24,12 @@ namespace poolviz {
 
 // [SECTION] PriorityQueue -----------------------------------------------------
 
-/// A max-heap on Job::priority; equal priorities leave in arrival order.
+/// Larger Job::priority first; equal priorities leave in arrival order.
+///
+/// Without aging, the order depends on the priority alone, so jobs wait in one
+/// FIFO (a FifoQueue: chunked, reused) per distinct priority, highest first:
+/// push and pop are O(1) for the handful of levels real workloads use, where a
+/// heap sifted 24-byte keys through log n levels of a cold array per job.
 ///
 /// Aging (aging_interval > 0): a job's effective priority grows by one for every
 /// interval it has waited in this queue, continuously:
@@ -43,7 +49,7 @@ class PriorityQueue final : public JobQueue {
   Job pop(Nanos now) override;
   /// The job that has waited longest (the overflow policy's "oldest"). O(n).
   Job evict() override;
-  std::size_t size() const override { return heap_.size(); }
+  std::size_t size() const override { return aging_interval_ > 0 ? heap_.size() : size_; }
   std::vector<Job> take_all() override;
 
   Nanos aging_interval() const { return aging_interval_; }
@@ -65,9 +71,22 @@ class PriorityQueue final : public JobQueue {
   // Frees the slot array once the queue is empty (reuse starts from 0 again).
   void reset_slots_if_empty();
 
+  // Without aging: one FIFO per priority, and each job's arrival number beside
+  // it (only evict() reads those: the oldest job is at the front of one FIFO).
+  struct Bucket {
+    int priority = 0;
+    FifoQueue jobs;
+    std::deque<std::uint64_t> orders;
+  };
+  Bucket& bucket_for(int priority);
+  Job take_from(std::size_t bucket);
+
   Nanos aging_interval_;
   const Clock* clock_;
   std::uint64_t next_order_ = 0;
+  std::vector<std::unique_ptr<Bucket>> buckets_;  // highest priority first
+  std::size_t size_ = 0;                          // jobs in buckets_
+  std::size_t top_ = 0;  // no bucket before this index holds a job
   std::vector<Key> heap_;
   std::vector<Job> slots_;               // jobs by slot; free slots hold an empty Job
   std::vector<std::uint32_t> free_slots_;
