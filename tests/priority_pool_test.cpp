@@ -285,7 +285,9 @@ TEST(PriorityQueue, ManyDistinctPrioritiesStillServeHighestFirstThenArrival) {
   std::uint64_t last_id = 0;
   for (const Job& job : queue.take_all()) {
     ASSERT_LE(job.priority, last_priority);
-    if (job.priority == last_priority) ASSERT_GT(job.id.value, last_id);
+    if (job.priority == last_priority) {
+      ASSERT_GT(job.id.value, last_id);
+    }
     last_priority = job.priority;
     last_id = job.id.value;
   }

@@ -117,20 +117,26 @@ struct EventBus::Ring {
     }
   }
 
-  // Single consumer (holds consumer_mutex_). Takes only what was claimed when
+  // Single consumer (holds consumer_mutex_). The position past the last
+  // event ready to read, counting from `head`. Takes only what was claimed when
   // it began: under a flood, chasing the producers would make a drain
   // unbounded, and the events behind it would wait in the ring anyway.
-  template <class Out>
-  void pop_all(Out& out) {
+  std::uint64_t ready_end() {
     const std::uint64_t end = tail.load(std::memory_order_relaxed);
-    while (head != end) {
-      const std::uint64_t index = head & mask;
-      Cell& cell = cells[index];
-      if (turn_of(cell).load(std::memory_order_acquire) + index != head + 1) return;
-      out.push_back(cell.event);
-      turn_of(cell).store(head + mask + 1 - index, std::memory_order_release);
-      ++head;
+    std::uint64_t pos = head;
+    while (pos != end) {
+      const std::uint64_t index = pos & mask;
+      if (turn_of(cells[index]).load(std::memory_order_acquire) + index != pos + 1) break;
+      ++pos;
     }
+    return pos;
+  }
+  const Event& at(std::uint64_t pos) const { return cells[pos & mask].event; }
+  /// Hands the cell at `head` back to the producers (its event has been read).
+  void release_head() {
+    const std::uint64_t index = head & mask;
+    turn_of(cells[index]).store(head + mask + 1 - index, std::memory_order_release);
+    ++head;
   }
 
   const std::uint64_t mask;
@@ -150,6 +156,12 @@ EventBus::EventBus(std::size_t ring_capacity, std::size_t shards) {
   shard_mask_ = shards - 1;
   rings_.reserve(shards);
   for (std::size_t i = 0; i < shards; ++i) rings_.push_back(std::make_unique<Ring>(ring_capacity));
+  // The drain's buffer, allocated once and its pages faulted in now: a flood's
+  // first drain faulting in megabytes while the rings fill made it drop events.
+  // Sized for what two busy rings (a producer's and a worker's) hold, capped.
+  constexpr std::size_t kMaxPrefault = std::size_t{1} << 18;  // 12 MiB of events
+  batch_.resize(std::min(kMaxPrefault, 2 * ring_capacity));
+  batch_.clear();
 }
 
 EventBus::~EventBus() = default;
@@ -250,47 +262,103 @@ void EventBus::detach(EventSink* sink) {
 
 void EventBus::drain(bool final) {
   std::lock_guard lock(consumer_mutex_);
-  // pending_ starts with last drain's held-back events, in seq order. Each ring
-  // appends a run that is already in order when one thread writes the ring (the
-  // usual case), so a run is sorted only when it is not, then merged in: O(n·k)
-  // for k rings instead of sorting everything, O(n log n), on every drain.
-  const auto by_seq = [](const Event& a, const Event& b) { return a.seq < b.seq; };
+  // Sources, each in seq order: last drain's held-back events (pending_), and
+  // each ring's ready run, which is in order when one thread writes the ring
+  // (the usual case). They are merged straight from the ring cells into
+  // batch_: one copy per event, into a buffer kept across drains. A run that
+  // is not in order (threads sharing a shard) goes through pending_ and a sort.
+  struct Run {
+    Ring* ring;
+    std::uint64_t end;
+  };
+  Run runs[64];
+  std::size_t run_count = 0;
+  std::size_t total = pending_.size();
+  bool sort_pending = false;
   for (auto& ring : rings_) {
-    const auto sorted = static_cast<std::ptrdiff_t>(pending_.size());
-    ring->pop_all(pending_);
-    const auto run = pending_.begin() + sorted;
-    if (run == pending_.end()) continue;
-    if (!std::is_sorted(run, pending_.end(), by_seq)) std::sort(run, pending_.end(), by_seq);
-    if (sorted > 0 && by_seq(*run, *(run - 1))) {
-      // Merged into a buffer kept across drains (the draining thread's; drains
-      // are serialised): std::inplace_merge would allocate a new one each time,
-      // and for a flood's batch map and fault in megabytes per drain.
-      thread_local std::vector<Event> merged;
-      merged.clear();
-      merged.reserve(pending_.size());
-      std::merge(pending_.begin(), run, run, pending_.end(), std::back_inserter(merged), by_seq);
-      pending_.swap(merged);
+    const std::uint64_t end = ring->ready_end();
+    if (end == ring->head) continue;
+    bool sorted = true;
+    for (std::uint64_t pos = ring->head + 1; pos != end && sorted; ++pos) {
+      sorted = ring->at(pos - 1).seq < ring->at(pos).seq;
     }
+    if (!sorted || run_count == std::size(runs)) {
+      while (ring->head != end) {
+        pending_.push_back(ring->at(ring->head));
+        ring->release_head();
+      }
+      sort_pending = true;
+      continue;
+    }
+    runs[run_count++] = {ring.get(), end};
+    total += static_cast<std::size_t>(end - ring->head);
   }
-  if (pending_.empty()) return;
+  if (sort_pending) {
+    std::sort(pending_.begin(), pending_.end(),
+              [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  }
+  if (total == 0) return;
+
+  batch_.clear();
+  batch_.reserve(total);
+  std::size_t held = 0;  // next of pending_
+  for (;;) {
+    // The source whose next event has the smallest seq (k is small: the rings
+    // that threads wrote since the last drain, and pending_).
+    std::uint64_t best_seq = ~std::uint64_t{0};
+    std::size_t best = run_count;  // run_count = pending_
+    bool any = false;
+    if (held < pending_.size()) {
+      best_seq = pending_[held].seq;
+      any = true;
+    }
+    for (std::size_t i = 0; i < run_count; ++i) {
+      Ring& r = *runs[i].ring;
+      if (r.head == runs[i].end) continue;
+      const std::uint64_t seq = r.at(r.head).seq;
+      if (!any || seq < best_seq) {
+        best_seq = seq;
+        best = i;
+        any = true;
+      }
+    }
+    if (!any) break;
+    if (best == run_count) {
+      batch_.push_back(pending_[held++]);
+      continue;
+    }
+    // Copy this run's events up to the next source's smallest seq in one go.
+    std::uint64_t limit = ~std::uint64_t{0};
+    if (held < pending_.size()) limit = pending_[held].seq;
+    for (std::size_t i = 0; i < run_count; ++i) {
+      const Ring& r = *runs[i].ring;
+      if (i != best && r.head != runs[i].end) limit = std::min(limit, r.at(r.head).seq);
+    }
+    Ring& r = *runs[best].ring;
+    do {
+      batch_.push_back(r.at(r.head));
+      r.release_head();
+    } while (r.head != runs[best].end && r.at(r.head).seq < limit);
+  }
+  pending_.clear();
 
   // Deliver the contiguous run from next_expected_. Stragglers (seq below it)
   // go out at once. A gap is waited for during one drain: once an event that
   // was already held back last time is behind it, the gap is a dropped event.
   std::size_t ready = 0;
-  while (ready < pending_.size()) {
-    const std::uint64_t seq = pending_[ready].seq;
+  while (ready < batch_.size()) {
+    const std::uint64_t seq = batch_[ready].seq;
     if (seq >= next_expected_) {
       if (seq != next_expected_ && !final && seq > held_back_through_) break;
       next_expected_ = seq + 1;
     }
     ++ready;
   }
-  held_back_through_ = ready < pending_.size() ? pending_.back().seq : 0;
+  held_back_through_ = ready < batch_.size() ? batch_.back().seq : 0;
 
-  const std::span<const Event> batch(pending_.data(), ready);
+  const std::span<const Event> batch(batch_.data(), ready);
   for (EventSink* sink : sinks_) sink->on_events(batch);
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(ready));
+  pending_.assign(batch_.begin() + static_cast<std::ptrdiff_t>(ready), batch_.end());
 }
 
 }  // namespace poolviz

@@ -129,7 +129,7 @@ std::string_view FixedPool::strategy() const {
 
 // [SECTION] Submission --------------------------------------------------------
 
-SubmitResult FixedPool::submit_impl(Job job, bool may_block) {
+SubmitResult FixedPool::submit_impl(Job&& job, bool may_block) {
   if (SubmitResult refused = core_.admit(job); !refused) return refused;
   const JobId id = job.id;
   std::unique_lock lock(mutex_);

@@ -21,8 +21,35 @@ std::uint64_t xorshift(std::uint64_t& state) {
 }  // namespace
 
 struct WorkStealingExecutor::Worker {
+  Worker() = default;
+  ~Worker() {
+    for (Job* job : spare_jobs) delete job;
+  }
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// A heap Job for `job`, reusing one this worker ran before: a fork-join
+  /// child costs no allocation of its record once the worker is warm.
+  Job* make_job(Job&& job) {
+    if (spare_jobs.empty()) return new Job(std::move(job));
+    Job* node = spare_jobs.back();
+    spare_jobs.pop_back();
+    *node = std::move(job);
+    return node;
+  }
+  /// Keeps an emptied Job for make_job() (a few; the rest are freed).
+  void recycle(Job* job) {
+    constexpr std::size_t kKeep = 256;
+    if (spare_jobs.size() < kKeep) {
+      spare_jobs.push_back(job);
+    } else {
+      delete job;
+    }
+  }
+
   ChaseLevDeque<Job> deque;
   std::uint64_t rng = 0;  // victim choice; touched by this worker only
+  std::vector<Job*> spare_jobs;  // this worker's only
   std::thread thread;
 };
 
@@ -83,7 +110,7 @@ SubmitResult WorkStealingExecutor::spawn(Job child, JobContext&) {
   }
   Worker& w = *workers_[static_cast<std::size_t>(self)];
   core_.enqueued(id, self, w.deque.size() + 1);
-  w.deque.push(new Job(std::move(child)));
+  w.deque.push(w.make_job(std::move(child)));
   notify_work();  // an idle worker may come and steal it
   return SubmitResult{id};
 }
@@ -135,7 +162,8 @@ std::unique_ptr<Job> WorkStealingExecutor::find_work(int self, bool& contended) 
   if (injector_size_.load(std::memory_order_acquire) > 0) {
     std::lock_guard lock(injector_mutex_);
     if (!injector_.empty()) {
-      auto job = std::make_unique<Job>(std::move(injector_.front()));
+      std::unique_ptr<Job> job(
+          workers_[static_cast<std::size_t>(self)]->make_job(std::move(injector_.front())));
       injector_.pop_front();
       injector_size_.fetch_sub(1, std::memory_order_relaxed);
       return job;
@@ -167,7 +195,10 @@ std::unique_ptr<Job> WorkStealingExecutor::steal(int self, bool& contended) {
 void WorkStealingExecutor::run_one(std::unique_ptr<Job> job, int self) {
   busy_.fetch_add(1, std::memory_order_relaxed);
   core_.run(*job, self);
-  job.reset();  // a JobGroup child counts as ended once its Job is gone
+  // A JobGroup child counts as ended once its callable is gone: emptied here,
+  // the record kept for this worker's next child.
+  *job = Job{};
+  workers_[static_cast<std::size_t>(self)]->recycle(job.release());
   busy_.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -142,7 +142,8 @@ class EventBus {
 
   alignas(kCacheLine) std::mutex consumer_mutex_;  // guards everything below
   std::vector<EventSink*> sinks_;
-  std::vector<Event> pending_;     // collected, not yet delivered
+  std::vector<Event> pending_;     // held back by the last drain, in seq order
+  std::vector<Event> batch_;       // what a drain collects; capacity kept, pre-faulted
   std::uint64_t next_expected_ = 1;
   std::uint64_t held_back_through_ = 0;  // highest seq held back by the last drain
 };

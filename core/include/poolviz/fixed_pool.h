@@ -87,7 +87,7 @@ class FixedPool final : public Executor {
     Nanos idle_since = 0;           // clock time it parked (scaling only)
   };
 
-  SubmitResult submit_impl(Job job, bool may_block);
+  SubmitResult submit_impl(Job&& job, bool may_block);
   JobQueue& queue_at(int index);
   bool accepts_locked(int index) const;
   int pick_queue_locked();
