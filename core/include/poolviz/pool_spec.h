@@ -91,14 +91,14 @@ struct SettingUse {
 };
 
 struct StrategyDescriptor {
-  Strategy strategy;
-  std::string_view name;     // the spelling in scenarios, --set and the GUI
-  std::string_view summary;  // one line for help texts
+  Strategy strategy{};
+  std::string_view name{};     // the spelling in scenarios, --set and the GUI
+  std::string_view summary{};  // one line for help texts
   /// A fixed worker count c (M/M/c's c; the one-in-c "all busy" figure).
   bool fixed_servers = false;
   /// The key a "workers" slider sets (pool.workers, pool.max_workers), or
   /// empty when the strategy has no worker count (a thread per job).
-  std::string_view sized_by;
+  std::string_view sized_by{};
   /// No queue, no lanes: every job gets its own thread (drawn as a cloud).
   bool thread_per_job = false;
   /// Always a queue per worker (the shared dispatch's queue is not one).
@@ -107,18 +107,18 @@ struct StrategyDescriptor {
   bool bounded_queue = false;
   QueueOrder queue_order = QueueOrder::arrival;
   /// The [pool] keys it reads beyond workers/queue_capacity/overflow.
-  std::span<const SettingUse> settings;
+  std::span<const SettingUse> settings{};
   /// Queueing theory: when false, `theory_note` says why no model applies;
   /// when true, it is appended to the model's explanation (may be empty).
   bool theory_applies = true;
-  std::string_view theory_note;
+  std::string_view theory_note{};
   std::unique_ptr<Executor> (*make)(const PoolSpec&, ExecutorEnv) = nullptr;
 };
 
 struct LimiterDescriptor {
-  LimiterKind kind;
-  std::string_view name;
-  std::string_view summary;
+  LimiterKind kind{};
+  std::string_view name{};
+  std::string_view summary{};
   /// A rate limiter: limiter.rate is required and can change while running.
   bool has_rate = false;
   /// level() counts permits in use (a semaphore), not tokens left; events and
@@ -126,20 +126,20 @@ struct LimiterDescriptor {
   bool level_is_in_use = false;
   /// Mints tokens only when asked, so Run's poll reports refills while idle.
   bool mints_lazily = false;
-  std::string_view gauge_label;  // beside the gauge's "level/capacity"
-  std::string_view gate_label;   // "Gate: <this>"
+  std::string_view gauge_label{};  // beside the gauge's "level/capacity"
+  std::string_view gate_label{};   // "Gate: <this>"
   /// The key that must be set, and how (validation's message), or empty.
-  std::string_view required_key;
-  std::string_view required_message;
-  std::span<const SettingUse> settings;
+  std::string_view required_key{};
+  std::string_view required_message{};
+  std::span<const SettingUse> settings{};
   /// nullptr for LimiterKind::none.
   std::shared_ptr<Limiter> (*make)(const LimiterSpec&, Clock&, EventBus*, std::uint8_t) = nullptr;
 };
 
 struct OverflowDescriptor {
-  Overflow overflow;
-  std::string_view name;
-  std::string_view when_full;  // what the canvas says under a full queue
+  Overflow overflow{};
+  std::string_view name{};
+  std::string_view when_full{};  // what the canvas says under a full queue
 };
 
 const StrategyDescriptor& describe(Strategy strategy);
