@@ -8,20 +8,32 @@ namespace poolviz {
 
 // PriorityQueue --------------------------------------------------------------
 
-PriorityQueue::PriorityQueue(Nanos aging_interval, const Clock* clock)
-    : aging_interval_(aging_interval > 0 ? aging_interval : 0), clock_(clock) {
+PriorityQueue::PriorityQueue(Nanos aging_interval, const Clock* clock, QueueRank rank)
+    : aging_interval_(aging_interval > 0 ? aging_interval : 0), rank_(rank), clock_(clock) {
   assert((aging_interval_ == 0 || clock_ != nullptr) && "aging needs a clock");
 }
 
-void PriorityQueue::push(Job&& job) {
+std::int64_t PriorityQueue::key_of(const Job& job) const {
+  // Saturate far from the int64 limits so that subtracting a time cannot overflow.
+  constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 4;
+  if (rank_ == QueueRank::shortest_first) {
+    const Nanos size = std::max<Nanos>(job.size_estimate, 0);
+    if (aging_interval_ == 0) return -size;
+    // −size_ms × interval, in long double (exact to 2^64) before the clamp.
+    const long double scaled = -static_cast<long double>(size) / kMillisecond * aging_interval_;
+    return static_cast<std::int64_t>(std::clamp<long double>(scaled, -kLimit, kLimit)) - clock_->now();
+  }
   std::int64_t key = job.priority;
   if (aging_interval_ > 0) {
-    // Saturate far from the int64 limits so that subtracting a time cannot overflow.
-    constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 4;
     std::int64_t scaled = 0;
     if (__builtin_mul_overflow(key, aging_interval_, &scaled)) scaled = key < 0 ? -kLimit : kLimit;
     key = std::clamp(scaled, -kLimit, kLimit) - clock_->now();
   }
+  return key;
+}
+
+void PriorityQueue::push(Job&& job) {
+  const std::int64_t key = key_of(job);
   std::uint32_t slot = 0;
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());

@@ -1,8 +1,9 @@
 // poolviz/priority_queue.h — the two urgency-ordered queues a shared-queue
 // pool (WorkerPool) can hand out jobs from.
 //
-// [SECTION] PriorityQueue       — one heap, larger Job::priority first, FIFO among equals,
-//                                 optional aging so low priorities cannot starve
+// [SECTION] PriorityQueue       — one heap, larger Job::priority first (or the smallest
+//                                 Job::size_estimate: shortest job first), FIFO among
+//                                 equals, optional aging so nothing starves
 // [SECTION] PriorityLevelsQueue — a FIFO per level, the highest level drained first
 //
 // Like every JobQueue these are plain containers: WorkerPool guards them with
@@ -23,6 +24,12 @@ namespace poolviz {
 
 // [SECTION] PriorityQueue -----------------------------------------------------
 
+/// What the heap ranks jobs by.
+enum class QueueRank : std::uint8_t {
+  priority,        // larger Job::priority first (strategy "priority")
+  shortest_first,  // smaller Job::size_estimate first (strategy "shortest_job_first")
+};
+
 /// A max-heap on Job::priority; equal priorities leave in arrival order.
 ///
 /// Aging (aging_interval > 0): a job's effective priority grows by one for every
@@ -32,13 +39,21 @@ namespace poolviz {
 /// changes while they wait; the heap key priority × interval − enqueued_at is
 /// fixed at push and pop stays O(log n). A job of priority p therefore overtakes
 /// a job of priority p + k that arrived more than k intervals after it.
+///
+/// Shortest job first (QueueRank::shortest_first) is the same heap with the
+/// rank −size_estimate in milliseconds: with aging, every interval waited
+/// counts as one millisecond less work, so a long job overtakes one k ms
+/// shorter that arrived more than k intervals after it, and cannot starve.
 class PriorityQueue final : public JobQueue {
  public:
   /// `clock` stamps arrivals and is required when `aging_interval` > 0; it must
   /// outlive the queue.
-  explicit PriorityQueue(Nanos aging_interval = 0, const Clock* clock = nullptr);
+  explicit PriorityQueue(Nanos aging_interval = 0, const Clock* clock = nullptr,
+                         QueueRank rank = QueueRank::priority);
 
-  std::string_view strategy() const override { return "priority"; }
+  std::string_view strategy() const override {
+    return rank_ == QueueRank::priority ? "priority" : "shortest_job_first";
+  }
   void push(Job&& job) override;
   Job pop(Nanos now) override;
   /// The job that has waited longest (the overflow policy's "oldest"). O(n).
@@ -64,8 +79,11 @@ class PriorityQueue final : public JobQueue {
   Job take_slot(std::uint32_t slot);
   // Frees the slot array once the queue is empty (reuse starts from 0 again).
   void reset_slots_if_empty();
+  // The heap key of a job pushed now (see the class comment).
+  std::int64_t key_of(const Job& job) const;
 
   Nanos aging_interval_;
+  QueueRank rank_;
   const Clock* clock_;
   std::uint64_t next_order_ = 0;
   std::vector<Key> heap_;

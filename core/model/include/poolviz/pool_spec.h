@@ -38,8 +38,9 @@ enum class Strategy : std::uint8_t {
   priority_levels,  // N workers, one FIFO per level, highest level first
   dynamic,          // shared FIFO, workers between min and max
   work_stealing,    // a deque per worker, a shared injector, random-victim steals
+  shortest_job_first,  // N workers, one shared heap, smallest size estimate first (optional aging)
 };
-inline constexpr std::size_t kStrategyCount = static_cast<std::size_t>(Strategy::work_stealing) + 1;
+inline constexpr std::size_t kStrategyCount = static_cast<std::size_t>(Strategy::shortest_job_first) + 1;
 
 enum class LimiterKind : std::uint8_t { none, ticker, token_bucket, max_concurrency };
 inline constexpr std::size_t kLimiterKindCount = static_cast<std::size_t>(LimiterKind::max_concurrency) + 1;
