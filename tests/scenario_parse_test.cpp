@@ -2,9 +2,11 @@
 // (file:line:col: key: message), and --set overrides.
 #include <gtest/gtest.h>
 
+#include <span>
 #include <string>
 #include <vector>
 
+#include "poolviz/pool_spec.h"
 #include "poolviz/scenario.h"
 #include "poolviz/scenario_limits.h"
 
@@ -84,7 +86,8 @@ const Malformed kMalformed[] = {
     {"enum value", 11, R"(overflow = "drop")",
      R"(bad.toml:11:12: pool.overflow: "drop" is not one of block, reject, drop_oldest, caller_runs (did you mean "drop_oldest"?))"},
     {"strategy typo", 8, R"(strategy = "fixd")",
-     R"(bad.toml:8:12: pool.strategy: "fixd" is not one of thread_per_task, fixed, priority, priority_levels, dynamic, work_stealing (did you mean "fixed"?))"},
+     // A prefix: the whole list comes from the descriptor table (see UnknownNamesListTheTable).
+     R"(bad.toml:8:12: pool.strategy: "fixd" is not one of thread_per_task, fixed, priority, priority_levels, dynamic, work_stealing)"},
     {"zero workers", 9, "workers = 0",
      "bad.toml:9:11: pool.workers: 0 is out of range (allowed: 1 to 1024)"},
     {"negative queue", 10, "queue_capacity = -1",
@@ -97,8 +100,8 @@ const Malformed kMalformed[] = {
      R"(bad.toml:9:1: pool.wrokers: unknown key; did you mean "workers"?)"},
     {"unknown section", 13, "[limitter]",
      "bad.toml:13:2: limitter: unknown section [limitter]; did you mean [limiter]?"},
-    {"unknown limiter kind", 14, R"(kind = "leaky_bucket")",
-     R"(bad.toml:14:8: limiter.kind: "leaky_bucket" is not one of none, ticker, token_bucket, max_concurrency)"},
+    {"unknown limiter kind", 14, R"(kind = "sliding_window")",
+     R"(bad.toml:14:8: limiter.kind: "sliding_window" is not one of none, ticker, token_bucket, max_concurrency)"},
     {"ticker without rate", 14, R"(kind = "ticker")",
      "bad.toml:13:1: limiter.rate: a ticker limiter needs a rate > 0 (per second)"},
     {"negative limiter rate", 14, "rate = -2",
@@ -256,9 +259,25 @@ std::string override_error(std::string_view assignment) {
   return "(no error)";
 }
 
+/// The names as a message lists them: the descriptor table's order.
+std::string names_joined(std::span<const std::string_view> names) {
+  std::string out;
+  for (std::string_view n : names) out += (out.empty() ? "" : ", ") + std::string(n);
+  return out;
+}
+
+TEST(ScenarioParse, UnknownNamesListTheTableAndTheClosest) {
+  EXPECT_EQ(override_error("pool.strategy=fixd"), R"(--set: pool.strategy: "fixd" is not one of )" +
+                                                      names_joined(strategy_names()) +
+                                                      R"( (did you mean "fixed"?))");
+  EXPECT_EQ(override_error("limiter.kind=tiker"), R"(--set: limiter.kind: "tiker" is not one of )" +
+                                                      names_joined(limiter_names()) +
+                                                      R"( (did you mean "ticker"?))");
+}
+
 TEST(ScenarioParse, OverrideErrorsListWhatIsAllowed) {
   EXPECT_EQ(override_error("pool.strategy=pooled"),
-            R"(--set: pool.strategy: "pooled" is not one of thread_per_task, fixed, priority, priority_levels, dynamic, work_stealing)");
+            R"(--set: pool.strategy: "pooled" is not one of )" + names_joined(strategy_names()));
   EXPECT_EQ(override_error("pool.workers=many"),
             R"(--set: pool.workers: "many" is not an integer (allowed: 1 to 1024))");
   EXPECT_EQ(override_error("pool.workers=0"), "--set: pool.workers: 0 is out of range (allowed: 1 to 1024)");

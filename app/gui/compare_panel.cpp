@@ -188,14 +188,10 @@ void draw_compare_transport(CompareView& view, const Theme& theme) {
     if (ImGui::Button("Add")) {
       CompareVariant v;
       v.overrides.push_back({"pool.strategy", current});
-      if (current == "dynamic") {
-        v.overrides.push_back({"pool.max_workers", std::to_string(form.workers)});
-      } else if (current == "thread_per_task") {
-        // no worker count: one thread per job
-      } else {
-        v.overrides.push_back({"pool.workers", std::to_string(form.workers)});
-      }
-      v.label = current + (current == "thread_per_task" ? "" : " " + std::to_string(form.workers));
+      // The key the slider sizes (workers, or a dynamic pool's max); none for a thread per job.
+      const std::string_view sized_by = describe(*parse_strategy(current)).sized_by;
+      if (!sized_by.empty()) v.overrides.push_back({std::string(sized_by), std::to_string(form.workers)});
+      v.label = current + (sized_by.empty() ? "" : " " + std::to_string(form.workers));
       try {
         view.add_variant(v);
         form.error.clear();

@@ -67,9 +67,10 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
     }
   }
 
-  const bool threads = pool.strategy == Strategy::thread_per_task;
-  const bool dynamic = pool.strategy == Strategy::dynamic;
-  if (!threads && !dynamic) {
+  const StrategyDescriptor& strategy = describe(pool.strategy);
+  const bool threads = strategy.thread_per_job;
+  const bool dynamic = reads(strategy.settings, "pool.min_workers");
+  if (strategy.fixed_servers) {
     row("workers", "Applied to the running pool: extra workers retire after their job");
     int workers = pool.workers > 0 ? pool.workers : static_cast<int>(run.executor().stats().workers_alive);
     if (ImGui::SliderInt("##workers", &workers, 1, 64)) {
@@ -105,19 +106,20 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
   }
 
   LimiterSpec& lim = edit.limiter;
-  if (lim.kind == LimiterKind::ticker || lim.kind == LimiterKind::token_bucket) {
+  const LimiterDescriptor& limiter = describe(lim.kind);
+  if (limiter.has_rate) {
     row("limiter rate", "Permits per second; applied live");
     float rate = static_cast<float>(lim.rate);
     if (ImGui::SliderFloat("##lrate", &rate, 0.1F, 200.0F, "%.1f /s", ImGuiSliderFlags_Logarithmic)) {
       if (run.set_limiter_rate(rate)) lim.rate = rate;
     }
   }
-  if (lim.kind == LimiterKind::token_bucket) {
+  if (reads(limiter.settings, "limiter.burst")) {
     row("burst", "Bucket capacity; takes effect on restart");
     float burst = static_cast<float>(std::max(lim.burst, 1.0));
     if (ImGui::SliderFloat("##burst", &burst, 1, 100, "%.0f tokens")) lim.burst = burst;
   }
-  if (lim.kind == LimiterKind::max_concurrency) {
+  if (reads(limiter.settings, "limiter.max_in_flight")) {
     row("permits", "Jobs allowed to run at once; takes effect on restart");
     int permits = std::max(lim.max_in_flight, 1);
     if (ImGui::SliderInt("##permits", &permits, 1, 64)) lim.max_in_flight = permits;
@@ -148,12 +150,7 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
   ImGui::EndTable();
 
   // Settings that need a fresh engine.
-  const bool pending = edit.pool.overflow != running.pool.overflow ||
-                       edit.pool.min_workers != running.pool.min_workers ||
-                       edit.pool.max_workers != running.pool.max_workers ||
-                       edit.pool.max_threads != running.pool.max_threads ||
-                       edit.limiter.burst != running.limiter.burst ||
-                       edit.limiter.max_in_flight != running.limiter.max_in_flight;
+  const bool pending = !restart_needed(running.pool, running.limiter, edit.pool, edit.limiter).empty();
   if (pending) {
     ImGui::PushStyleColor(ImGuiCol_Button, ImGui::ColorConvertU32ToFloat4(rgb(okabe_ito::kOrange, 200)));
     if (ImGui::Button("Restart with these settings")) session.restart();

@@ -118,9 +118,8 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
   // Headings take a strip at the top; the geometry is the rest.
   const float heading_h = ImGui::GetFontSize() + 8 * scale;
   const bool threads = model.options().threads_mode;
-  const bool worker_queues = model.has_worker_queues() || scenario.stages.size() > 1 ||
-                             scenario.pool.strategy == Strategy::work_stealing ||
-                             scenario.pool.dispatch != Dispatch::shared;
+  const bool worker_queues =
+      model.has_worker_queues() || scenario.stages.size() > 1 || has_worker_queues(scenario.pool);
   // Thread-per-task has no lanes: the thread cloud takes the lanes' whole column.
   const int lane_count = threads ? 40 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
   // Chips grow when there is room (few lanes, a big window) and shrink for many lanes.
@@ -234,8 +233,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     }
     if (full) {
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               scenario.pool.overflow == Overflow::block ? "full: the producer waits"
-                                                         : "full: new jobs are turned away",
+               std::string(describe(scenario.pool.overflow).when_full),
                r.w);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
@@ -260,7 +258,8 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     const float cap = gate.capacity > 0 ? gate.capacity : std::max<float>(1, static_cast<float>(scenario.limiter.burst));
     // Limiter events carry what is left (tokens, free permits); a semaphore's
     // gauge shows permits in use, so 0/2 when idle and 2/2 with two jobs running.
-    const bool semaphore = limiter == LimiterKind::max_concurrency;
+    const LimiterDescriptor& described = describe(limiter);
+    const bool semaphore = described.level_is_in_use;
     const float left = gate.seen ? gate.level : cap;
     const float shown = semaphore ? std::max(cap - left, 0.0F) : left;
     const float level = std::clamp(shown / cap, 0.0F, 1.0F);
@@ -270,13 +269,11 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     dl->AddRectFilled(c.at(gx, top + gh * (1 - level)), c.at(gx + gw, top + gh), rgb(okabe_ito::kOrange, 220), 3);
     dl->AddRect(c.at(gx, top), c.at(gx + gw, top + gh), pal.text_dim, 3, 0, line_w);
     char label[64];
-    const char* kind = limiter == LimiterKind::ticker         ? "ticker"
-                       : limiter == LimiterKind::token_bucket ? "tokens"
-                                                              : "in use";
-    std::snprintf(label, sizeof label, "%s %.0f/%.0f", kind, shown, cap);
+    std::snprintf(label, sizeof label, "%.*s %.0f/%.0f", static_cast<int>(described.gauge_label.size()),
+                  described.gauge_label.data(), shown, cap);
     text_centred(c, small, c.at(x, top - small->FontSize), pal.text, label);
-    std::snprintf(label, sizeof label, "Gate: %s",
-                  limiter == LimiterKind::max_concurrency ? "semaphore" : std::string(to_string(limiter)).c_str());
+    std::snprintf(label, sizeof label, "Gate: %.*s", static_cast<int>(described.gate_label.size()),
+                  described.gate_label.data());
     text_centred(c, small, c.at(x, g.lanes.y - small->FontSize * 0.2F), pal.text, label);
   }
 

@@ -350,6 +350,7 @@ void FlowModel::apply(const Event& event) {
     case EventKind::submitted: {
       JobView& job = job_for(e);
       job.priority = static_cast<int>(e.x);
+      job.size_ms = e.value;
       job.tag = e.y;
       job.submitted_at = e.t;
       break;
@@ -554,6 +555,10 @@ std::vector<std::uint64_t> FlowModel::queue_order(int queue) const {
   if (options_.queue_by_priority) {
     std::stable_sort(out.begin(), out.end(), [&](std::uint64_t a, std::uint64_t b) {
       return jobs_.at(a).priority > jobs_.at(b).priority;
+    });
+  } else if (options_.queue_by_size) {
+    std::stable_sort(out.begin(), out.end(), [&](std::uint64_t a, std::uint64_t b) {
+      return jobs_.at(a).size_ms < jobs_.at(b).size_ms;
     });
   }
   return out;

@@ -61,6 +61,7 @@ struct JobView {
   JobPlace place = JobPlace::arriving;
   int lane = -1;             // queue id while queued; worker while at gate / running
   int priority = 0;
+  float size_ms = 0;  // the job's size estimate (0 = unknown)
   int tag = 0;
   int attempt = 0;           // attempts started
   float progress = 0;        // 0..1 while running
@@ -166,6 +167,8 @@ struct FlowModelOptions {
   bool threads_mode = false;
   /// Priority pools: draw the queue in the order it will be served.
   bool queue_by_priority = false;
+  /// Draw the shared queue shortest job first (Event::value of submitted: size estimate).
+  bool queue_by_size = false;
   /// Pipelines: the stages' names, in order (events carry source = stage).
   /// Stage k's workers become lanes k * kStageLaneStride + worker, named
   /// "<stage> W<worker>"; stage 0's input queue is the shared queue and stage

@@ -64,13 +64,15 @@ Session::~Session() {
 bool Session::threads_mode() const {
   // A pool always has lanes to draw, whatever the [view] hint says: a compare
   // variant that swaps thread-per-task for a pool of 50 must show its queue.
-  return scenario_.pool.strategy == Strategy::thread_per_task;
+  return describe(scenario_.pool.strategy).thread_per_job;
 }
 
 void Session::reset_view() {
   FlowModelOptions options;
   options.threads_mode = threads_mode();
-  options.queue_by_priority = scenario_.pool.strategy == Strategy::priority;
+  const QueueOrder order = describe(scenario_.pool.strategy).queue_order;
+  options.queue_by_priority = order == QueueOrder::priority;
+  options.queue_by_size = order == QueueOrder::shortest_first;
   if (scenario_.stages.size() > 1) {
     for (const StageSpec& stage : scenario_.stages) options.stage_names.push_back(stage.name);
   }

@@ -183,18 +183,15 @@ WorkloadSpec with_kind(WorkloadSpec spec, WorkKind kind) {
 std::optional<std::string> unbounded_intake(const Scenario& scenario) {
   const PoolSpec& pool = scenario.pool;
   if (!scenario.stages.empty()) return std::nullopt;  // stages are joined by bounded queues
-  switch (pool.strategy) {
-    case Strategy::work_stealing:
-    case Strategy::thread_per_task:
-      return "pool.strategy = " + std::string(to_string(pool.strategy)) +
-             " has no queue bound (e.g. --set pool.strategy=fixed --set pool.queue_capacity=100)";
-    default:
-      if (pool.queue_capacity == 0) {
-        return std::string("pool.queue_capacity = 0 is an unbounded queue (e.g. --set "
-                           "pool.queue_capacity=100)");
-      }
-      return std::nullopt;
+  if (!describe(pool.strategy).bounded_queue) {
+    return "pool.strategy = " + std::string(to_string(pool.strategy)) +
+           " has no queue bound (e.g. --set pool.strategy=fixed --set pool.queue_capacity=100)";
   }
+  if (pool.queue_capacity == 0) {
+    return std::string("pool.queue_capacity = 0 is an unbounded queue (e.g. --set "
+                       "pool.queue_capacity=100)");
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -507,7 +504,7 @@ struct TaskServer::Routes {
     Run& run = *self.run_;
     if (change.limiter_rate) {
       const LimiterKind kind = run.scenario().limiter.kind;
-      if (kind != LimiterKind::ticker && kind != LimiterKind::token_bucket) {
+      if (!describe(kind).has_rate) {
         reply_field_error(res, {"limiter_rate", "this pool has no rate limiter (limiter.kind = " +
                                                     std::string(to_string(kind)) + ")"});
         return;

@@ -125,7 +125,8 @@ SubmitResult ExecutorCore::admit(Job& job) {
   job.submitted_at = observed || job.timeout > 0 ? env_.clock->now() : 0;
   // The submitted event carries the submit stamp: one clock read, not two.
   if (observed)
-    emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag);
+    emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag,
+            static_cast<float>(to_ms(job.size_estimate)));
   // A cancelled run takes nothing new (the tutorials' "submit after stop").
   if (stopping()) return refuse_unpermitted(job, RejectReason::shut_down);
   Limiter* gate = env_.limiter.get();

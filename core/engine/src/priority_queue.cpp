@@ -8,8 +8,8 @@ namespace poolviz {
 
 // PriorityQueue --------------------------------------------------------------
 
-PriorityQueue::PriorityQueue(Nanos aging_interval, const Clock* clock)
-    : aging_interval_(aging_interval > 0 ? aging_interval : 0), clock_(clock) {
+PriorityQueue::PriorityQueue(Nanos aging_interval, const Clock* clock, QueueRank rank)
+    : aging_interval_(aging_interval > 0 ? aging_interval : 0), rank_(rank), clock_(clock) {
   assert((aging_interval_ == 0 || clock_ != nullptr) && "aging needs a clock");
 }
 
@@ -45,22 +45,34 @@ Job PriorityQueue::take_from(std::size_t bucket) {
   return b.jobs.pop(0);
 }
 
+std::int64_t PriorityQueue::key_of(const Job& job) const {
+  // Saturate far from the int64 limits so that subtracting a time cannot overflow.
+  constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 4;
+  if (rank_ == QueueRank::shortest_first) {
+    const Nanos size = std::max<Nanos>(job.size_estimate, 0);
+    if (aging_interval_ == 0) return -size;
+    // −size_ms × interval, in long double (exact to 2^64) before the clamp.
+    const long double scaled = -static_cast<long double>(size) / kMillisecond * aging_interval_;
+    return static_cast<std::int64_t>(std::clamp<long double>(scaled, -kLimit, kLimit)) - clock_->now();
+  }
+  std::int64_t key = job.priority;
+  if (aging_interval_ > 0) {
+    std::int64_t scaled = 0;
+    if (__builtin_mul_overflow(key, aging_interval_, &scaled)) scaled = key < 0 ? -kLimit : kLimit;
+    key = std::clamp(scaled, -kLimit, kLimit) - clock_->now();
+  }
+  return key;
+}
+
 void PriorityQueue::push(Job&& job) {
-  if (aging_interval_ == 0) {
+  if (bucketed()) {
     Bucket& b = bucket_for(job.priority);
     b.orders.push_back(next_order_++);
     b.jobs.push(std::move(job));
     ++size_;
     return;
   }
-  std::int64_t key = job.priority;
-  if (aging_interval_ > 0) {
-    // Saturate far from the int64 limits so that subtracting a time cannot overflow.
-    constexpr std::int64_t kLimit = std::numeric_limits<std::int64_t>::max() / 4;
-    std::int64_t scaled = 0;
-    if (__builtin_mul_overflow(key, aging_interval_, &scaled)) scaled = key < 0 ? -kLimit : kLimit;
-    key = std::clamp(scaled, -kLimit, kLimit) - clock_->now();
-  }
+  const std::int64_t key = key_of(job);
   std::uint32_t slot = 0;
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
@@ -96,7 +108,7 @@ void PriorityQueue::reset_slots_if_empty() {
 }
 
 Job PriorityQueue::pop(Nanos) {
-  if (aging_interval_ == 0) {
+  if (bucketed()) {
     assert(size_ > 0);
     while (buckets_[top_]->jobs.size() == 0) ++top_;
     return take_from(top_);
@@ -111,7 +123,7 @@ Job PriorityQueue::pop(Nanos) {
 }
 
 Job PriorityQueue::evict() {
-  if (aging_interval_ == 0) {
+  if (bucketed()) {
     assert(size_ > 0);
     std::size_t oldest = buckets_.size();
     for (std::size_t i = top_; i < buckets_.size(); ++i) {
@@ -136,7 +148,7 @@ Job PriorityQueue::evict() {
 }
 
 std::vector<Job> PriorityQueue::take_all() {
-  if (aging_interval_ == 0) {
+  if (bucketed()) {
     std::vector<Job> all;
     all.reserve(size_);
     while (size_ > 0) all.push_back(pop(0));

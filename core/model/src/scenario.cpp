@@ -358,20 +358,9 @@ void validate_scenario(const Scenario& s) {
                                           ") is greater than max_workers (" +
                                           std::to_string(s.pool.max_workers) + ")"};
   }
-  switch (s.limiter.kind) {
-    case LimiterKind::ticker:
-    case LimiterKind::token_bucket:
-      if (s.limiter.rate <= 0) {
-        throw Problem{"limiter.rate", std::string("a ") + std::string(to_string(s.limiter.kind)) +
-                                          " limiter needs a rate > 0 (per second)"};
-      }
-      break;
-    case LimiterKind::max_concurrency:
-      if (s.limiter.max_in_flight <= 0) {
-        throw Problem{"limiter.max_in_flight", "a max_concurrency limiter needs max_in_flight >= 1"};
-      }
-      break;
-    case LimiterKind::none: break;
+  if (const LimiterDescriptor& limiter = describe(s.limiter.kind); !limiter.required_key.empty()) {
+    const bool set = limiter.required_key == "limiter.rate" ? s.limiter.rate > 0 : s.limiter.max_in_flight > 0;
+    if (!set) throw Problem{std::string(limiter.required_key), std::string(limiter.required_message)};
   }
   try {
     validate(s.workload);

@@ -346,6 +346,9 @@ Job make_job(const WorkloadSpec& raw_spec, const PlannedJob& planned, JobTally* 
   Job job;
   job.priority = planned.priority;
   job.tag = planned.slow ? 1 : 0;
+  // The generator knows each job's planned service: here the estimate is exact
+  // (a real scheduler guesses, from a request's size or a client's history).
+  job.size_estimate = planned.service;
   job.timeout = from_ms(spec.timeout_ms);
   job.retry = spec.retry;
   job.fn = Body{spec.kind, static_cast<std::size_t>(spec.job_memory_kb * 1024), tally,

@@ -109,12 +109,8 @@ std::unique_ptr<Executor> build_executor(const Scenario& scenario, ExecutorEnv e
 
 /// c of "an arrival finds all c workers busy": only a fixed worker count has one.
 int fixed_servers(const Scenario& scenario) {
-  if (runs_as_pipeline(scenario) || scenario.pool.strategy == Strategy::thread_per_task ||
-      scenario.pool.strategy == Strategy::dynamic) {
-    return 0;
-  }
-  return scenario.pool.workers > 0 ? scenario.pool.workers
-                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (runs_as_pipeline(scenario)) return 0;
+  return fixed_servers(scenario.pool, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 TimelineOptions timeline_options(const RunOptions& options, const Scenario& scenario) {
@@ -163,8 +159,8 @@ Run::Run(Scenario scenario, RunOptions options)
     e.kind = EventKind::token_refilled;
     e.t = clock_.now();
     e.x = static_cast<std::int64_t>(level.capacity);
-    e.value = static_cast<float>(scenario_.limiter.kind == LimiterKind::max_concurrency ? level.capacity - level.level
-                                                                                        : level.level);
+    e.value = static_cast<float>(describe(scenario_.limiter.kind).level_is_in_use ? level.capacity - level.level
+                                                                                   : level.level);
     e.source = options_.source;
     bus_.emit(e);
   }
@@ -318,7 +314,7 @@ void Run::report_idle_refill() {
   // the bucket holds now, in whole tokens as a job would see them, whenever
   // that differs from what the stream last said. (A token taken between the
   // two reads is corrected by the next poll.)
-  if (!limiter_ || scenario_.limiter.kind != LimiterKind::token_bucket || !timeline_.tokens().seen) return;
+  if (!limiter_ || !describe(scenario_.limiter.kind).mints_lazily || !timeline_.tokens().seen) return;
   const LimiterLevel level = limiter_->level();
   const double whole = std::floor(level.level);
   if (whole == timeline_.tokens().level) return;
@@ -379,10 +375,7 @@ bool Run::set_queue_capacity(std::size_t capacity) {
 
 bool Run::set_limiter_rate(double per_second) {
   if (stopped_ || !limiter_ || !(per_second > 0) || !std::isfinite(per_second)) return false;
-  if (scenario_.limiter.kind != LimiterKind::ticker &&
-      scenario_.limiter.kind != LimiterKind::token_bucket) {
-    return false;
-  }
+  if (!describe(scenario_.limiter.kind).has_rate) return false;
   scenario_.limiter.rate = per_second;
   auto next = make_limiter(scenario_.limiter, clock_, &bus_, options_.source);
   if (!next) return false;

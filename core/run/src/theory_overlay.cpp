@@ -88,28 +88,13 @@ TheoryCheck theory_for(const Scenario& scenario, int hardware_threads) {
     case ArrivalPattern::closed_loop:
       return none("a closed loop of clients (arrivals wait for completions); the models here are open queues");
   }
-  std::string strategy_note;
-  switch (pool.strategy) {
-    case Strategy::fixed:
-      if (pool.dispatch != Dispatch::shared) {
-        return none(std::string(to_string(pool.dispatch)) +
-                    " dispatch gives each worker its own queue: c separate queues, not one shared queue");
-      }
-      break;
-    case Strategy::priority:
-    case Strategy::priority_levels:
-      strategy_note = " Priorities reorder the queue but do not change the mean wait over all jobs "
-                      "(the conservation law), so compare the overall mean.";
-      break;
-    case Strategy::work_stealing:
-      strategy_note = " Work stealing: external submissions go to the shared injector, which behaves "
-                      "close to one shared queue.";
-      break;
-    case Strategy::dynamic: return none("the worker count moves between min and max; M/M/c needs a fixed c");
-    case Strategy::thread_per_task:
-      return none("every job gets its own thread, so nothing queues (M/M/inf: the predicted wait is 0 "
-                  "until the thread cap)");
+  const StrategyDescriptor& described = describe(pool.strategy);
+  if (!described.theory_applies) return none(std::string(described.theory_note));
+  if (pool.strategy == Strategy::fixed && pool.dispatch != Dispatch::shared) {
+    return none(std::string(to_string(pool.dispatch)) +
+                " dispatch gives each worker its own queue: c separate queues, not one shared queue");
   }
+  std::string strategy_note(described.theory_note);
   if (scenario.limiter.kind != LimiterKind::none) {
     return none("a " + std::string(to_string(scenario.limiter.kind)) +
                 " limiter gates starts; the models have no gate");

@@ -28,7 +28,7 @@ namespace poolviz {
 // [SECTION] Event record ------------------------------------------------------
 
 enum class EventKind : std::uint8_t {
-  submitted,       // job: x = priority, y = tag
+  submitted,       // job: x = priority, y = tag, value = size estimate (ms; 0 = unknown)
   rejected,        // job; code = RejectReason; x = queue depth, y = capacity
   enqueued,        // job; worker = target queue (-1 shared); x = depth after
   gate_waiting,    // job; worker holds it at the limiter gate

@@ -68,6 +68,7 @@ struct Job {
   std::uint16_t tag = 0;   // class of work (colour, stage, client); free for the caller
   int attempt = 0;         // attempts started so far (the executor counts)
   Nanos timeout = 0;       // per-attempt budget in scenario time; 0 = none
+  Nanos size_estimate = 0; // expected service in scenario time (shortest-job-first); 0 = unknown
   RetryPolicy retry;
   Nanos submitted_at = 0;  // stamped by the executor at submit
   JobFn fn;

@@ -1,8 +1,9 @@
 // poolviz/priority_queue.h — the two urgency-ordered queues a shared-queue
 // pool (WorkerPool) can hand out jobs from.
 //
-// [SECTION] PriorityQueue       — one heap, larger Job::priority first, FIFO among equals,
-//                                 optional aging so low priorities cannot starve
+// [SECTION] PriorityQueue       — one heap, larger Job::priority first (or the smallest
+//                                 Job::size_estimate: shortest job first), FIFO among
+//                                 equals, optional aging so nothing starves
 // [SECTION] PriorityLevelsQueue — a FIFO per level, the highest level drained first
 //
 // Like every JobQueue these are plain containers: WorkerPool guards them with
@@ -24,12 +25,20 @@ namespace poolviz {
 
 // [SECTION] PriorityQueue -----------------------------------------------------
 
-/// Larger Job::priority first; equal priorities leave in arrival order.
+/// What the queue ranks jobs by.
+enum class QueueRank : std::uint8_t {
+  priority,        // larger Job::priority first (strategy "priority")
+  shortest_first,  // smaller Job::size_estimate first (strategy "shortest_job_first")
+};
+
+/// Larger Job::priority first (or the shortest job first); equal ranks leave
+/// in arrival order.
 ///
-/// Without aging, the order depends on the priority alone, so jobs wait in one
-/// FIFO (a FifoQueue: chunked, reused) per distinct priority, highest first:
-/// push and pop are O(1) for the handful of levels real workloads use, where a
-/// heap sifted 24-byte keys through log n levels of a cold array per job.
+/// By priority without aging, the order depends on the priority alone, so jobs
+/// wait in one FIFO (a FifoQueue: chunked, reused) per distinct priority,
+/// highest first: push and pop are O(1) for the handful of levels real
+/// workloads use, where a heap sifted 24-byte keys through log n levels of a
+/// cold array per job. Every other ranking uses the heap below.
 ///
 /// Aging (aging_interval > 0): a job's effective priority grows by one for every
 /// interval it has waited in this queue, continuously:
@@ -38,18 +47,26 @@ namespace poolviz {
 /// changes while they wait; the heap key priority × interval − enqueued_at is
 /// fixed at push and pop stays O(log n). A job of priority p therefore overtakes
 /// a job of priority p + k that arrived more than k intervals after it.
+///
+/// Shortest job first (QueueRank::shortest_first) is the same heap with the
+/// rank −size_estimate in milliseconds: with aging, every interval waited
+/// counts as one millisecond less work, so a long job overtakes one k ms
+/// shorter that arrived more than k intervals after it, and cannot starve.
 class PriorityQueue final : public JobQueue {
  public:
   /// `clock` stamps arrivals and is required when `aging_interval` > 0; it must
   /// outlive the queue.
-  explicit PriorityQueue(Nanos aging_interval = 0, const Clock* clock = nullptr);
+  explicit PriorityQueue(Nanos aging_interval = 0, const Clock* clock = nullptr,
+                         QueueRank rank = QueueRank::priority);
 
-  std::string_view strategy() const override { return "priority"; }
+  std::string_view strategy() const override {
+    return rank_ == QueueRank::priority ? "priority" : "shortest_job_first";
+  }
   void push(Job&& job) override;
   Job pop(Nanos now) override;
   /// The job that has waited longest (the overflow policy's "oldest"). O(n).
   Job evict() override;
-  std::size_t size() const override { return aging_interval_ > 0 ? heap_.size() : size_; }
+  std::size_t size() const override { return bucketed() ? size_ : heap_.size(); }
   std::vector<Job> take_all() override;
 
   Nanos aging_interval() const { return aging_interval_; }
@@ -70,6 +87,8 @@ class PriorityQueue final : public JobQueue {
   Job take_slot(std::uint32_t slot);
   // Frees the slot array once the queue is empty (reuse starts from 0 again).
   void reset_slots_if_empty();
+  // The heap key of a job pushed now (see the class comment).
+  std::int64_t key_of(const Job& job) const;
 
   // Without aging: one FIFO per priority, and each job's arrival number beside
   // it (only evict() reads those: the oldest job is at the front of one FIFO).
@@ -80,8 +99,11 @@ class PriorityQueue final : public JobQueue {
   };
   Bucket& bucket_for(int priority);
   Job take_from(std::size_t bucket);
+  // True when jobs wait in the per-priority FIFOs rather than the heap.
+  bool bucketed() const { return rank_ == QueueRank::priority && aging_interval_ == 0; }
 
   Nanos aging_interval_;
+  QueueRank rank_;
   const Clock* clock_;
   std::uint64_t next_order_ = 0;
   std::vector<std::unique_ptr<Bucket>> buckets_;  // highest priority first
