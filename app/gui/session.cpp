@@ -71,6 +71,7 @@ void Session::reset_view() {
   FlowModelOptions options;
   options.threads_mode = threads_mode();
   options.queue_by_priority = scenario_.pool.strategy == Strategy::priority;
+  if (scenario_.pool.strategy == Strategy::priority_levels) options.priority_levels = scenario_.pool.levels > 0 ? scenario_.pool.levels : 3;  // pool_spec.h: 0 = 3
   if (scenario_.stages.size() > 1) {
     for (const StageSpec& stage : scenario_.stages) options.stage_names.push_back(stage.name);
   }

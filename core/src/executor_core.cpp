@@ -124,8 +124,11 @@ SubmitResult ExecutorCore::admit(Job& job) {
   // reusing a stale stamp.
   job.submitted_at = observed || job.timeout > 0 ? env_.clock->now() : 0;
   // The submitted event carries the submit stamp: one clock read, not two.
-  if (observed)
-    emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag);
+  if (observed) {
+    const Nanos late = job.arrival >= 0 ? std::max<Nanos>(job.submitted_at - job.arrival, 0) : 0;
+    emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag,
+            static_cast<float>(to_ms(late)));
+  }
   // A cancelled run takes nothing new (the tutorials' "submit after stop").
   if (stopping()) return refuse_unpermitted(job, RejectReason::shut_down);
   Limiter* gate = env_.limiter.get();

@@ -330,7 +330,9 @@ void Timeline::on_submitted(const Event& e) {
   const int stage = stage_of(e);
   JobLifecycle job;
   job.id = e.job;
-  job.submitted = e.t;
+  // Timed from the planned arrival: a producer that fell behind submitted late,
+  // and that delay is waiting too (Job::arrival).
+  job.submitted = e.t - std::max<Nanos>(from_ms(e.value), 0);
   job.stage = static_cast<std::uint8_t>(stage);
   job.priority = static_cast<std::int16_t>(std::clamp<std::int64_t>(e.x, INT16_MIN, INT16_MAX));
   if (stage > 0) {

@@ -28,7 +28,8 @@ namespace poolviz {
 // [SECTION] Event record ------------------------------------------------------
 
 enum class EventKind : std::uint8_t {
-  submitted,       // job: x = priority, y = tag
+  submitted,       // job: x = priority, y = tag; value = ms this submit came after
+                   // the job's planned arrival (Job::arrival; 0 = on time)
   rejected,        // job; code = RejectReason; x = queue depth, y = capacity
   enqueued,        // job; worker = target queue (-1 shared); x = depth after
   gate_waiting,    // job; worker holds it at the limiter gate
