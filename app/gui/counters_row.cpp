@@ -1,5 +1,6 @@
 // The counters row: the run's figures at a glance, all from the Timeline (the
 // canvas and the plots read the same one), drops from the event bus.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -72,10 +73,19 @@ void draw_counters_row(Session& session, const Theme& theme) {
   }
   ImGui::PushFont(theme.small);  // nine figures must fit a 1024-wide window
   const float width = ImGui::GetContentRegionAvail().x;
-  const float cell_w = width / static_cast<float>(cells.size());
-  const float x0 = ImGui::GetCursorPosX();
+  // Each cell as wide as its words, the spare room shared out evenly between them.
+  std::vector<float> widths;
+  float used = 0;
+  for (const Cell& cell : cells) {
+    widths.push_back(ImGui::CalcTextSize(cell.label).x + ImGui::GetStyle().ItemSpacing.x +
+                     ImGui::CalcTextSize(cell.value.c_str()).x);
+    used += widths.back();
+  }
+  const float spare = std::max(0.0F, width - used) / static_cast<float>(cells.size());
+  float x = ImGui::GetCursorPosX();
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) ImGui::SameLine(x0 + cell_w * static_cast<float>(i));
+    if (i > 0) ImGui::SameLine(x);
+    x += widths[i] + spare;
     ImGui::BeginGroup();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "%s", cells[i].label);
     ImGui::SameLine();

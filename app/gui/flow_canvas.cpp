@@ -162,9 +162,10 @@ void draw_headings(const Frame& f) {
                       static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
       }
     }
-    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers);
+    // Cut by whole words where a narrow canvas (a compare pane) leaves too little room.
+    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
-    heading(g.bins[0].x, g.bins[0].y, "Outcomes");
+    heading(g.bins[0].x, g.bins[0].y, "Outcomes", g.bins[0].w);
   }
 
 }

@@ -237,8 +237,8 @@ std::vector<PlotKind> chosen_plots(const Scenario& scenario, bool threads) {
   for (const std::string& name : scenario.view.plots) {
     if (const auto k = plot_kind(name)) add(*k);
   }
-  for (PlotKind k : {PlotKind::queue_depth, PlotKind::wait, PlotKind::throughput, PlotKind::utilization,
-                     PlotKind::threads, PlotKind::tokens, PlotKind::sojourn, PlotKind::in_service}) {
+  for (PlotKind k : {PlotKind::queue_depth, PlotKind::wait, PlotKind::throughput, PlotKind::tokens,
+                     PlotKind::utilization, PlotKind::threads, PlotKind::sojourn, PlotKind::in_service}) {
     add(k);
   }
   return out;
@@ -264,7 +264,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   // while the run is younger than that window: say which the figure read is.
   const double read_t = !std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1 ? ui.hover_t : s.now.t;
   if (read_t < s.rate_window_s) {
-    std::snprintf(rate_window, sizeof rate_window, "since start (run under %.0f s)", s.rate_window_s);
+    std::snprintf(rate_window, sizeof rate_window, "since start");  // younger than the window
   } else {
     std::snprintf(rate_window, sizeof rate_window, "over last %.0f s", s.rate_window_s);
   }

@@ -32,6 +32,7 @@ enum class EventKind : std::uint8_t {
                    // the job's planned arrival (Job::arrival; 0 = on time)
   rejected,        // job; code = RejectReason; x = queue depth, y = capacity
   enqueued,        // job; worker = target queue (-1 shared); x = depth after
+                   // (0 = handed straight to an idle worker, past the queue)
   gate_waiting,    // job; worker holds it at the limiter gate
   started,         // job; worker; x = attempt (1-based); y = priority
   progress,        // job; worker; value = 0..1

@@ -103,6 +103,7 @@ struct JobLifecycle {
   JobPhase phase = JobPhase::arriving;
   std::uint8_t reject_reason = 0;  // RejectReason when phase == rejected
   bool found_busy = false;         // at least c jobs were in the system when it arrived
+  bool handed_off = false;         // queued at depth 0: handed straight to an idle worker
 };
 static_assert(sizeof(JobLifecycle) <= 56);
 
@@ -260,7 +261,9 @@ class Timeline final : public EventSink {
   void integrate_to(Nanos t);
   void emit_sample(Nanos t_end);
   void leave_phase(JobLifecycle& job);
-  void enter_phase(JobLifecycle& job, JobPhase phase);
+  /// `handed_off`: an enqueue at depth 0, the job passed straight to an idle
+  /// worker; it is in_queue until the worker takes it, never in the queue's max.
+  void enter_phase(JobLifecycle& job, JobPhase phase, bool handed_off = false);
   void end_job(std::unordered_map<std::uint64_t, JobLifecycle>::iterator it, const Event& e, JobPhase phase);
   int stage_of(const Event& e) const;
   std::uint64_t key_of(std::uint64_t job, int stage) const;
@@ -290,6 +293,7 @@ class Timeline final : public EventSink {
   std::size_t period_slot_ = 0;
 
   std::int64_t queue_depth_max_ = 0, workers_min_ = 0, workers_max_ = 0;
+  std::int64_t handed_off_ = 0;  // queued jobs that were handed straight to a worker
   bool workers_min_seen_ = false;
   Nanos last_end_ = 0;
 
