@@ -1,5 +1,5 @@
 // Ticker: one job start per tick whatever the worker count; at most one tick
-// banked; time going backwards releases nothing.
+// banked; time going backwards releases nothing; held jobs are served first come, first served.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "poolviz/worker_pool.h"
@@ -141,6 +142,37 @@ TEST(Ticker, EmitsOneRefillPerTickAndOneTakePerRelease) {
       EXPECT_EQ(e.t % (100 * kMillisecond), 0);
     }
   }
+}
+
+// A held job takes the ticks in the order it reached the gate: five jobs
+// queue at the gate one after another, and tick k releases the k-th.
+TEST(Ticker, HeldJobsTakeTheTicksInTheOrderTheyArrived) {
+  Watchdog watchdog(std::chrono::seconds(60), "ticker FIFO");
+  ManualClock clock;
+  TickerLimiter ticker(every(100 * kMillisecond), clock);
+  std::mutex mutex;
+  std::condition_variable released;
+  std::vector<std::uint64_t> order;
+  std::vector<std::jthread> holders;
+  constexpr int kJobs = 5;
+  for (int i = 1; i <= kJobs; ++i) {
+    holders.emplace_back([&, i] {
+      ASSERT_TRUE(ticker.acquire(JobId{static_cast<std::uint64_t>(i)}, {}));
+      std::lock_guard lock(mutex);
+      order.push_back(static_cast<std::uint64_t>(i));
+      released.notify_all();
+    });
+    clock.wait_for_sleepers(i);  // job i is at the gate before job i + 1 comes
+  }
+  for (std::size_t k = 1; k <= kJobs; ++k) {
+    clock.advance(100 * kMillisecond);
+    std::unique_lock lock(mutex);
+    released.wait(lock, [&] { return order.size() >= k; });
+    lock.unlock();
+    clock.wait_for_sleepers(kJobs - static_cast<int>(k));  // the rest are back asleep
+  }
+  holders.clear();
+  EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST(Ticker, MakeLimiterTurnsTheRateIntoAnInterval) {

@@ -46,6 +46,38 @@ TEST(Timeline, OneJobLifecycleGivesWaitServiceAndSojourn) {
   EXPECT_EQ(m.last_end(), 80 * ms);
 }
 
+TEST(Timeline, QueueMaxLeavesOutJobsHandedStraightToAnIdleWorker) {
+  // A ticker scenario's start: three idle workers are handed a job each
+  // (enqueued at depth 0), seven more wait in the queue; the three are held at
+  // the gate afterwards. The queue held 7 at most, not 10.
+  Timeline m;
+  spawn(m, 3);
+  std::vector<Event> events;
+  for (std::uint64_t j = 1; j <= 10; ++j) {
+    events.push_back(ev(EventKind::submitted, 0, j));
+    events.push_back(ev(EventKind::enqueued, 0, j, -1, j <= 3 ? 0 : static_cast<std::int64_t>(j - 3)));
+  }
+  for (std::uint64_t j = 1; j <= 3; ++j) events.push_back(ev(EventKind::gate_waiting, 1 * ms, j, static_cast<int>(j - 1)));
+  m.on_events(events);
+  EXPECT_EQ(m.counts().in_queue, 7);
+  EXPECT_EQ(m.counts().at_gate, 3);
+  EXPECT_EQ(m.queue_depth_max(), 7);
+}
+
+TEST(Timeline, WaitsAreTimedFromThePlannedArrival) {
+  // The producer submitted 40 ms after the job was due (submitted's value, ms):
+  // the job waited 40 ms before the submit and 10 ms in the queue.
+  Timeline m;
+  spawn(m, 1);
+  Event late = ev(EventKind::submitted, 40 * ms, 1);
+  late.value = 40;
+  m.on_events(std::vector<Event>{late, ev(EventKind::enqueued, 40 * ms, 1, -1, 1),
+                                 ev(EventKind::started, 50 * ms, 1, 0, 1),
+                                 ev(EventKind::finished, 60 * ms, 1, 0, 1, static_cast<std::uint8_t>(Outcome::completed))});
+  EXPECT_NEAR(to_ms(m.wait().percentile(50)), 50.0, 50.0 / 64);
+  EXPECT_NEAR(to_ms(m.sojourn().percentile(50)), 60.0, 60.0 / 64);
+}
+
 TEST(Timeline, QueueDepthAndInServiceFollowTheJobs) {
   Timeline m;
   std::vector<Event> events;

@@ -100,64 +100,49 @@ std::string capacity_text(std::size_t cap) {
   return cap == 0 ? std::string("unbounded") : count_text(static_cast<std::int64_t>(cap));
 }
 
-}  // namespace
+/// What every step of the canvas reads: the model, the layout, the fonts and
+/// the counts of this frame.
+struct Frame {
+  const FlowModel& model;
+  const Scenario& scenario;
+  const Theme& theme;
+  FlowGeometry g;
+  Canvas c;
+  FlowCounts counts;
+  float scale = 1, line_w = 1, heading_h = 0;
+  bool threads = false, worker_queues = false, hovered = false;
+  std::size_t capacity = 0;
+  ImVec2 mouse{};
+};
 
-void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt) {
-  FlowModel& model = session.model();
-  const Scenario& scenario = session.scenario();
-  const Palette& pal = theme.colours();
-  const float scale = theme.scale();
-
-  ImGui::InvisibleButton("flow-canvas", size);
-  const bool hovered = ImGui::IsItemHovered();
-  const ImVec2 top_left = ImGui::GetItemRectMin();
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  dl->AddRectFilled(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), pal.canvas_bg, 6);
-  dl->PushClipRect(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), true);
-
-  // Headings take a strip at the top; the geometry is the rest.
-  const float heading_h = ImGui::GetFontSize() + 8 * scale;
-  const bool threads = model.options().threads_mode;
-  const bool worker_queues =
-      model.has_worker_queues() || scenario.stages.size() > 1 || has_worker_queues(scenario.pool);
-  // Thread-per-task has no lanes: the thread cloud takes the lanes' whole column.
-  const int lane_count = threads ? 40 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
-  // Chips grow when there is room (few lanes, a big window) and shrink for many lanes.
-  const float room = threads ? 13 * scale : (size.y - heading_h) / (static_cast<float>(std::max(lane_count, 5)) * 3.8F);
-  float chip = std::round(std::clamp(room, 11 * scale, 20 * scale));
-  const std::size_t capacity = session.edited().pool.queue_capacity;
-  const std::int64_t queue_hint =
-      capacity > 0 ? static_cast<std::int64_t>(capacity) : std::max<std::int64_t>(model.peak_queue(), 1);
-  FlowGeometry g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
-  if (threads) {
-    g.lane_height = (size.y - heading_h - 2 * chip) / static_cast<float>(lane_count);
-    g.lanes.y = chip;
-    g.lanes.h = size.y - heading_h - 2 * chip;
-  } else if (g.lane_height < chip * 1.6F) {
-    chip = std::max(4.0F, std::floor(g.lane_height / 1.6F));
-    g = FlowGeometry::make(size.x, size.y - heading_h, chip, lane_count, worker_queues, queue_hint);
-  }
-  model.animate(g, real_dt);
-
-  const Canvas c{dl, ImVec2(top_left.x, top_left.y + heading_h), pal, theme};
-  ImFont* small = theme.small;
-  ImFont* large = theme.large;
-  const float line_w = std::max(1.0F, scale * 1.5F);
-  const ImVec2 mouse = ImGui::GetIO().MousePos;
-
-  // [Headings] -------------------------------------------------------------
-  const FlowCounts& counts = model.counts();
+void draw_headings(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   {
     // Each heading sits just above what it names.
     auto heading = [&](float x, float y, const std::string& s, float max_w = 1e9F) {
-      const float hy = std::max(y - ImGui::GetFontSize() - 4 * scale, -heading_h + 2 * scale);
+      const float hy = std::max(y - ImGui::GetFontSize() - 4 * scale, -f.heading_h + 2 * scale);
       text_fit(c, theme.regular, c.at(x, hy), pal.text, s, max_w);
     };
     // "Arrivals" goes under its narrow box, where nothing competes with it.
     text_fit(c, small, c.at(g.arrivals.x, g.arrivals.y + g.arrivals.h + 3 * scale), pal.text, "arrivals",
              g.queue.x - g.arrivals.x);
     const bool stages = model.options().stage_names.size() > 1;
-    std::string q = stages ? model.options().stage_names.front() + " queue " : worker_queues ? "Global " : "Queue ";
+    std::string q = stages                                ? model.options().stage_names.front() + " queue "
+                    : worker_queues                       ? "Global "
+                    : model.options().priority_levels > 0 ? "Queues, one per level: "
+                                                          : "Queue ";
     q += count_text(model.queue_size(-1));
     q += " / " + capacity_text(capacity);
     if (!threads) heading(g.queue.x, g.queue.y, q, (worker_queues ? g.lanes.x : g.gate_x) - g.queue.x - 4);
@@ -177,12 +162,28 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
                       static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
       }
     }
-    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers);
+    // Cut by whole words where a narrow canvas (a compare pane) leaves too little room.
+    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
-    heading(g.bins[0].x, g.bins[0].y, "Outcomes");
+    heading(g.bins[0].x, g.bins[0].y, "Outcomes", g.bins[0].w);
   }
 
-  // [Arrivals] ------------------------------------------------------------------
+}
+
+void draw_arrivals(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   {
     const auto& r = g.arrivals;
     const bool blocked = counts.blocked_producers > 0;
@@ -196,7 +197,41 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     arrow(c, c.at(r.x + r.w + 2, y), c.at(g.queue.x - 3, y), pal.text_dim, line_w);
   }
 
-  // [Queue] ----------------------------------------------------------------------
+}
+
+/// Priority levels: one queue per level, the most urgent on top, each with its
+/// level and how many wait on it (the engine's own split of the shared queue).
+void draw_level_bands(const Frame& f, int levels) {
+  const auto& r = f.g.queue;
+  const Canvas& c = f.c;
+  ImFont* small = f.theme.small;
+  const float band_h = r.h / static_cast<float>(levels);
+  for (int band = 0; band < levels; ++band) {
+    const int level = levels - 1 - band;
+    const float y = r.y + static_cast<float>(band) * band_h;
+    if (band > 0) c.dl->AddLine(c.at(r.x, y), c.at(r.x + r.w, y), c.pal.text_dim, f.line_w);
+    const std::string label = "level " + std::to_string(level) +
+                              (level == levels - 1 ? " (first)" : level == 0 ? " (last)" : "") + ": " +
+                              count_text(static_cast<std::int64_t>(f.model.level_order(level).size()));
+    // Left of the box, where the queue's tail is: the chips fill from the right.
+    text_fit(c, small, c.at(r.x + 4, y + band_h - small->FontSize - 2), c.pal.text_dim, label, r.w * 0.6F);
+  }
+}
+
+void draw_queue(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   if (!threads) {
     const auto& r = g.queue;
     const float step = g.chip + g.gap;
@@ -205,8 +240,10 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     const std::int64_t depth = model.queue_size(-1);
     const bool full = capacity > 0 && depth >= static_cast<std::int64_t>(capacity);
     dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), pal.lane_bg, 4);
+    const int levels = model.options().priority_levels;
+    if (levels > 0) draw_level_bands(f, levels);
     // Empty cells for the capacity, so a full queue looks full and an empty one empty.
-    if (capacity > 0 && static_cast<int>(capacity) <= slots && !model.queue_collapsed()) {
+    if (levels == 0 && capacity > 0 && static_cast<int>(capacity) <= slots && !model.queue_collapsed()) {
       for (int i = 0; i < static_cast<int>(capacity); ++i) {
         const float x = r.x + static_cast<float>(cols - 1 - i % cols) * step + g.gap;
         const float y = r.y + static_cast<float>(i / cols) * step + g.gap;
@@ -233,8 +270,7 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     }
     if (full) {
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               std::string(describe(scenario.pool.overflow).when_full),
-               r.w);
+               std::string(describe(scenario.pool.overflow).when_full), r.w);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
       const auto& rr = g.retry;
@@ -244,40 +280,57 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     }
   }
 
-  // [Gate] ------------------------------------------------------------------------
-  const LimiterKind limiter = scenario.limiter.kind;
-  if (limiter != LimiterKind::none && !threads) {
-    const float x = g.gate_x;
-    const GateView& gate = model.gate();
-    const bool pulse = gate.last_refill >= 0 && model.now() - gate.last_refill < 150 * kMillisecond;
-    dl->AddLine(c.at(x, g.lanes.y), c.at(x, g.lanes.y + g.lanes.h),
-                pulse ? rgb(okabe_ito::kOrange) : pal.lane_border, pulse ? 5 * line_w : 3 * line_w);
-    // The gauge: a bucket filling with tokens, or permits in use.
-    const float gw = 1.2F * g.chip + 6, gh = std::min(g.lanes.h * 0.35F, 90 * scale);
-    const float gx = x - gw / 2, gy = g.queue.y - 2;
-    const float cap = gate.capacity > 0 ? gate.capacity : std::max<float>(1, static_cast<float>(scenario.limiter.burst));
-    // Limiter events carry what is left (tokens, free permits); a semaphore's
-    // gauge shows permits in use, so 0/2 when idle and 2/2 with two jobs running.
-    const LimiterDescriptor& described = describe(limiter);
-    const bool semaphore = described.level_is_in_use;
-    const float left = gate.seen ? gate.level : cap;
-    const float shown = semaphore ? std::max(cap - left, 0.0F) : left;
-    const float level = std::clamp(shown / cap, 0.0F, 1.0F);
-    (void)gy;
-    const float top = g.lanes.y + g.lanes.h - gh;
-    dl->AddRectFilled(c.at(gx, top), c.at(gx + gw, top + gh), pal.canvas_bg, 3);
-    dl->AddRectFilled(c.at(gx, top + gh * (1 - level)), c.at(gx + gw, top + gh), rgb(okabe_ito::kOrange, 220), 3);
-    dl->AddRect(c.at(gx, top), c.at(gx + gw, top + gh), pal.text_dim, 3, 0, line_w);
-    char label[64];
-    std::snprintf(label, sizeof label, "%.*s %.0f/%.0f", static_cast<int>(described.gauge_label.size()),
-                  described.gauge_label.data(), shown, cap);
-    text_centred(c, small, c.at(x, top - small->FontSize), pal.text, label);
-    std::snprintf(label, sizeof label, "Gate: %.*s", static_cast<int>(described.gate_label.size()),
-                  described.gate_label.data());
-    text_centred(c, small, c.at(x, g.lanes.y - small->FontSize * 0.2F), pal.text, label);
-  }
+}
 
-  // Queue → lanes: one arrow, or a dispatcher fan to each lane's own queue.
+/// The limiter's gate: a line the jobs cross, and a gauge of tokens left (or
+/// permits in use) under the descriptor's labels.
+void draw_gate(const Frame& f) {
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  ImDrawList* dl = c.dl;
+  ImFont* small = f.theme.small;
+  const float x = g.gate_x;
+  const GateView& gate = f.model.gate();
+  const bool pulse = gate.last_refill >= 0 && f.model.now() - gate.last_refill < 150 * kMillisecond;
+  dl->AddLine(c.at(x, g.lanes.y), c.at(x, g.lanes.y + g.lanes.h),
+              pulse ? rgb(okabe_ito::kOrange) : c.pal.lane_border, pulse ? 5 * f.line_w : 3 * f.line_w);
+  // The gauge: a bucket filling with tokens, or permits in use.
+  const float gw = 1.2F * g.chip + 6, gh = std::min(g.lanes.h * 0.35F, 90 * f.scale);
+  const float gx = x - gw / 2;
+  const float cap = gate.capacity > 0 ? gate.capacity : std::max<float>(1, static_cast<float>(f.scenario.limiter.burst));
+  // Limiter events carry what is left (tokens, free permits); a semaphore's
+  // gauge shows permits in use, so 0/2 when idle and 2/2 with two jobs running.
+  const LimiterDescriptor& described = describe(f.scenario.limiter.kind);
+  const float left = gate.seen ? gate.level : cap;
+  const float shown = described.level_is_in_use ? std::max(cap - left, 0.0F) : left;
+  const float level = std::clamp(shown / cap, 0.0F, 1.0F);
+  const float top = g.lanes.y + g.lanes.h - gh;
+  dl->AddRectFilled(c.at(gx, top), c.at(gx + gw, top + gh), c.pal.canvas_bg, 3);
+  dl->AddRectFilled(c.at(gx, top + gh * (1 - level)), c.at(gx + gw, top + gh), rgb(okabe_ito::kOrange, 220), 3);
+  dl->AddRect(c.at(gx, top), c.at(gx + gw, top + gh), c.pal.text_dim, 3, 0, f.line_w);
+  char label[64];
+  std::snprintf(label, sizeof label, "%.*s %.0f/%.0f", static_cast<int>(described.gauge_label.size()),
+                described.gauge_label.data(), shown, cap);
+  text_centred(c, small, c.at(x, top - small->FontSize), c.pal.text, label);
+  std::snprintf(label, sizeof label, "Gate: %.*s", static_cast<int>(described.gate_label.size()),
+                described.gate_label.data());
+  text_centred(c, small, c.at(x, g.lanes.y - small->FontSize * 0.2F), c.pal.text, label);
+}
+
+void draw_queue_to_lanes(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   if (!threads) {
     const float qx = g.queue.x + g.queue.w + 2;
     const float qy = g.queue.centre().y;
@@ -291,7 +344,24 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     }
   }
 
-  // [Lanes] -------------------------------------------------------------------------
+}
+
+const WorkerLane* draw_lanes(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const bool hovered = f.hovered;
+  const ImVec2 mouse = f.mouse;
   const WorkerLane* hovered_lane = nullptr;
   if (!threads) {
     const float fs = small->FontSize;
@@ -375,7 +445,23 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     arrow(c, c.at(x, g.lanes.centre().y), c.at(g.bins[0].x - 4, g.lanes.centre().y), pal.text_dim, line_w);
   }
 
-  // [Bins] --------------------------------------------------------------------------
+  return hovered_lane;
+}
+
+void draw_bins(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   for (int i = 0; i < kBinCount; ++i) {
     const auto& r = g.bins[i];
     const JobPlace place = static_cast<JobPlace>(static_cast<int>(JobPlace::completed) + i);
@@ -394,7 +480,22 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
                 custom != nullptr && !custom->empty() ? custom->c_str() : bin_name(i));
   }
 
-  // [Steal arcs] ---------------------------------------------------------------------
+}
+
+void draw_steal_arcs(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
   for (const StealArc& arc : model.steal_arcs()) {
     const int rv = model.lane_row(arc.victim), rt = model.lane_row(arc.thief);
     if (rv < 0 || rt < 0) continue;
@@ -409,7 +510,24 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     arrow(c, ImVec2(p3.x - 10 * scale, p3.y), p3, col, 2 * line_w);
   }
 
-  // [Chips] ---------------------------------------------------------------------------
+}
+
+const JobView* draw_chips(const Frame& f) {
+  [[maybe_unused]] const FlowModel& model = f.model;
+  [[maybe_unused]] const Scenario& scenario = f.scenario;
+  [[maybe_unused]] const FlowGeometry& g = f.g;
+  [[maybe_unused]] const Canvas& c = f.c;
+  [[maybe_unused]] const Palette& pal = f.c.pal;
+  [[maybe_unused]] ImDrawList* dl = f.c.dl;
+  [[maybe_unused]] ImFont* small = f.theme.small;
+  [[maybe_unused]] ImFont* large = f.theme.large;
+  [[maybe_unused]] const Theme& theme = f.theme;
+  [[maybe_unused]] const FlowCounts& counts = f.counts;
+  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
+  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
+  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const bool hovered = f.hovered;
+  const ImVec2 mouse = f.mouse;
   const JobView* hovered_job = nullptr;
   const bool collapsed = model.queue_collapsed();
   const bool show_priority = !scenario.workload.priorities.empty() && g.chip >= 12;
@@ -439,19 +557,12 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     if (hovered && std::abs(mouse.x - p.x) <= half + 1 && std::abs(mouse.y - p.y) <= half + 1) hovered_job = &job;
   }
 
-  // [Overlays] -------------------------------------------------------------------------
-  if (!session.hints) {
-  } else if (session.finished()) {
-    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
-                 pal.accent, "Run finished: press R to run it again");
-  } else if (session.paused()) {
-    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
-                 pal.accent,
-                 session.now_seconds() <= 0 ? "Press Space to start ('.' steps 0.1 s)"
-                                            : "Paused: press Space to play, '.' to step");
-  }
-  dl->PopClipRect();
+  return hovered_job;
+}
 
+void draw_tooltips(const Frame& f, const JobView* hovered_job, const WorkerLane* hovered_lane) {
+  const FlowModel& model = f.model;
+  const bool threads = f.threads;
   if (hovered_job != nullptr) {
     const JobView& j = *hovered_job;
     const double now = to_seconds(model.now());
@@ -479,6 +590,91 @@ void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float r
     if (model.has_worker_queues()) ImGui::Text("%lld jobs in its own queue", static_cast<long long>(model.queue_size(l.id)));
     ImGui::EndTooltip();
   }
+}
+
+/// The layout for this frame: lanes by worker count (a thread cloud for
+/// thread-per-task), chips as large as the room allows, the queue box sized
+/// for its bound (or the deepest queue seen).
+FlowGeometry layout(const FlowModel& model, const Frame& f, ImVec2 size) {
+  const float scale = f.scale;
+  const bool threads = f.threads;
+  const int lane_count = threads ? 40 : std::max<int>(static_cast<int>(model.lanes().size()), 1);
+  // Chips grow when there is room (few lanes, a big window) and shrink for many lanes.
+  const float usable_h = size.y - f.heading_h;
+  const float room = threads ? 13 * scale : usable_h / (static_cast<float>(std::max(lane_count, 5)) * 3.8F);
+  float chip = std::round(std::clamp(room, 11 * scale, 20 * scale));
+  const std::int64_t queue_hint =
+      f.capacity > 0 ? static_cast<std::int64_t>(f.capacity) : std::max<std::int64_t>(model.peak_queue(), 1);
+  FlowGeometry g = FlowGeometry::make(size.x, usable_h, chip, lane_count, f.worker_queues, queue_hint);
+  if (threads) {
+    // Thread-per-task has no lanes: the thread cloud takes the lanes' whole column.
+    g.lane_height = (usable_h - 2 * chip) / static_cast<float>(lane_count);
+    g.lanes.y = chip;
+    g.lanes.h = usable_h - 2 * chip;
+  } else if (g.lane_height < chip * 1.6F) {
+    chip = std::max(4.0F, std::floor(g.lane_height / 1.6F));
+    g = FlowGeometry::make(size.x, usable_h, chip, lane_count, f.worker_queues, queue_hint);
+  }
+  return g;
+}
+
+void draw_overlays(Session& session, const Theme& theme, ImVec2 top_left, ImVec2 size) {
+  const Palette& pal = theme.colours();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const Canvas c{dl, top_left, pal, theme};
+  if (!session.hints) {
+  } else if (session.finished()) {
+    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
+                 pal.accent, "Run finished: press R to run it again");
+  } else if (session.paused()) {
+    text_centred(c, theme.regular, ImVec2(top_left.x + size.x / 2, top_left.y + size.y - ImGui::GetFontSize()),
+                 pal.accent,
+                 session.now_seconds() <= 0 ? "Press Space to start ('.' steps 0.1 s)"
+                                            : "Paused: press Space to play, '.' to step");
+  }
+}
+
+}  // namespace
+
+void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt) {
+  FlowModel& model = session.model();
+  const Scenario& scenario = session.scenario();
+  const Palette& pal = theme.colours();
+  const float scale = theme.scale();
+
+  ImGui::InvisibleButton("flow-canvas", size);
+  const bool hovered = ImGui::IsItemHovered();
+  const ImVec2 top_left = ImGui::GetItemRectMin();
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), pal.canvas_bg, 6);
+  dl->PushClipRect(top_left, ImVec2(top_left.x + size.x, top_left.y + size.y), true);
+
+  // Headings take a strip at the top; the geometry is the rest.
+  const float heading_h = ImGui::GetFontSize() + 8 * scale;
+  Frame f{model, scenario, theme, {}, Canvas{dl, ImVec2(top_left.x, top_left.y + heading_h), pal, theme}, model.counts()};
+  f.scale = scale;
+  f.line_w = std::max(1.0F, scale * 1.5F);
+  f.heading_h = heading_h;
+  f.threads = model.options().threads_mode;
+  f.worker_queues = model.has_worker_queues() || scenario.stages.size() > 1 || has_worker_queues(scenario.pool);
+  f.hovered = hovered;
+  f.capacity = session.edited().pool.queue_capacity;
+  f.mouse = ImGui::GetIO().MousePos;
+  f.g = layout(model, f, size);
+  model.animate(f.g, real_dt);
+
+  draw_headings(f);
+  draw_arrivals(f);
+  if (!f.threads) draw_queue(f);
+  if (scenario.limiter.kind != LimiterKind::none && !f.threads) draw_gate(f);
+  if (!f.threads) draw_queue_to_lanes(f);
+  const WorkerLane* hovered_lane = draw_lanes(f);
+  draw_bins(f);
+  draw_steal_arcs(f);
+  const JobView* hovered_job = draw_chips(f);
+  draw_overlays(session, theme, top_left, size);
+  dl->PopClipRect();
+  draw_tooltips(f, hovered_job, hovered_lane);
 }
 
 }  // namespace poolviz::gui

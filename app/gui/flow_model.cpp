@@ -23,13 +23,6 @@ std::string format(const char* fmt, auto... args) {
 unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 long long ll(std::int64_t v) { return static_cast<long long>(v); }
 
-// Small deterministic offset so that chips landing on one spot do not stack exactly.
-float jitter(std::uint64_t id, int salt) {
-  std::uint64_t z = id * 0x9e3779b97f4a7c15ULL + static_cast<std::uint64_t>(salt) * 0xbf58476d1ce4e5b9ULL;
-  z ^= z >> 29;
-  return static_cast<float>(z % 1000) / 1000.0F - 0.5F;
-}
-
 const char* flood_label(EventKind kind) {
   switch (kind) {
     case EventKind::rejected: return "jobs rejected";
@@ -49,63 +42,6 @@ const char* bin_name(int bin) {
   static const char* const names[kBinCount] = {"completed", "failed", "timed out", "cancelled",
                                                "rejected"};
   return bin >= 0 && bin < kBinCount ? names[bin] : "?";
-}
-
-// FlowGeometry ----------------------------------------------------------------
-
-FlowGeometry FlowGeometry::make(float width, float height, float chip, int lanes,
-                                bool per_worker_queues, std::int64_t queue_hint) {
-  FlowGeometry g;
-  g.chip = chip;
-  g.gap = std::max(2.0F, chip * 0.25F);
-  g.lane_count = std::max(lanes, 1);
-  const float m = chip;  // outer margin
-  const float usable_h = std::max(height - 2 * m, 4 * chip);
-  const float step = chip + g.gap;
-
-  // Lanes: as tall as reads well, centred; the rest of the canvas stays calm.
-  const float max_lane_h = 3.6F * chip;
-  g.lane_height = std::min(usable_h / static_cast<float>(g.lane_count), max_lane_h);
-  const float lanes_h = g.lane_height * static_cast<float>(g.lane_count);
-  const float mid_y = m + usable_h / 2;
-
-  // Columns, left to right: arrivals | shared queue | gate | lanes | bins.
-  const float bins_w = std::clamp(width * 0.15F, 9 * chip, 18 * chip);
-  const float queue_x = m + std::max(3 * chip, width * 0.05F) + m;
-  const float queue_frac = per_worker_queues ? 0.15F : 0.28F;
-  const float queue_w = std::max(6 * step, width * queue_frac);
-  // The box fits the bound (or the deepest queue seen), so a full queue looks full.
-  const int cols = std::max(1, static_cast<int>(queue_w / step));
-  const float max_queue_h = std::max(usable_h * 0.62F, 2 * step);
-  const std::int64_t hint = queue_hint > 0 ? queue_hint : 2 * cols;
-  const float rows_needed = std::ceil(static_cast<float>(hint) / static_cast<float>(cols));
-  const float queue_h = std::clamp(rows_needed * step + g.gap, 2 * step, max_queue_h);
-  g.queue = {queue_x, mid_y - queue_h / 2, queue_w, queue_h};
-  g.arrivals = {m, g.queue.y, std::max(3 * chip, width * 0.05F), queue_h};
-  const float retry_h = 2 * step;
-  g.retry = {queue_x, std::min(g.queue.y + queue_h + 2.5F * chip, m + usable_h - retry_h), queue_w, retry_h};
-  g.gate_x = queue_x + queue_w + 1.5F * m;
-  const float lanes_x = g.gate_x + 1.5F * m;
-  const float bins_x = width - m - bins_w;
-  g.lanes = {lanes_x, mid_y - lanes_h / 2, std::max(bins_x - m - lanes_x, 8 * chip), lanes_h};
-  g.lane_queue_w = per_worker_queues ? g.lanes.w * 0.42F : 0;
-  const float bin_h = std::min(usable_h / kBinCount, 4.2F * chip);
-  const float bins_y = mid_y - bin_h * kBinCount / 2;
-  for (int i = 0; i < kBinCount; ++i) {
-    g.bins[i] = {bins_x, bins_y + static_cast<float>(i) * bin_h, bins_w, bin_h - g.gap};
-  }
-  return g;
-}
-
-FlowGeometry::Rect FlowGeometry::lane(int row) const {
-  return {lanes.x, lanes.y + static_cast<float>(row) * lane_height, lanes.w,
-          std::max(lane_height - gap, 2.0F)};
-}
-
-int FlowGeometry::queue_slots() const {
-  const int cols = std::max(1, static_cast<int>(queue.w / (chip + gap)));
-  const int rows = std::max(1, static_cast<int>(queue.h / (chip + gap)));
-  return cols * rows;
 }
 
 // FlowModel -------------------------------------------------------------------
@@ -350,106 +286,26 @@ void FlowModel::apply(const Event& event) {
     case EventKind::submitted: {
       JobView& job = job_for(e);
       job.priority = static_cast<int>(e.x);
-      job.size_ms = e.value;
       job.tag = e.y;
-      job.submitted_at = e.t;
+      job.submitted_at = e.t - std::max<Nanos>(from_ms(e.value), 0);  // its planned arrival
       break;
     }
-    case EventKind::rejected: {
-      JobView& job = job_for(e);
-      const auto why = static_cast<RejectReason>(e.code);
-      known_capacity_ = std::max<std::int64_t>(known_capacity_, e.y);
-      switch (why) {
-        case RejectReason::queue_full:
-          log(e.t, e.kind, format("job %llu rejected: queue full (%lld/%d)", ull(e.job), ll(e.x), e.y));
-          break;
-        case RejectReason::dropped_oldest:
-          log(e.t, e.kind, format("job %llu dropped: oldest in a full queue (%lld/%d)", ull(e.job),
-                                  ll(e.x), e.y));
-          break;
-        case RejectReason::thread_cap:
-          log(e.t, e.kind, format("job %llu rejected: thread cap reached (%lld/%d threads)",
-                                  ull(e.job), ll(e.x), e.y));
-          break;
-        case RejectReason::limiter_drop:
-          log(e.t, e.kind, format("job %llu rejected: no token at the gate", ull(e.job)));
-          break;
-        default:
-          log(e.t, e.kind, format("job %llu rejected: %s", ull(e.job), std::string(to_string(why)).c_str()));
-      }
-      end_job(job, JobPlace::rejected, e.t);
-      break;
-    }
+    case EventKind::rejected: on_rejected(e); break;
     case EventKind::enqueued: {
       JobView& job = job_for(e);
+      job.size_ms = e.value;
       enqueue(job, e.worker);
       if (e.worker < 0) peak_queue_ = std::max(peak_queue_, queue_size(-1));
       break;
     }
-    case EventKind::gate_waiting: {
-      JobView& job = job_for(e);
-      leave_queue(job);
-      set_place(job, JobPlace::at_gate);
-      job.lane = e.worker;
-      if (e.worker >= 0 && !options_.threads_mode) {
-        WorkerLane& lane = lane_for(e.worker, e.t);
-        lane.state = LaneState::waiting_gate;
-        lane.job = e.job;
-        lane.since = e.t;
-      }
-      break;
-    }
-    case EventKind::started: {
-      JobView& job = job_for(e);
-      leave_queue(job);
-      set_place(job, JobPlace::running);
-      job.lane = e.worker;
-      job.attempt = static_cast<int>(e.x);
-      job.started_at = e.t;
-      job.progress = 0;
-      if (e.worker >= 0 && !options_.threads_mode) {
-        WorkerLane& lane = lane_for(e.worker, e.t);
-        lane.state = LaneState::busy;
-        lane.job = e.job;
-        lane.since = e.t;
-      }
-      break;
-    }
+    case EventKind::gate_waiting: hold(e, JobPlace::at_gate, LaneState::waiting_gate); break;
+    case EventKind::started: hold(e, JobPlace::running, LaneState::busy); break;
     case EventKind::progress: {
       auto it = jobs_.find(e.job);
       if (it != jobs_.end()) it->second.progress = e.value;
       break;
     }
-    case EventKind::finished: {
-      JobView& job = job_for(e);
-      const auto outcome = static_cast<Outcome>(e.code);
-      JobPlace bin = JobPlace::completed;
-      switch (outcome) {
-        case Outcome::completed: bin = JobPlace::completed; break;
-        case Outcome::failed:
-          bin = JobPlace::failed;
-          log(e.t, e.kind, format("job %llu failed for good after %lld attempt%s", ull(e.job),
-                                  ll(e.x), e.x == 1 ? "" : "s"));
-          break;
-        case Outcome::timed_out:
-          bin = JobPlace::timed_out;
-          log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
-          break;
-        case Outcome::cancelled:
-          bin = JobPlace::cancelled;
-          log(e.t, e.kind, format(job.place == JobPlace::running ? "job %llu cancelled while running (cut short)"
-                                                                 : "job %llu cancelled before it started",
-                                  ull(e.job)));
-          break;
-      }
-      const int worker = job.place == JobPlace::running || job.place == JobPlace::at_gate ? job.lane : e.worker;
-      if (const int row = lane_row(worker); row >= 0 && outcome == Outcome::completed) {
-        ++lanes_[static_cast<std::size_t>(row)].jobs_done;
-      }
-      release_lane(worker, e.job, e.t);
-      end_job(job, bin, e.t);
-      break;
-    }
+    case EventKind::finished: on_finished(e); break;
     case EventKind::retried: {
       JobView& job = job_for(e);
       release_lane(job.lane, e.job, e.t);
@@ -467,80 +323,151 @@ void FlowModel::apply(const Event& event) {
       log(e.t, e.kind, format("worker %d stole job %llu from worker %d", e.worker, ull(e.job), victim));
       break;
     }
-    case EventKind::worker_spawned: {
-      const auto why = static_cast<WorkerReason>(e.code);
-      if (options_.threads_mode) break;
-      WorkerLane& lane = lane_for(e.worker, e.t);
-      lane = WorkerLane{};
-      lane.id = e.worker;
-      lane.since = e.t;
-      lane.spawned_at = e.t;
-      if (why != WorkerReason::start) {
-        lane.note = std::string(to_string(why));
-        log(e.t, e.kind, format("worker %d started: %s (%lld alive)", e.worker, lane.note.c_str(), ll(e.x)));
-      }
-      break;
-    }
-    case EventKind::worker_parked: {
-      parked_since_[e.worker] = e.t;
-      if (!options_.threads_mode) {
-        WorkerLane& lane = lane_for(e.worker, e.t);
-        if (lane.state != LaneState::retired) {
-          lane.state = LaneState::idle;
-          lane.job = 0;
-          lane.since = e.t;
-        }
-      }
-      break;
-    }
+    case EventKind::worker_spawned: on_worker_spawned(e); break;
+    case EventKind::worker_parked: on_worker_parked(e); break;
     case EventKind::worker_woken: break;
-    case EventKind::worker_retired: {
-      const auto why = static_cast<WorkerReason>(e.code);
-      if (options_.threads_mode) break;
-      WorkerLane& lane = lane_for(e.worker, e.t);
-      std::string note;
-      if (why == WorkerReason::idle_timeout) {
-        auto p = parked_since_.find(e.worker);
-        const double idle = p == parked_since_.end() ? 0 : to_seconds(e.t - p->second);
-        note = format("idle %.1f s", idle);
-      } else if (why == WorkerReason::resized) {
-        note = "pool shrunk";
-      } else {
-        note = std::string(to_string(why));
-      }
-      if (why != WorkerReason::shutdown) {
-        log(e.t, e.kind, format("worker %d retired: %s (%lld alive)", e.worker, note.c_str(), ll(e.x)));
-      } else {
-        log(e.t, e.kind, format("shutdown: worker %d exits (%lld alive)", e.worker, ll(e.x)));
-      }
-      lane.state = LaneState::retired;
-      lane.note = std::move(note);
-      lane.since = e.t;
-      lane.job = 0;
-      lane.fade = 0;
-      parked_since_.erase(e.worker);
-      break;
-    }
+    case EventKind::worker_retired: on_worker_retired(e); break;
     case EventKind::token_taken:
     case EventKind::token_refilled: break;  // the gate's level is the Timeline's
-    case EventKind::pool_resized: {
-      const auto why = static_cast<ResizeReason>(e.code);
-      if (why == ResizeReason::scale_up) {
-        log(e.t, e.kind, format("pool grew %d -> %lld workers: queue %.0f > threshold", e.y, ll(e.x),
-                                static_cast<double>(e.value)));
-      } else if (why == ResizeReason::manual) {
-        log(e.t, e.kind, format("pool resized by hand: %d -> %lld workers", e.y, ll(e.x)));
-      } else {
-        log(e.t, e.kind, format("pool shrank %d -> %lld workers: %s", e.y, ll(e.x),
-                                std::string(to_string(why)).c_str()));
-      }
-      break;
-    }
+    case EventKind::pool_resized: on_pool_resized(e); break;
     case EventKind::blocked:
       log(e.t, e.kind, format("producer blocked: queue full (%lld waiting)", ll(e.x)));
       break;
-    case EventKind::unblocked:
+    case EventKind::unblocked: break;
+  }
+}
+
+void FlowModel::on_rejected(const Event& e) {
+  JobView& job = job_for(e);
+  const auto why = static_cast<RejectReason>(e.code);
+  known_capacity_ = std::max<std::int64_t>(known_capacity_, e.y);
+  switch (why) {
+    case RejectReason::queue_full:
+      log(e.t, e.kind, format("job %llu rejected: queue full (%lld/%d)", ull(e.job), ll(e.x), e.y));
       break;
+    case RejectReason::dropped_oldest:
+      log(e.t, e.kind, format("job %llu dropped: oldest in a full queue (%lld/%d)", ull(e.job), ll(e.x), e.y));
+      break;
+    case RejectReason::thread_cap:
+      log(e.t, e.kind, format("job %llu rejected: thread cap reached (%lld/%d threads)", ull(e.job), ll(e.x), e.y));
+      break;
+    case RejectReason::limiter_drop:
+      log(e.t, e.kind, format("job %llu rejected: no token at the gate", ull(e.job)));
+      break;
+    default:
+      log(e.t, e.kind, format("job %llu rejected: %s", ull(e.job), std::string(to_string(why)).c_str()));
+  }
+  end_job(job, JobPlace::rejected, e.t);
+}
+
+void FlowModel::hold(const Event& e, JobPlace place, LaneState state) {
+  JobView& job = job_for(e);
+  leave_queue(job);
+  set_place(job, place);
+  job.lane = e.worker;
+  if (place == JobPlace::running) {
+    job.attempt = static_cast<int>(e.x);
+    job.started_at = e.t;
+    job.progress = 0;
+  }
+  if (e.worker >= 0 && !options_.threads_mode) {
+    WorkerLane& lane = lane_for(e.worker, e.t);
+    lane.state = state;
+    lane.job = e.job;
+    lane.since = e.t;
+  }
+}
+
+void FlowModel::on_finished(const Event& e) {
+  JobView& job = job_for(e);
+  const auto outcome = static_cast<Outcome>(e.code);
+  JobPlace bin = JobPlace::completed;
+  switch (outcome) {
+    case Outcome::completed: bin = JobPlace::completed; break;
+    case Outcome::failed:
+      bin = JobPlace::failed;
+      log(e.t, e.kind, format("job %llu failed for good after %lld attempt%s", ull(e.job), ll(e.x),
+                              e.x == 1 ? "" : "s"));
+      break;
+    case Outcome::timed_out:
+      bin = JobPlace::timed_out;
+      log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
+      break;
+    case Outcome::cancelled:
+      bin = JobPlace::cancelled;
+      log(e.t, e.kind, format(job.place == JobPlace::running ? "job %llu cancelled while running (cut short)"
+                                                             : "job %llu cancelled before it started",
+                              ull(e.job)));
+      break;
+  }
+  const int worker = job.place == JobPlace::running || job.place == JobPlace::at_gate ? job.lane : e.worker;
+  if (const int row = lane_row(worker); row >= 0 && outcome == Outcome::completed) {
+    ++lanes_[static_cast<std::size_t>(row)].jobs_done;
+  }
+  release_lane(worker, e.job, e.t);
+  end_job(job, bin, e.t);
+}
+
+void FlowModel::on_worker_spawned(const Event& e) {
+  const auto why = static_cast<WorkerReason>(e.code);
+  if (options_.threads_mode) return;
+  WorkerLane& lane = lane_for(e.worker, e.t);
+  lane = WorkerLane{};
+  lane.id = e.worker;
+  lane.since = e.t;
+  lane.spawned_at = e.t;
+  if (why != WorkerReason::start) {
+    lane.note = std::string(to_string(why));
+    log(e.t, e.kind, format("worker %d started: %s (%lld alive)", e.worker, lane.note.c_str(), ll(e.x)));
+  }
+}
+
+void FlowModel::on_worker_parked(const Event& e) {
+  parked_since_[e.worker] = e.t;
+  if (options_.threads_mode) return;
+  WorkerLane& lane = lane_for(e.worker, e.t);
+  if (lane.state != LaneState::retired) {
+    lane.state = LaneState::idle;
+    lane.job = 0;
+    lane.since = e.t;
+  }
+}
+
+void FlowModel::on_worker_retired(const Event& e) {
+  const auto why = static_cast<WorkerReason>(e.code);
+  if (options_.threads_mode) return;
+  WorkerLane& lane = lane_for(e.worker, e.t);
+  std::string note;
+  if (why == WorkerReason::idle_timeout) {
+    auto p = parked_since_.find(e.worker);
+    note = format("idle %.1f s", p == parked_since_.end() ? 0.0 : to_seconds(e.t - p->second));
+  } else if (why == WorkerReason::resized) {
+    note = "pool shrunk";
+  } else {
+    note = std::string(to_string(why));
+  }
+  if (why != WorkerReason::shutdown) {
+    log(e.t, e.kind, format("worker %d retired: %s (%lld alive)", e.worker, note.c_str(), ll(e.x)));
+  } else {
+    log(e.t, e.kind, format("shutdown: worker %d exits (%lld alive)", e.worker, ll(e.x)));
+  }
+  lane.state = LaneState::retired;
+  lane.note = std::move(note);
+  lane.since = e.t;
+  lane.job = 0;
+  lane.fade = 0;
+  parked_since_.erase(e.worker);
+}
+
+void FlowModel::on_pool_resized(const Event& e) {
+  const auto why = static_cast<ResizeReason>(e.code);
+  if (why == ResizeReason::scale_up) {
+    log(e.t, e.kind, format("pool grew %d -> %lld workers: queue %.0f > threshold", e.y, ll(e.x),
+                            static_cast<double>(e.value)));
+  } else if (why == ResizeReason::manual) {
+    log(e.t, e.kind, format("pool resized by hand: %d -> %lld workers", e.y, ll(e.x)));
+  } else {
+    log(e.t, e.kind, format("pool shrank %d -> %lld workers: %s", e.y, ll(e.x), std::string(to_string(why)).c_str()));
   }
 }
 
@@ -569,138 +496,19 @@ std::int64_t FlowModel::queue_size(int queue) const {
   return it == queues_.end() ? 0 : it->second.live;
 }
 
+int FlowModel::level_of(const JobView& job) const {
+  return std::clamp(job.priority, 0, std::max(options_.priority_levels, 1) - 1);
+}
+
+std::vector<std::uint64_t> FlowModel::level_order(int level) const {
+  std::vector<std::uint64_t> out = queue_order(-1);
+  std::erase_if(out, [&](std::uint64_t id) { return level_of(jobs_.at(id)) != level; });
+  return out;
+}
+
 bool FlowModel::queue_collapsed() const {
   return queue_size(-1) > options_.collapse_queue_above;
 }
 
-
-Point FlowModel::target_of(const JobView& job, const FlowGeometry& g) const {
-  const float step = g.chip + g.gap;
-  switch (job.place) {
-    case JobPlace::arriving:
-      if (options_.threads_mode && job.lane >= 0) {
-        JobView started = job;
-        started.place = JobPlace::running;
-        return target_of(started, g);
-      }
-      return {g.arrivals.x + g.arrivals.w * (0.5F + 0.5F * jitter(job.id, 1)),
-              g.arrivals.y + g.arrivals.h * (0.5F + 0.3F * jitter(job.id, 2))};
-    case JobPlace::queued:
-      // Index is filled in by animate(); this is the queue's entrance.
-      return {g.queue.x, g.queue.centre().y};
-    case JobPlace::at_gate:
-    case JobPlace::running: {
-      if (options_.threads_mode) {
-        // A cloud of threads: one cell per worker index, wrapping.
-        const int cols = std::max(1, static_cast<int>(g.lanes.w / step));
-        const int rows = std::max(1, static_cast<int>(g.lanes.h / step));
-        const int cell = job.lane < 0 ? 0 : job.lane % (cols * rows);
-        return {g.lanes.x + static_cast<float>(cell % cols) * step + g.chip / 2,
-                g.lanes.y + static_cast<float>(cell / cols) * step + g.chip / 2};
-      }
-      const int row = std::max(lane_row(job.lane), 0);
-      const auto r = g.lane(row);
-      const float x0 = r.x + g.lane_queue_w;
-      // Held at the gate: left of where it runs, clear of the lane's name.
-      const float x = job.place == JobPlace::at_gate ? x0 + 3.0F * g.chip : x0 + 4.5F * g.chip;
-      return {x, r.y + r.h / 2};
-    }
-    case JobPlace::retry_wait:
-      return {g.retry.x + g.retry.w * (0.5F + 0.9F * jitter(job.id, 3)), g.retry.centre().y};
-    default: {
-      const auto& b = g.bins[bin_index(job.place)];
-      return {b.x + b.w * 0.25F + b.w * 0.2F * jitter(job.id, 4),
-              b.y + b.h * 0.55F + b.h * 0.3F * jitter(job.id, 5)};
-    }
-  }
-}
-
-void FlowModel::animate(const FlowGeometry& g, float real_dt) {
-  std::unordered_map<std::uint64_t, Point> queue_targets;
-  const float step = g.chip + g.gap;
-  // Shared queue: head at the right (next to the gate), filling leftwards in rows.
-  if (!queue_collapsed()) {
-    const auto order = queue_order(-1);
-    const int cols = std::max(1, static_cast<int>(g.queue.w / step));
-    const int rows = std::max(1, static_cast<int>(g.queue.h / step));
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const int slot = std::min(static_cast<int>(i), cols * rows - 1);
-      const int col = cols - 1 - slot % cols;
-      const int row = slot / cols;
-      queue_targets[order[i]] = {g.queue.x + static_cast<float>(col) * step + g.chip / 2 + g.gap,
-                                 g.queue.y + static_cast<float>(row) * step + g.chip / 2 + g.gap};
-    }
-  }
-  // Per-worker queues: a strip at the left of each lane, head at its right end.
-  for (const auto& [id, q] : queues_) {
-    if (id < 0) continue;
-    const int row = lane_row(id);
-    if (row < 0) continue;
-    const auto r = g.lane(row);
-    const int cols = std::max(1, static_cast<int>((g.lane_queue_w - g.gap) / step));
-    int i = 0;
-    for (const auto& entry : q.entries) {
-      if (!is_live(entry)) continue;
-      const int slot = std::min(i++, cols - 1);
-      queue_targets[entry.job] = {r.x + g.lane_queue_w - static_cast<float>(slot + 1) * step + g.chip / 2,
-                                  r.y + r.h / 2};
-    }
-  }
-
-  // Thread-per-task: live threads packed densely in the cloud, oldest first.
-  if (options_.threads_mode) {
-    std::vector<std::pair<int, std::uint64_t>> live;
-    for (const auto& [id, job] : jobs_) {
-      if (!is_ended(job.place) && job.place != JobPlace::retry_wait && job.lane >= 0) live.emplace_back(job.lane, id);
-    }
-    std::sort(live.begin(), live.end());
-    const int cols = std::max(1, static_cast<int>(g.lanes.w / step));
-    const int cells = cols * std::max(1, static_cast<int>(g.lanes.h / step));
-    for (std::size_t i = 0; i < live.size(); ++i) {
-      const int cell = std::min(static_cast<int>(i), cells - 1);
-      queue_targets[live[i].second] = {g.lanes.x + static_cast<float>(cell % cols) * step + g.chip / 2 + g.gap,
-                                       g.lanes.y + static_cast<float>(cell / cols) * step + g.chip / 2 + g.gap};
-    }
-  }
-
-  const float blend = 1.0F - std::exp(-12.0F * std::max(real_dt, 0.0F));
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    JobView& job = it->second;
-    Point target;
-    if (auto t = queue_targets.find(job.id); t != queue_targets.end()) {
-      target = t->second;
-    } else if (job.place == JobPlace::queued) {
-      auto t = queue_targets.find(job.id);
-      target = t != queue_targets.end() ? t->second : Point{g.queue.centre().x, g.queue.centre().y};
-    } else {
-      target = target_of(job, g);
-    }
-    if (!job.placed) {
-      // New chips enter at the arrivals column.
-      job.pos = {g.arrivals.centre().x, g.arrivals.y + g.arrivals.h * (0.5F + 0.3F * jitter(job.id, 2))};
-      job.placed = true;
-    }
-    job.pos.x += (target.x - job.pos.x) * blend;
-    job.pos.y += (target.y - job.pos.y) * blend;
-    if (is_ended(job.place)) {
-      job.age += real_dt;
-      if (job.age > 0.6F) {
-        --landing_;
-        it = jobs_.erase(it);
-        continue;
-      }
-    }
-    ++it;
-  }
-
-  for (auto& arc : arcs_) arc.age += real_dt;
-  std::erase_if(arcs_, [&](const StealArc& a) { return a.age > options_.steal_arc_seconds; });
-  for (auto& lane : lanes_) {
-    if (lane.state == LaneState::retired) lane.fade += real_dt;
-  }
-  std::erase_if(lanes_, [&](const WorkerLane& l) {
-    return l.state == LaneState::retired && l.fade > options_.retired_lane_seconds;
-  });
-}
 
 }  // namespace poolviz::gui

@@ -167,8 +167,12 @@ struct FlowModelOptions {
   bool threads_mode = false;
   /// Priority pools: draw the queue in the order it will be served.
   bool queue_by_priority = false;
-  /// Draw the shared queue shortest job first (Event::value of submitted: size estimate).
+  /// Draw the shared queue shortest job first (Event::value of enqueued: size estimate).
   bool queue_by_size = false;
+  /// Priority levels (> 0): the shared queue is this many queues, one per
+  /// level, drawn as rows with the most urgent on top; a job's level is its
+  /// priority clamped to 0 .. levels - 1, as the engine files it.
+  int priority_levels = 0;
   /// Pipelines: the stages' names, in order (events carry source = stage).
   /// Stage k's workers become lanes k * kStageLaneStride + worker, named
   /// "<stage> W<worker>"; stage 0's input queue is the shared queue and stage
@@ -231,6 +235,10 @@ class FlowModel final : public EventSink {
   std::vector<std::uint64_t> queue_order(int queue) const;
   /// Number of jobs waiting in queue `queue`.
   std::int64_t queue_size(int queue) const;
+  /// Priority levels: the level a job waits on, and the ids waiting on `level`
+  /// (head first) — the shared queue split the way the engine keeps it.
+  int level_of(const JobView& job) const;
+  std::vector<std::uint64_t> level_order(int level) const;
   /// True when some job sits in a per-worker queue (dispatch, work stealing).
   bool has_worker_queues() const { return has_worker_queues_; }
   /// True when the shared queue is too long to draw chip by chip.
@@ -263,6 +271,18 @@ class FlowModel final : public EventSink {
   void release_lane(int worker, std::uint64_t job, Nanos t);
   void set_place(JobView& job, JobPlace place);
   void end_job(JobView& job, JobPlace bin, Nanos t);
+  // apply()'s steps, one per kind of event that needs more than a line.
+  void on_rejected(const Event& e);
+  /// gate_waiting / started: a worker now holds the job (at its gate, or running it).
+  void hold(const Event& e, JobPlace place, LaneState state);
+  void on_finished(const Event& e);
+  void on_worker_spawned(const Event& e);
+  void on_worker_parked(const Event& e);
+  void on_worker_retired(const Event& e);
+  void on_pool_resized(const Event& e);
+  /// animate()'s step: where each queued job (shared, level or own queue) and
+  /// each live thread sits now.
+  void queue_targets(const FlowGeometry& g, std::unordered_map<std::uint64_t, Point>& out) const;
   void log(Nanos t, EventKind kind, std::string text);
   void sort_lanes();
   /// Pipelines: `e` with stage-local workers and queues mapped to lanes; false

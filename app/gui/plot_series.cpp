@@ -69,13 +69,13 @@ PlotSeriesSet::PlotSeriesSet(std::size_t capacity)
     : queue_depth(capacity), in_service(capacity), wait_p50(capacity), wait_p95(capacity),
       wait_p99(capacity), sojourn_p99(capacity), throughput(capacity), arrivals(capacity),
       rejections(capacity), utilisation(capacity), threads(capacity), workers(capacity),
-      tokens(capacity) {}
+      tokens(capacity), permits_in_use(capacity) {}
 
 void PlotSeriesSet::clear() {
   now = {};
   for (TimeSeries* s : {&queue_depth, &in_service, &wait_p50, &wait_p95, &wait_p99, &sojourn_p99,
                         &throughput, &arrivals, &rejections, &utilisation, &threads, &workers,
-                        &tokens}) {
+                        &tokens, &permits_in_use}) {
     s->clear();
   }
 }
@@ -88,6 +88,7 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
   window_s = to_seconds(timeline.options().window);
   rate_window_s = to_seconds(timeline.options().rate_window);
   const SampleRing& ring = timeline.series();
+  const double capacity = timeline.tokens().capacity;
   const double newest = queue_depth.empty() ? -1 : newest_time();
   // Newest first back to what is already here, then appended oldest first.
   std::size_t first = ring.size();
@@ -109,6 +110,7 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     threads.push(t, static_cast<double>(s.threads));
     workers.push(t, static_cast<double>(s.workers));
     if (s.tokens >= 0) tokens.push(t, s.tokens);
+    if (s.tokens >= 0 && capacity > 0) permits_in_use.push(t, std::max(capacity - s.tokens, 0.0));
   }
   const TimelineCounts& c = timeline.counts();
   now.t = to_seconds(timeline.now());
@@ -118,6 +120,7 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
   now.threads = static_cast<double>(c.threads_alive());
   now.workers = static_cast<double>(c.workers_alive);
   now.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
+  now.permits_in_use = now.tokens >= 0 && capacity > 0 ? std::max(capacity - now.tokens, 0.0) : -1;
 }
 
 }  // namespace poolviz::gui

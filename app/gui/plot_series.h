@@ -68,7 +68,8 @@ struct PlotSeriesSet {
   TimeSeries throughput, arrivals, rejections;       // jobs/s over the rate window
   TimeSeries utilisation;                            // % of alive workers running a job
   TimeSeries threads, workers;                       // count
-  TimeSeries tokens;                                 // limiter level
+  TimeSeries tokens;                                 // limiter level (tokens, free permits)
+  TimeSeries permits_in_use;                         // a semaphore's capacity - free permits
 
   /// Appends every sample of `timeline` newer than the newest point.
   void sample(const Timeline& timeline);
@@ -82,7 +83,8 @@ struct PlotSeriesSet {
   /// the plot never lags the figures beside it by a sample period.
   struct Now {
     double t = -1;  // scenario seconds; < 0 = nothing yet
-    double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1;
+    double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1,
+           permits_in_use = -1;
   } now;
 };
 

@@ -202,6 +202,50 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
 
 }  // namespace
 
+namespace {
+
+/// The plots a window can show; `[view] plots` names them (scenario.cpp checks the names).
+enum class PlotKind { queue_depth, wait, throughput, utilization, threads, sojourn, in_service, tokens };
+
+std::optional<PlotKind> plot_kind(std::string_view name) {
+  if (name == "queue_depth") return PlotKind::queue_depth;
+  if (name == "wait") return PlotKind::wait;
+  if (name == "throughput") return PlotKind::throughput;
+  if (name == "utilization") return PlotKind::utilization;
+  if (name == "threads" || name == "workers") return PlotKind::threads;  // one plot draws both
+  if (name == "sojourn") return PlotKind::sojourn;
+  if (name == "in_service") return PlotKind::in_service;
+  if (name == "tokens") return PlotKind::tokens;
+  return std::nullopt;
+}
+
+/// The six cells: the scenario's own plots first (`[view] plots`, the ones its
+/// lesson is about), then the usual ones for its kind of pool, each once; a
+/// plot that cannot apply (tokens without a limiter, utilisation of threads
+/// that are not workers) is left out.
+std::vector<PlotKind> chosen_plots(const Scenario& scenario, bool threads) {
+  const bool limiter = scenario.limiter.kind != LimiterKind::none;
+  auto applies = [&](PlotKind k) {
+    if (k == PlotKind::tokens) return limiter;
+    if (k == PlotKind::utilization) return !threads;
+    return true;
+  };
+  std::vector<PlotKind> out;
+  auto add = [&](PlotKind k) {
+    if (out.size() < 6 && applies(k) && std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+  };
+  for (const std::string& name : scenario.view.plots) {
+    if (const auto k = plot_kind(name)) add(*k);
+  }
+  for (PlotKind k : {PlotKind::queue_depth, PlotKind::wait, PlotKind::throughput, PlotKind::tokens,
+                     PlotKind::utilization, PlotKind::threads, PlotKind::sojourn, PlotKind::in_service}) {
+    add(k);
+  }
+  return out;
+}
+
+}  // namespace
+
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) {
   const Palette& pal = theme.colours();
   PlotSeriesSet& s = session.series();
@@ -213,13 +257,20 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   // Scrubbed far back: the axis moves to keep the cursor in view.
   if (session.scrubbing()) t1 = std::clamp(session.scrub_seconds() + ui.plot_window_s / 2, std::min(t1, ui.plot_window_s), t1);
   const double t0 = std::max(0.0, t1 - ui.plot_window_s);
-  char wait_window[48], sojourn_window[48], rate_window[48];
+  char wait_window[48], sojourn_window[48], rate_window[64];
   std::snprintf(wait_window, sizeof wait_window, "last %.0f s", s.window_s);
   std::snprintf(sojourn_window, sizeof sojourn_window, "last %.0f s", s.window_s);
-  std::snprintf(rate_window, sizeof rate_window, "over %.0f s", s.rate_window_s);
+  // The Timeline's rate is over the last rate window, or over the run so far
+  // while the run is younger than that window: say which the figure read is.
+  const double read_t = !std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1 ? ui.hover_t : s.now.t;
+  if (read_t < s.rate_window_s) {
+    std::snprintf(rate_window, sizeof rate_window, "since start");  // younger than the window
+  } else {
+    std::snprintf(rate_window, sizeof rate_window, "over last %.0f s", s.rate_window_s);
+  }
 
   const bool threads = session.threads_mode();
-  const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
+  const bool semaphore = session.scenario().limiter.kind == LimiterKind::max_concurrency;
   const double nt = s.now.t;
   const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, s.now.queue_depth},
                             {&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
@@ -234,12 +285,17 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads},
                                    {&s.workers, "workers", pal.series[0], "", nt, s.now.workers}};
   const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads}};
+  const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
+  // A semaphore's gauge on the canvas shows permits in use; so does its plot.
   const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", s.now.tokens >= 0 ? nt : -1, s.now.tokens}};
+  const PlotLine permits[] = {{&s.permits_in_use, "in use", pal.series[1], "",
+                               s.now.permits_in_use >= 0 ? nt : -1, s.now.permits_in_use}};
 
+  const std::vector<PlotKind> kinds = chosen_plots(session.scenario(), threads);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // Three by two keeps every plot tall enough to read, down to a 1024-wide window.
   const int cols = size.x > 560 * theme.scale() ? 3 : 2;
-  const int rows = cols == 3 ? 2 : 3;
+  const int rows = std::max<int>(1, (static_cast<int>(kinds.size()) + cols - 1) / cols);
   const ImVec2 cell((size.x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols),
                     (size.y - ImGui::GetStyle().ItemSpacing.y * static_cast<float>(rows - 1)) /
                         static_cast<float>(rows));
@@ -249,23 +305,29 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
     draw_time_plot(spec, lines, t0, t1, cell, ui, theme);
     ++index;
   };
-  place({"Queue depth", "jobs"}, depth);
-  place({"Wait before start", "ms", 0, wait_window}, wait);
-  place({"Throughput", "jobs/s", 0, rate_window}, rate);
-  if (threads) {
-    place({"Threads alive", "count"}, threads_only);
-    place({"Time in system p99", "ms", 0, sojourn_window}, sojourn);
-  } else {
-    place({"Utilisation", "%", 100}, util);
-    place({"Threads alive", "count"}, threads_line);
-  }
-  if (limiter) {
-    place({"Limiter", "tokens"}, tokens);
-  } else if (!threads) {
-    place({"Time in system p99", "ms", 0, sojourn_window}, sojourn);
-  } else {
-    const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
-    place({"Jobs running", "jobs"}, in_service);
+  for (const PlotKind kind : kinds) {
+    switch (kind) {
+      case PlotKind::queue_depth: place({"Queue depth", "jobs"}, depth); break;
+      case PlotKind::wait: place({"Wait before start", "ms", 0, wait_window}, wait); break;
+      case PlotKind::throughput: place({"Throughput", "jobs/s", 0, rate_window}, rate); break;
+      case PlotKind::utilization: place({"Utilisation", "%", 100}, util); break;
+      case PlotKind::threads:
+        if (threads) {
+          place({"Threads alive", "count"}, threads_only);
+        } else {
+          place({"Threads alive", "count"}, threads_line);
+        }
+        break;
+      case PlotKind::sojourn: place({"Time in system p99", "ms", 0, sojourn_window}, sojourn); break;
+      case PlotKind::in_service: place({"Jobs in service", "jobs"}, in_service); break;
+      case PlotKind::tokens:
+        if (semaphore) {
+          place({"Semaphore", "permits in use"}, permits);
+        } else {
+          place({"Limiter", "tokens"}, tokens);
+        }
+        break;
+    }
   }
 }
 

@@ -73,6 +73,9 @@ void Session::reset_view() {
   const QueueOrder order = describe(scenario_.pool.strategy).queue_order;
   options.queue_by_priority = order == QueueOrder::priority;
   options.queue_by_size = order == QueueOrder::shortest_first;
+  if (scenario_.pool.strategy == Strategy::priority_levels) {
+    options.priority_levels = scenario_.pool.levels > 0 ? scenario_.pool.levels : 3;  // pool_spec.h: 0 = 3
+  }
   if (scenario_.stages.size() > 1) {
     for (const StageSpec& stage : scenario_.stages) options.stage_names.push_back(stage.name);
   }

@@ -227,6 +227,8 @@ void Timeline::leave_phase(JobLifecycle& job) {
     case JobPhase::queued:
       --counts_.in_queue;
       --stage.in_queue;
+      if (job.handed_off) --handed_off_;
+      job.handed_off = false;
       break;
     case JobPhase::at_gate:
       --counts_.at_gate;
@@ -247,7 +249,7 @@ void Timeline::leave_phase(JobLifecycle& job) {
   job.phase = JobPhase::arriving;
 }
 
-void Timeline::enter_phase(JobLifecycle& job, JobPhase phase) {
+void Timeline::enter_phase(JobLifecycle& job, JobPhase phase, bool handed_off) {
   leave_phase(job);
   job.phase = phase;
   StageCounts& stage = stages_[job.stage];
@@ -255,7 +257,10 @@ void Timeline::enter_phase(JobLifecycle& job, JobPhase phase) {
     case JobPhase::queued:
       ++counts_.in_queue;
       ++stage.in_queue;
-      queue_depth_max_ = std::max(queue_depth_max_, counts_.in_queue);
+      job.handed_off = handed_off;
+      if (handed_off) ++handed_off_;
+      // The queue's max counts jobs waiting in it, not those on their way to a worker.
+      queue_depth_max_ = std::max(queue_depth_max_, counts_.in_queue - handed_off_);
       break;
     case JobPhase::at_gate:
       ++counts_.at_gate;
@@ -330,7 +335,9 @@ void Timeline::on_submitted(const Event& e) {
   const int stage = stage_of(e);
   JobLifecycle job;
   job.id = e.job;
-  job.submitted = e.t;
+  // Timed from the planned arrival: a producer that fell behind submitted late,
+  // and that delay is waiting too (Job::arrival).
+  job.submitted = e.t - std::max<Nanos>(from_ms(e.value), 0);
   job.stage = static_cast<std::uint8_t>(stage);
   job.priority = static_cast<std::int16_t>(std::clamp<std::int64_t>(e.x, INT16_MIN, INT16_MAX));
   if (stage > 0) {
@@ -452,7 +459,8 @@ void Timeline::apply(const Event& e) {
       if (e.kind == EventKind::stolen) ++counts_.steals;
       auto it = live_.find(key_of(e.job, stage));
       if (it == live_.end()) break;
-      enter_phase(it->second, JobPhase::queued);
+      // Depth 0: the pool handed the job straight to an idle worker (fixed_pool.cpp).
+      enter_phase(it->second, JobPhase::queued, e.kind == EventKind::enqueued && e.x == 0);
       it->second.worker = e.worker;
       break;
     }

@@ -124,9 +124,11 @@ SubmitResult ExecutorCore::admit(Job& job) {
   // reusing a stale stamp.
   job.submitted_at = observed || job.timeout > 0 ? env_.clock->now() : 0;
   // The submitted event carries the submit stamp: one clock read, not two.
-  if (observed)
+  if (observed) {
+    const Nanos late = job.arrival >= 0 ? std::max<Nanos>(job.submitted_at - job.arrival, 0) : 0;
     emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag,
-            static_cast<float>(to_ms(job.size_estimate)));
+            static_cast<float>(to_ms(late)));
+  }
   // A cancelled run takes nothing new (the tutorials' "submit after stop").
   if (stopping()) return refuse_unpermitted(job, RejectReason::shut_down);
   Limiter* gate = env_.limiter.get();
@@ -157,9 +159,10 @@ SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t
   return SubmitResult{job.id, why};
 }
 
-void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth, Nanos at) {
+void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth, Nanos at, Nanos size_estimate) {
   if (!events_on()) return;
-  emit_at(env_, at > 0 ? at : env_.clock->now(), EventKind::enqueued, job, queue, depth);
+  emit_at(env_, at > 0 ? at : env_.clock->now(), EventKind::enqueued, job, queue, depth, 0,
+          static_cast<float>(to_ms(size_estimate)));
 }
 
 void ExecutorCore::run(Job& job, int worker) {

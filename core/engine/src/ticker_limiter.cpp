@@ -31,20 +31,31 @@ bool TickerLimiter::take_locked(JobId job) {
 
 bool TickerLimiter::acquire(JobId job, std::stop_token stop) {
   std::unique_lock lock(mutex_);
+  const std::uint64_t ticket = next_ticket_++;
+  waiting_.push_back(ticket);
   for (;;) {
-    if (stop.stop_requested()) return false;
-    if (take_locked(job)) return true;
+    if (stop.stop_requested()) break;
+    // Every waiter wakes at the tick; only the longest-waiting one takes it,
+    // the others sleep on to the next tick (catching up moves next_tick_ on).
+    catch_up_locked(clock_.now());
+    if (waiting_.front() == ticket && take_locked(job)) {
+      waiting_.pop_front();
+      return true;
+    }
     const Nanos next_tick = next_tick_;
     const std::stop_token reconfigured = reconfigured_.get_token();
     lock.unlock();
-    if (!detail::sleep_until_either(clock_, next_tick, stop, reconfigured)) return false;
+    const bool slept = detail::sleep_until_either(clock_, next_tick, stop, reconfigured);
     lock.lock();
+    if (!slept) break;
   }
+  std::erase(waiting_, ticket);
+  return false;
 }
 
 bool TickerLimiter::try_acquire(JobId job) {
   std::lock_guard lock(mutex_);
-  return take_locked(job);
+  return waiting_.empty() && take_locked(job);
 }
 
 LimiterLevel TickerLimiter::level() const {

@@ -260,16 +260,17 @@ int WorkerPool::idle_worker_locked(int index) const {
 
 void WorkerPool::push_locked(Job&& job, int index, bool rescale, Nanos stamp) {
   const JobId id = job.id;
+  const Nanos size = job.size_estimate;  // drawn as the queue's order under shortest-job-first
   // Emitted under the lock, so before any worker can take the job (seq order).
   if (const int idle = idle_worker_locked(index); idle >= 0) {
     // Direct hand-off: the job passes the queue (depth 0) straight to the worker.
     workers_[static_cast<std::size_t>(idle)]->handoff.emplace(std::move(job));
-    core_.enqueued(id, index, 0, stamp);
+    core_.enqueued(id, index, 0, stamp, size);
     unpark_locked(idle);
   } else {
     JobQueue& queue = queue_at(index);
     queue.push(std::move(job));
-    core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()), stamp);
+    core_.enqueued(id, index, static_cast<std::int64_t>(queue.size()), stamp, size);
   }
   if (rescale && scaling_.enabled() && scaling_.scale_interval == 0) scale_up_locked();
 }

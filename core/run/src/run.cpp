@@ -216,14 +216,14 @@ void Run::arrival_main(std::stop_token stop) {
       const std::optional<PlannedJob> planned = next_planned();
       if (!planned || planned->at >= limit) break;
       if (!clock_.sleep_until(planned->at, stop) || !wait_while_paused(stop)) break;
-      submit_planned(*planned, -1);
+      submit_planned(*planned, -1, planned->at);
     }
   } else {
     const int clients = with_defaults(scenario_.workload).clients;
     for (int c = 0; c < clients && !stop.stop_requested(); ++c) {
       const std::optional<PlannedJob> planned = next_planned();
       if (!planned || !wait_while_paused(stop)) break;
-      submit_planned(*planned, c);
+      submit_planned(*planned, c, -1);
     }
     while (!stop.stop_requested()) {
       ClientEnd end{};
@@ -239,7 +239,7 @@ void Run::arrival_main(std::stop_token stop) {
       const Nanos due = end.at + planned->at;
       if (due >= limit) break;
       if (!clock_.sleep_until(due, stop) || !wait_while_paused(stop)) break;
-      submit_planned(*planned, end.client);
+      submit_planned(*planned, end.client, due);
     }
   }
   // Release: finished() reads executor stats after seeing this flag, and every
@@ -256,8 +256,9 @@ bool Run::wait_while_paused(std::stop_token& stop) {
   return true;
 }
 
-void Run::submit_planned(const PlannedJob& planned, int client) {
+void Run::submit_planned(const PlannedJob& planned, int client, Nanos due) {
   Job job = make_job(scenario_.workload, planned, &tally_);
+  job.arrival = due;
   if (client >= 0) {
     // Tell the arrival thread when this client's job has ended for good: the
     // attempt that will not be retried (mirrors ExecutorCore::run's outcome rules).

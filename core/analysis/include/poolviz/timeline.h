@@ -9,9 +9,12 @@
 // [SECTION] Timeline                — the EventSink every view reads
 //
 // One definition of each quantity, here and nowhere else:
-//   wait       = first start − submit (a pipeline item: at its first stage)
+//   arrival    = the job's planned arrival (Job::arrival, carried by the
+//                submitted event), else its submit: a producer that fell behind
+//                (blocked on a full queue, slow to start threads) makes waits longer
+//   wait       = first start − arrival (a pipeline item: at its first stage)
 //   service    = end − start of the attempt that ended (each pipeline stage)
-//   sojourn    = end − submit, for jobs that started (a pipeline: through every stage)
+//   sojourn    = end − arrival, for jobs that started (a pipeline: through every stage)
 //   in queue   = jobs enqueued and not yet taken by a worker (every stage)
 //   at gate    = jobs a worker holds at the limiter gate
 //   running    = jobs a worker executes
@@ -89,7 +92,7 @@ constexpr bool is_ended(JobPhase p) { return p >= JobPhase::completed; }
 /// One job's life, 56 bytes; stage > 0 only inside a pipeline.
 struct JobLifecycle {
   std::uint64_t id = 0;
-  Nanos submitted = 0;
+  Nanos submitted = 0;      // its arrival (planned, else the submit)
   Nanos first_start = -1;  // -1 = never started
   Nanos last_start = -1;   // start of the current (or last) attempt
   Nanos ended = -1;        // -1 = still in the system
@@ -100,6 +103,7 @@ struct JobLifecycle {
   JobPhase phase = JobPhase::arriving;
   std::uint8_t reject_reason = 0;  // RejectReason when phase == rejected
   bool found_busy = false;         // at least c jobs were in the system when it arrived
+  bool handed_off = false;         // queued at depth 0: handed straight to an idle worker
 };
 static_assert(sizeof(JobLifecycle) <= 56);
 
@@ -204,9 +208,9 @@ class Timeline final : public EventSink {
   const std::vector<StageCounts>& stages() const { return stages_; }
 
   // Whole run ------------------------------------------------------------------
-  const Histogram& wait() const { return wait_; }        // first start − submit
+  const Histogram& wait() const { return wait_; }        // first start − arrival
   const Histogram& service() const { return service_; }  // end − last start
-  const Histogram& sojourn() const { return sojourn_; }  // end − submit (jobs that ran)
+  const Histogram& sojourn() const { return sojourn_; }  // end − arrival (jobs that ran)
   /// Whole-run wait of the jobs of one priority (absent: none seen).
   const Histogram* wait_of_priority(int priority) const;
   std::vector<int> priorities() const;
@@ -233,7 +237,7 @@ class Timeline final : public EventSink {
   /// Fraction of accepted arrivals that found at least c jobs in the system
   /// (by PASTA, what Erlang C calls the probability of waiting). NaN when c is 0.
   double p_arrival_finds_all_busy() const;
-  /// Waits (submit → first start) in start order, in seconds, for the mean's noise.
+  /// Waits (arrival → first start) in start order, in seconds, for the mean's noise.
   const WaitBatchMeans& waits() const { return waits_; }
   std::uint64_t accepted() const { return accepted_; }
   std::uint64_t refused() const { return refused_; }
@@ -257,7 +261,9 @@ class Timeline final : public EventSink {
   void integrate_to(Nanos t);
   void emit_sample(Nanos t_end);
   void leave_phase(JobLifecycle& job);
-  void enter_phase(JobLifecycle& job, JobPhase phase);
+  /// `handed_off`: an enqueue at depth 0, the job passed straight to an idle
+  /// worker; it is in_queue until the worker takes it, never in the queue's max.
+  void enter_phase(JobLifecycle& job, JobPhase phase, bool handed_off = false);
   void end_job(std::unordered_map<std::uint64_t, JobLifecycle>::iterator it, const Event& e, JobPhase phase);
   int stage_of(const Event& e) const;
   std::uint64_t key_of(std::uint64_t job, int stage) const;
@@ -287,6 +293,7 @@ class Timeline final : public EventSink {
   std::size_t period_slot_ = 0;
 
   std::int64_t queue_depth_max_ = 0, workers_min_ = 0, workers_max_ = 0;
+  std::int64_t handed_off_ = 0;  // queued jobs that were handed straight to a worker
   bool workers_min_seen_ = false;
   Nanos last_end_ = 0;
 

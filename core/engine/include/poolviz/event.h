@@ -28,9 +28,12 @@ namespace poolviz {
 // [SECTION] Event record ------------------------------------------------------
 
 enum class EventKind : std::uint8_t {
-  submitted,       // job: x = priority, y = tag, value = size estimate (ms; 0 = unknown)
+  submitted,       // job: x = priority, y = tag; value = ms this submit came after
+                   // the job's planned arrival (Job::arrival; 0 = on time)
   rejected,        // job; code = RejectReason; x = queue depth, y = capacity
   enqueued,        // job; worker = target queue (-1 shared); x = depth after
+                   // (0 = handed straight to an idle worker, past the queue);
+                   // value = the job's size estimate (ms; 0 = unknown)
   gate_waiting,    // job; worker holds it at the limiter gate
   started,         // job; worker; x = attempt (1-based); y = priority
   progress,        // job; worker; value = 0..1

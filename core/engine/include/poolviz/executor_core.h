@@ -59,7 +59,7 @@ class ExecutorCore {
   /// Records that an admitted job waits in queue `queue` (-1 = the shared one).
   /// `at` > 0 stamps the event with that time (the submit stamp, when the job
   /// went straight in) instead of reading the clock again.
-  void enqueued(JobId job, int queue, std::int64_t depth, Nanos at = 0);
+  void enqueued(JobId job, int queue, std::int64_t depth, Nanos at = 0, Nanos size_estimate = 0);
 
   // Running ----------------------------------------------------------------
   /// Runs one attempt of `job` on `worker` (-2 = the submitting thread). After

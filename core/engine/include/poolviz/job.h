@@ -71,6 +71,11 @@ struct Job {
   Nanos size_estimate = 0; // expected service in scenario time (shortest-job-first); 0 = unknown
   RetryPolicy retry;
   Nanos submitted_at = 0;  // stamped by the executor at submit
+  /// When the job was due to arrive (scenario time), stamped by whoever planned
+  /// it (Run: the workload's arrival time); < 0 = at its submit. A producer
+  /// that falls behind (a blocked submit, a slow thread start) submits late:
+  /// waits are timed from here, so that delay counts as waiting.
+  Nanos arrival = -1;
   JobFn fn;
 };
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <stop_token>
 
@@ -35,7 +36,10 @@ class TickerLimiter final : public Limiter {
   TickerLimiter(TickerConfig config, Clock& clock, EventBus* bus = nullptr,
                 std::uint8_t source = 0);
 
+  /// First come, first served: jobs held at the gate take the ticks in the
+  /// order they reached it (a Go ticker's channel is a FIFO of receivers).
   bool acquire(JobId job, std::stop_token stop) override;
+  /// Takes a ready tick only when no held job is waiting for it.
   bool try_acquire(JobId job) override;
   std::string_view kind() const override { return "ticker"; }
   /// 1 when a tick is waiting to be taken, else 0; capacity 1.
@@ -59,6 +63,10 @@ class TickerLimiter final : public Limiter {
   Nanos interval_;
   Nanos next_tick_;
   bool tick_ready_ = false;  // the one buffered tick
+  // Tickets of the acquire() calls waiting, in arrival order; only the front
+  // one may take a tick. A waiter that gives up (stop) removes its own.
+  std::deque<std::uint64_t> waiting_;
+  std::uint64_t next_ticket_ = 0;
   std::stop_source reconfigured_;
 };
 

@@ -143,7 +143,8 @@ class Run {
   void release_clock();
   /// Blocks while the clock is paused; false when stopped first.
   bool wait_while_paused(std::stop_token& stop);
-  void submit_planned(const PlannedJob& planned, int client);
+  /// `due`: the planned arrival (Job::arrival; < 0 = now).
+  void submit_planned(const PlannedJob& planned, int client, Nanos due);
   void on_client_job_end(int client, Nanos at);
   Nanos duration_limit() const;
 
