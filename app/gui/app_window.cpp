@@ -77,7 +77,8 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   ImGui::End();
 }
 
-void handle_keys(Session& session, UiState& ui) {
+/// `scrub`: what ←/→ move (the session, or every compare variant together).
+void handle_keys(Session& session, UiState& ui, Scrubbable& scrub) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
   // Dear ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
@@ -91,7 +92,7 @@ void handle_keys(Session& session, UiState& ui) {
     session.set_speed(session.speed() / 1.5);
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
-  handle_scrub_keys(session);
+  handle_scrub_keys(scrub);
 }
 
 /// Per-frame cost, printed at exit: the GUI thread's own CPU time (what the
@@ -316,6 +317,7 @@ int run(const GuiOptions& options) {
       if (compare) compare->set_paused(true);
       if (session->replay()) session->seek(options.screenshot_at);
       if (options.scrub_to >= 0) session->seek(options.scrub_to);
+      if (compare && options.scrub_to >= 0) compare->seek(options.scrub_to);
       settle_frames = 3;
     }
 
@@ -328,7 +330,7 @@ int run(const GuiOptions& options) {
       window->framebuffer_size(fb_w, fb_h);
     }
     window->begin_frame(screenshot_mode ? fb_w : 0, screenshot_mode ? fb_h : 0);
-    if (!screenshot_mode) handle_keys(*session, ui);
+    if (!screenshot_mode) handle_keys(*session, ui, compare ? static_cast<Scrubbable&>(*compare) : *session);
     ui.hover_t = ui.next_hover_t;
     ui.next_hover_t = NAN;
     // Settling frames snap chips to their places, so the picture shows state, not motion.
@@ -356,7 +358,9 @@ int run(const GuiOptions& options) {
           return 1;
         }
         // The moment in the picture: a seek (replay, --scrub-to) moved it back from where the run stopped.
-        const double pictured = session->scrubbing() ? session->scrub_seconds() : shown_seconds();
+        const double pictured = compare && compare->scrubbing() ? compare->scrub_seconds()
+                                : session->scrubbing()          ? session->scrub_seconds()
+                                                                : shown_seconds();
         std::printf("wrote %s (%dx%d, %s%s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
                     session->scenario().id.c_str(), compare ? " compared" : "", pictured);
         break;

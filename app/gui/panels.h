@@ -56,8 +56,9 @@ void draw_counters_row(Session& session, const Theme& theme);
 std::string format_number(double v);
 /// The bar under the flow canvas: drag (or ←/→, Shift for 1 s) to any moment
 /// of the recorded span; "Live" returns to now; says whether the engine runs.
-void draw_timeline_bar(Session& session, const Theme& theme, float width);
+/// In compare mode the same bar moves every variant together.
+void draw_timeline_bar(Scrubbable& target, const Theme& theme, float width);
 /// ←/→ (Shift: bigger steps) scrub, End goes live. Called by handle_keys.
-void handle_scrub_keys(Session& session);
+void handle_scrub_keys(Scrubbable& target);
 
 }  // namespace poolviz::gui

@@ -110,14 +110,20 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     workers.push(t, static_cast<double>(s.workers));
     if (s.tokens >= 0) tokens.push(t, s.tokens);
   }
+  now = now_of(timeline);
+}
+
+PlotSeriesSet::Now PlotSeriesSet::now_of(const Timeline& timeline) {
   const TimelineCounts& c = timeline.counts();
-  now.t = to_seconds(timeline.now());
-  now.queue_depth = static_cast<double>(c.in_queue);
-  now.in_service = static_cast<double>(c.in_service());
-  now.running = static_cast<double>(c.running);
-  now.threads = static_cast<double>(c.threads_alive());
-  now.workers = static_cast<double>(c.workers_alive);
-  now.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
+  Now n;
+  n.t = to_seconds(timeline.now());
+  n.queue_depth = static_cast<double>(c.in_queue);
+  n.in_service = static_cast<double>(c.in_service());
+  n.running = static_cast<double>(c.running);
+  n.threads = static_cast<double>(c.threads_alive());
+  n.workers = static_cast<double>(c.workers_alive);
+  n.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
+  return n;
 }
 
 }  // namespace poolviz::gui

@@ -84,6 +84,8 @@ struct PlotSeriesSet {
     double t = -1;  // scenario seconds; < 0 = nothing yet
     double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1;
   } now;
+  /// The gauges of `timeline` at its now(): what the counters row shows.
+  static Now now_of(const Timeline& timeline);
 };
 
 }  // namespace poolviz::gui

@@ -89,7 +89,9 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   std::vector<std::string> legend;
   for (const PlotLine& l : lines) {
     std::optional<double> v;
-    if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
+    if (l.now_t >= 0 && !std::isnan(ui.hover_t) && ui.hover_t >= l.now_t) {
+      v = l.now_v;  // a gauge at (or past) its newest moment: the counters row's number
+    } else if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
       v = l.series->value_at(ui.hover_t);
     } else if (l.now_t >= 0) {
       v = l.now_v;
@@ -220,9 +222,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
 
   const bool threads = session.threads_mode();
   const bool limiter = session.scenario().limiter.kind != LimiterKind::none;
-  const double nt = s.now.t;
-  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, s.now.queue_depth},
-                            {&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
+  // Scrubbed: a gauge's "now" is the moment shown, as in the counters row.
+  const PlotSeriesSet::Now g = session.scrubbing() ? PlotSeriesSet::now_of(session.timeline()) : s.now;
+  const double nt = g.t;
+  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, g.queue_depth},
+                            {&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
@@ -231,10 +235,10 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
                            {&s.rejections, "rejected", pal.series[2], "/s"}};
   const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
-  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads},
-                                   {&s.workers, "workers", pal.series[0], "", nt, s.now.workers}};
-  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads}};
-  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", s.now.tokens >= 0 ? nt : -1, s.now.tokens}};
+  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads},
+                                   {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
+  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads}};
+  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", g.tokens >= 0 ? nt : -1, g.tokens}};
 
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // Three by two keeps every plot tall enough to read, down to a 1024-wide window.
@@ -264,7 +268,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   } else if (!threads) {
     place({"Time in system p99", "ms", 0, sojourn_window}, sojourn);
   } else {
-    const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
+    const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
     place({"Jobs running", "jobs"}, in_service);
   }
 }

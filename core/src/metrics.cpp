@@ -66,6 +66,14 @@ void Histogram::merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
+void Histogram::remove(const Histogram& part) {
+  if (part.count_ == 0) return;
+  for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] -= std::min(buckets_[i], part.buckets_[i]);
+  count_ -= std::min(count_, part.count_);
+  sum_ -= part.sum_;
+  if (count_ == 0) reset();
+}
+
 void Histogram::reset() { *this = Histogram{}; }
 
 std::int64_t Histogram::percentile(double p) const {

@@ -36,6 +36,10 @@ class Histogram {
 
   void record(std::int64_t value);  // negative values are recorded as 0
   void merge(const Histogram& other);
+  /// Takes back a part merged (or recorded) earlier, bucket by bucket: a
+  /// sliding window keeps a running sum instead of re-merging its periods.
+  /// min() and max() keep the wider range (they cannot be taken back).
+  void remove(const Histogram& part);
   void reset();
 
   std::uint64_t count() const { return count_; }

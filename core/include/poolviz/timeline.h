@@ -285,6 +285,10 @@ class Timeline final : public EventSink {
   // Windowed: one histogram per sample period over the last `window`.
   std::vector<Histogram> wait_periods_, sojourn_periods_;
   std::size_t period_slot_ = 0;
+  // Their running sums: a sample reads these (a period leaving is removed)
+  // instead of merging every period again.
+  Histogram wait_window_, sojourn_window_;
+  void record_windowed(std::vector<Histogram>& periods, Histogram& window, Nanos value);
 
   std::int64_t queue_depth_max_ = 0, workers_min_ = 0, workers_max_ = 0;
   bool workers_min_seen_ = false;
