@@ -79,6 +79,7 @@ Nanos thread_cpu_now() {
 /// loaded machine.
 void seek_case(benchmark::State& state, bool canvas) {
   const std::vector<Event> log = pool_log(1'000'000);
+  const std::int64_t rss_before_kb = proc_status("VmRSS");
   Recording recording = Recording::for_scrubbing(TimelineOptions{});
   recording.on_events(log);
 #if POOLVIZ_BENCH_CANVAS
@@ -88,6 +89,7 @@ void seek_case(benchmark::State& state, bool canvas) {
   if (canvas) keys.feed(recording);
   gui::FlowModel model;
 #endif
+  const std::int64_t rss_after_kb = proc_status("VmRSS");
   std::mt19937_64 rng(2);
   const int seeks = scaled(200, 20);
   double worst = 0, total = 0, cpu_worst = 0, cpu_total = 0;
@@ -117,6 +119,8 @@ void seek_case(benchmark::State& state, bool canvas) {
   state.counters["seek_worst_ms"] = worst;
   state.counters["seek_cpu_mean_ms"] = cpu_total / seeks;
   state.counters["seek_cpu_worst_ms"] = cpu_worst;
+  state.counters["recording_MB"] = static_cast<double>(recording.memory_bytes()) / 1e6;
+  state.counters["rss_growth_MB"] = static_cast<double>(rss_after_kb - rss_before_kb) / 1e3;
 }
 
 void seek(benchmark::State& state) { seek_case(state, false); }

@@ -169,7 +169,7 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
                        const std::string& size, double speed, bool compare, const std::string& theme,
-                       double scrub_to, const std::string& replay) {
+                       double scrub_to, const std::string& replay, const std::string& record) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
@@ -181,6 +181,7 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   options.screenshot_at = at;
   options.scrub_to = scrub_to;
   options.replay_path = replay;
+  options.record_path = record;
   options.screenshot_out = out;
   options.compare = compare;
   if (!display_present()) {
@@ -279,6 +280,9 @@ int run(int argc, char** argv) {
   shot_cmd->add_option("--scrub-to", shot_scrub_to,
                        "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
       ->check(number_in(kScreenshotAt));
+  std::string shot_record;
+  shot_cmd->add_option("--record", shot_record,
+                       "Also write the window's recording of the run (as `run --record`), for --replay");
 
   const CommandRunner compare_cmd = add_compare_command(app);
   const CommandRunner sweep_cmd = add_sweep_command(app);
@@ -322,7 +326,7 @@ int run(int argc, char** argv) {
     return run_headless(scenario, run_options);
   }
   if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme,
-                                            shot_scrub_to, shot_replay);
+                                            shot_scrub_to, shot_replay, shot_record);
   if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_replay, gui_theme);
   return command_gui("", 0, "", false, "", "dark");
 }

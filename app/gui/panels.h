@@ -37,6 +37,10 @@ struct UiState {
   double hover_t = NAN;
   double next_hover_t = NAN;
   double plot_window_s = 30;     // width of the scrolling time axis
+  /// Where the canvas and the counters row were drawn last frame (x, y, w, h in
+  /// pixels): `screenshot` prints them, so a test can compare those regions.
+  float canvas_rect[4] = {0, 0, 0, 0};
+  float counters_rect[4] = {0, 0, 0, 0};
 };
 
 /// Loads a scenario by id or path into the session; reports errors in its status line.

@@ -134,6 +134,8 @@ class Session final : public Scrubbable {
   /// engine is not touched); reaching the end of the recording goes live.
   void set_replaying(bool replaying) override { replaying_ = replaying && scrubbing(); }
   bool replaying() const override { return replaying_; }
+  /// The run's events as recorded for seek() (nullptr before any run).
+  const Recording* recording() const { return recording_.get(); }
   /// Scenario seconds shown while scrubbing; the recorded span's start and end
   /// (the start moves on once a long run's oldest events are forgotten).
   double scrub_seconds() const override { return scrub_t_; }

@@ -66,11 +66,11 @@ void Histogram::merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
-void Histogram::remove(const Histogram& part) {
-  if (part.count_ == 0) return;
-  for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] -= std::min(buckets_[i], part.buckets_[i]);
-  count_ -= std::min(count_, part.count_);
-  sum_ -= part.sum_;
+void Histogram::remove_bucket(int bucket, std::uint64_t n) {
+  std::uint64_t& b = buckets_[static_cast<std::size_t>(std::clamp(bucket, 0, kBucketCount - 1))];
+  n = std::min({n, b, count_});
+  b -= n;
+  count_ -= n;
   if (count_ == 0) reset();
 }
 

@@ -53,6 +53,13 @@ void Recording::forget_oldest() {
   keyframes_.erase(keyframes_.begin(), next);
 }
 
+std::size_t Recording::memory_bytes() const {
+  std::size_t bytes = sizeof(Recording) + events_.capacity() * sizeof(Event) + running_max_.capacity() * sizeof(Nanos);
+  bytes += head_.memory_bytes();
+  for (const Keyframe& k : keyframes_) bytes += sizeof(Keyframe) + k.state.memory_bytes();
+  return bytes;
+}
+
 std::size_t Recording::prefix_end(Nanos t) const {
   // running_max_ never decreases: the prefix ends at the first event past t.
   const auto it = std::upper_bound(running_max_.begin(), running_max_.end(), t);

@@ -65,13 +65,14 @@ double percentile_or_none(const Histogram& h, double p) {
 
 /// A window's percentile: its running sum's bucket, clamped to the exact range
 /// of the periods it holds (what merging the periods would give).
-double window_percentile(const Histogram& window, const std::vector<Histogram>& periods, double p) {
+template <class Periods>
+double window_percentile(const Histogram& window, const Periods& periods, double p) {
   if (window.count() == 0) return -1.0;
   std::int64_t lo = INT64_MAX, hi = INT64_MIN;
-  for (const Histogram& h : periods) {
-    if (h.count() == 0) continue;
-    lo = std::min(lo, h.min());
-    hi = std::max(hi, h.max());
+  for (const auto& period : periods) {
+    if (period.count == 0) continue;
+    lo = std::min(lo, period.min);
+    hi = std::max(hi, period.max);
   }
   return to_ms(std::clamp(window.percentile(p), lo, hi));
 }
@@ -108,6 +109,7 @@ Timeline::Timeline(TimelineOptions options) : options_(options), series_(options
 std::size_t Timeline::ceiling_bytes(const TimelineOptions& o) {
   const Nanos period = o.sample_period > 0 ? o.sample_period : 100 * kMillisecond;
   const std::size_t stages = static_cast<std::size_t>(std::max(o.stages, 1));
+  // A window period holds at most one (bucket, count) entry per bucket: no more than a Histogram.
   const std::size_t histograms = 5 + stages + kPriorityLevels + 2 * periods_in(o.window, period);
   return sizeof(Timeline) + histograms * sizeof(Histogram) + o.recent_jobs * sizeof(JobLifecycle) +
          o.series_capacity * sizeof(Sample) + periods_in(o.rate_window, period) * sizeof(PeriodCounts) +
@@ -116,8 +118,10 @@ std::size_t Timeline::ceiling_bytes(const TimelineOptions& o) {
 
 std::size_t Timeline::memory_bytes() const {
   std::size_t bytes = sizeof(Timeline);
-  bytes += (5 + stage_service_.size() + priority_wait_.size() + wait_periods_.size() + sojourn_periods_.size()) *
-           sizeof(Histogram);
+  bytes += (5 + stage_service_.size() + priority_wait_.size()) * sizeof(Histogram);
+  for (const auto* periods : {&wait_periods_, &sojourn_periods_}) {
+    for (const PeriodValues& p : *periods) bytes += sizeof(PeriodValues) + p.buckets.capacity() * sizeof(p.buckets[0]);
+  }
   bytes += recent_.capacity() * sizeof(JobLifecycle);
   bytes += series_.capacity() * sizeof(Sample) + all_samples_.capacity() * sizeof(Sample);
   bytes += rate_periods_.capacity() * sizeof(PeriodCounts) + stages_.capacity() * sizeof(StageCounts);
@@ -214,16 +218,33 @@ void Timeline::emit_sample(Nanos t_end) {
 
   // The oldest period leaves the window; the next one starts empty.
   period_slot_ = (period_slot_ + 1) % wait_periods_.size();
-  wait_window_.remove(wait_periods_[period_slot_]);
-  sojourn_window_.remove(sojourn_periods_[period_slot_]);
-  wait_periods_[period_slot_].reset();
-  sojourn_periods_[period_slot_].reset();
+  for (const auto& [bucket, n] : wait_periods_[period_slot_].buckets) wait_window_.remove_bucket(bucket, n);
+  for (const auto& [bucket, n] : sojourn_periods_[period_slot_].buckets) sojourn_window_.remove_bucket(bucket, n);
+  wait_periods_[period_slot_].clear();
+  sojourn_periods_[period_slot_].clear();
 
   series_.push(s);
   if (options_.keep_all_samples) all_samples_.push_back(s);
 }
 
-void Timeline::record_windowed(std::vector<Histogram>& periods, Histogram& window, Nanos value) {
+void Timeline::PeriodValues::record(std::int64_t value) {
+  value = std::max<std::int64_t>(value, 0);
+  const auto bucket = static_cast<std::uint16_t>(Histogram::bucket_of(value));
+  auto it = std::lower_bound(buckets.begin(), buckets.end(), bucket,
+                             [](const auto& entry, std::uint16_t b) { return entry.first < b; });
+  if (it == buckets.end() || it->first != bucket) it = buckets.insert(it, {bucket, 0});
+  ++it->second;
+  min = count == 0 ? value : std::min(min, value);
+  max = count == 0 ? value : std::max(max, value);
+  ++count;
+}
+
+void Timeline::PeriodValues::clear() {
+  buckets.clear();  // keeps its capacity: at most one entry per bucket
+  count = 0;
+}
+
+void Timeline::record_windowed(std::vector<PeriodValues>& periods, Histogram& window, Nanos value) {
   periods[period_slot_].record(value);
   window.record(value);
 }

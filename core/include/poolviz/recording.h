@@ -70,6 +70,8 @@ class Recording final : public EventSink {
   /// True once old events have been forgotten.
   bool trimmed() const { return first_index_ > 0; }
   const TimelineOptions& timeline_options() const { return options_; }
+  /// The events, their running maxima and the keyframes' Timelines.
+  std::size_t memory_bytes() const;
 
   /// The Timeline at scenario time `t` (clamped to the recorded span),
   /// advanced to t so that its samples run up to it.
