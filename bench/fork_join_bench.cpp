@@ -7,7 +7,7 @@
 // producer only submits the root and waits outside, as in case 1.
 //
 // The poolviz executor comes from make_executor(Strategy::work_stealing). Until
-// that strategy lands the factory answers with a FixedPool: the run then
+// that strategy lands the factory answers with a WorkerPool: the run then
 // reports `placeholder_count` = 1 and the report marks the row.
 #include <atomic>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Case 8: the tutorials' headline table — 10,000 jobs that each wait 1 ms of
 // io (make_synthetic io on a RealClock), submitted as one burst, on poolviz's
-// thread-per-task executor against a FixedPool of 50 workers. Figures: peak
+// thread-per-task executor against a WorkerPool of 50 workers. Figures: peak
 // OS threads and peak RSS of the process (sampled every millisecond, and the
 // kernel's VmHWM after a reset), p50/p99 submit-to-finish latency, wall time.
 // Each runs in a fresh process (scripts/bench), as RSS is process-wide.
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench_support.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/synthetic.h"
 #include "poolviz/thread_per_task.h"
 
@@ -99,7 +99,7 @@ const bool registered = [] {
       "c8/poolviz",
       [](benchmark::State& s) {
         headline(s, [](Clock& clock) {
-          return std::make_unique<FixedPool>(PoolConfig{.workers = 50}, env_on(clock));
+          return std::make_unique<WorkerPool>(PoolConfig{.workers = 50}, env_on(clock));
         });
       },
       false);

@@ -27,12 +27,12 @@
 #include "bench_support.h"
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "textbook_pool.h"
 
 namespace poolviz::bench {
 
-/// poolviz's FixedPool (FIFO, unbounded), optionally observed through `bus`.
+/// poolviz's WorkerPool (FIFO, unbounded), optionally observed through `bus`.
 class PoolvizPool {
  public:
   static constexpr const char* kName = "poolviz";
@@ -45,11 +45,11 @@ class PoolvizPool {
     pool_.submit(std::move(job));
   }
   void drain() { pool_.shutdown(ShutdownMode::drain); }
-  FixedPool& pool() { return pool_; }
+  WorkerPool& pool() { return pool_; }
 
  private:
   RealClock clock_;
-  FixedPool pool_;
+  WorkerPool pool_;
 };
 
 class AsioPool {

@@ -1,5 +1,5 @@
 // Case 4: the priority pool's per-job cost against the FIFO pool's. Both are
-// FixedPool with one worker; the producer posts N empty jobs with priorities
+// WorkerPool with one worker; the producer posts N empty jobs with priorities
 // spread over 0..7, then waits. The cost per job is the whole span over N.
 //
 // The priority pool comes from make_executor(Strategy::priority); until that

@@ -14,7 +14,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
 #include "support/test_jobs.h"
@@ -42,7 +42,7 @@ PoolConfig bounded(int workers, std::size_t capacity, Overflow overflow) {
 }
 
 /// Fills `pool` (all workers held at `gate`, then `capacity` queued).
-void fill(FixedPool& pool, JobGate& gate, int workers, std::size_t capacity) {
+void fill(WorkerPool& pool, JobGate& gate, int workers, std::size_t capacity) {
   for (int i = 0; i < workers; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); })));
   }
@@ -59,7 +59,7 @@ TEST(Backpressure, TrySubmitAnswersQueueFullWhileSubmitWaitsForRoom) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(bounded(1, 2, Overflow::block), env_of(clock, &bus));
+  WorkerPool pool(bounded(1, 2, Overflow::block), env_of(clock, &bus));
   JobGate gate;
   fill(pool, gate, 1, 2);
 
@@ -102,7 +102,7 @@ TEST(Backpressure, TheTutorialsHttpPoolAccepts105AndRefusesThe106th) {
   // 002: 5 workers, 100 slots; full → 503. 5 running + 100 queued are accepted.
   Watchdog watchdog(60s, "002 numbers");
   ManualClock clock;
-  FixedPool pool(bounded(5, 100, Overflow::reject), env_of(clock));
+  WorkerPool pool(bounded(5, 100, Overflow::reject), env_of(clock));
   JobGate gate;
   fill(pool, gate, 5, 100);
   const SubmitResult answer = pool.submit(make_job({}));  // reject policy: submit never waits
@@ -121,7 +121,7 @@ TEST(Backpressure, RaisingTheBoundReleasesABlockedProducer) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(bounded(1, 1, Overflow::block), env_of(clock, &bus));
+  WorkerPool pool(bounded(1, 1, Overflow::block), env_of(clock, &bus));
   JobGate gate;
   fill(pool, gate, 1, 1);
   std::thread producer([&] { EXPECT_TRUE(pool.submit(make_job({}))); });
@@ -141,7 +141,7 @@ TEST(Backpressure, PerWorkerQueuesAnswerQueueFullForAFullTargetQueue) {
   ManualClock clock;
   PoolConfig config = bounded(2, 1, Overflow::block);
   config.dispatch = Dispatch::round_robin;
-  FixedPool pool(config, env_of(clock));
+  WorkerPool pool(config, env_of(clock));
   JobGate gate;
   // Jobs 0,1 run on workers 0,1; jobs 2,3 fill their queues (1 slot each).
   for (int i = 0; i < 2; ++i) {

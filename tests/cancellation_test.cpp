@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/synthetic.h"
 #include "poolviz/ticker_limiter.h"
@@ -52,7 +52,7 @@ TEST(Cancellation, TutorialRunEndsWithNineDoneThreeCutEightNeverStarted) {
   bus.attach(&recorder);
   PoolConfig config;
   config.workers = 3;
-  FixedPool pool(config, env_of(clock, cancel.get_token(), &bus));
+  WorkerPool pool(config, env_of(clock, cancel.get_token(), &bus));
   test::Tally done;
   for (int i = 0; i < 20; ++i) {
     Job job = io_job(600 * kMillisecond);
@@ -119,7 +119,7 @@ TEST(Cancellation, PendingRetriesEndCancelled) {
   EventBus bus;
   test::EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(config, env_of(clock, cancel.get_token(), &bus));
+  WorkerPool pool(config, env_of(clock, cancel.get_token(), &bus));
   test::Tally attempts;
   for (int i = 0; i < 3; ++i) {
     Job job = make_job([&](JobContext&) {
@@ -158,7 +158,7 @@ TEST(Cancellation, JobsHeldAtTheLimiterGateEndCancelled) {
   env.limiter = ticker;
   PoolConfig config;
   config.workers = 3;
-  FixedPool pool(config, env);
+  WorkerPool pool(config, env);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(pool.submit(make_job([](JobContext&) {})));
   clock.wait_for_sleepers(3);  // three workers wait for the tick, holding a job each
   cancel.request_stop();
@@ -177,7 +177,7 @@ TEST(Cancellation, JobThatNeverChecksRunsToItsEndButCountsCompleted) {
   std::stop_source cancel;
   PoolConfig config;
   config.workers = 1;
-  FixedPool pool(config, env_of(clock, cancel.get_token()));
+  WorkerPool pool(config, env_of(clock, cancel.get_token()));
   test::JobGate gate;
   ASSERT_TRUE(pool.submit(make_job([&](JobContext&) { gate.pass(); })));
   ASSERT_TRUE(pool.submit(make_job([](JobContext&) {})));
@@ -197,7 +197,7 @@ TEST(Cancellation, AlreadyCancelledTokenRefusesEverySubmission) {
   cancel.request_stop();
   PoolConfig config;
   config.workers = 1;
-  FixedPool pool(config, env_of(clock, cancel.get_token()));
+  WorkerPool pool(config, env_of(clock, cancel.get_token()));
   EXPECT_EQ(pool.submit(make_job([](JobContext&) {})).reason, RejectReason::shut_down);
   pool.shutdown(ShutdownMode::drain);
   const ExecutorStats s = pool.stats();

@@ -203,7 +203,7 @@ TEST(CompareTable, MakeTableMarksTheBestVariantPerRow) {
 
 // [SECTION] Theory applicability ------------------------------------------------
 
-TEST(TheoryFor, PoissonExponentialFixedPoolIsErlangC) {
+TEST(TheoryFor, PoissonExponentialWorkerPoolIsErlangC) {
   const TheoryCheck t = theory_for(poisson_pool(4, 28), 2);
   EXPECT_EQ(t.fit, TheoryFit::exact);
   EXPECT_EQ(t.model, "M/M/c (Erlang C)");

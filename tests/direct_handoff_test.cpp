@@ -15,7 +15,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
 #include "support/test_jobs.h"
@@ -50,7 +50,7 @@ struct BurstResult {
 
 /// Submits a burst of gated jobs straight after the pool was built, without
 /// waiting for its threads, then reads the pool while every job is still held.
-BurstResult burst(FixedPool& pool, JobGate& gate, bool blocking_submit) {
+BurstResult burst(WorkerPool& pool, JobGate& gate, bool blocking_submit) {
   BurstResult r;
   for (int i = 0; i < kBurst; ++i) {
     Job job = make_job([&gate](JobContext& ctx) { gate.pass(ctx); });
@@ -68,7 +68,7 @@ class DirectHandoff : public ::testing::TestWithParam<Overflow> {};
 TEST_P(DirectHandoff, BurstOnIdleWorkersAdmitsIdleWorkersPlusFreeSlots) {
   Watchdog watchdog(60s, "burst of 50 on 3 idle workers and 4 slots");
   ManualClock clock;
-  FixedPool pool(bounded(GetParam()), env_of(clock));
+  WorkerPool pool(bounded(GetParam()), env_of(clock));
   JobGate gate;
   // try_submit: blocking and caller_runs refuse instead of waiting or running
   // on this thread; reject and drop_oldest answer the same either way.
@@ -98,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(EveryOverflowPolicy, DirectHandoff,
 TEST(DirectHandoffRule, RejectPolicyAdmitsSevenWithBlockingSubmitToo) {
   Watchdog watchdog(60s, "reject policy, submit()");
   ManualClock clock;
-  FixedPool pool(bounded(Overflow::reject), env_of(clock));
+  WorkerPool pool(bounded(Overflow::reject), env_of(clock));
   JobGate gate;
   const BurstResult r = burst(pool, gate, true);
   EXPECT_EQ(r.accepted, 7);
@@ -113,7 +113,7 @@ TEST(DirectHandoffRule, HandedOffJobsPassTheQueueAtDepthZero) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(bounded(Overflow::reject), env_of(clock, &bus));
+  WorkerPool pool(bounded(Overflow::reject), env_of(clock, &bus));
   JobGate gate;
   burst(pool, gate, false);
   gate.open();
@@ -130,7 +130,7 @@ TEST(DirectHandoffRule, HandedOffJobsPassTheQueueAtDepthZero) {
 TEST(DirectHandoffRule, CancelShutdownCancelsAHandedOffJobThatHasNotStarted) {
   Watchdog watchdog(60s, "cancel a handed-off job");
   ManualClock clock;
-  FixedPool pool(bounded(Overflow::reject), env_of(clock));
+  WorkerPool pool(bounded(Overflow::reject), env_of(clock));
   JobGate gate;
   // Whether the worker took it before the shutdown or not, it ends exactly once.
   ASSERT_TRUE(pool.submit(make_job([&gate](JobContext& ctx) { gate.pass(ctx); })));

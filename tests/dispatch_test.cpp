@@ -1,4 +1,4 @@
-// Per-worker queues with a dispatcher (load balancing): FixedPool with
+// Per-worker queues with a dispatcher (load balancing): WorkerPool with
 // PoolConfig::dispatch = round_robin or least_loaded, and the Dispatcher alone.
 //
 // Placements are read from `enqueued` events (worker = the chosen queue). The
@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "poolviz/clock.h"
-#include "poolviz/dispatch_pool.h"
+#include "poolviz/dispatcher.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
@@ -126,7 +126,7 @@ std::vector<Event> run_skewed_script(Dispatch dispatch) {
   PoolConfig config;
   config.workers = 3;
   config.dispatch = dispatch;
-  FixedPool pool(config, env_of(clock, &bus));
+  WorkerPool pool(config, env_of(clock, &bus));
 
   constexpr int kJobs = 11;
   std::vector<std::unique_ptr<JobGate>> gates;
@@ -206,7 +206,7 @@ TEST(DispatchPool, ARetiringWorkerHandsItsQueuedJobsToTheOthers) {
   PoolConfig config;
   config.workers = 3;
   config.dispatch = Dispatch::round_robin;
-  FixedPool pool(config, env_of(clock, &bus));
+  WorkerPool pool(config, env_of(clock, &bus));
   constexpr int kJobs = 9;
   JobGate gate;
   std::vector<std::atomic<int>> runs(kJobs);
@@ -237,7 +237,7 @@ TEST(DispatchPool, ManyProducersAndResizesLoseNoJob) {
     config.workers = 4;
     config.dispatch = dispatch;
     config.queue_capacity = 8;  // per worker; producers block on a full target
-    FixedPool pool(config, env_of(clock));
+    WorkerPool pool(config, env_of(clock));
     constexpr int kProducers = 3, kPerProducer = 1500;
     std::vector<std::atomic<int>> runs(kProducers * kPerProducer);
     std::vector<std::thread> producers;

@@ -1,4 +1,4 @@
-// Dynamic scaling: FixedPool with PoolConfig::scaling (min/max workers, scale
+// Dynamic scaling: WorkerPool with PoolConfig::scaling (min/max workers, scale
 // up when depth > factor × workers, retire after idle_timeout, never below min).
 //
 // Time is the ManualClock: the only thread sleeping on it is the pool's scaler
@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "poolviz/clock.h"
-#include "poolviz/dynamic_pool.h"
+#include "poolviz/scaling_policy.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
@@ -84,7 +84,7 @@ TEST(DynamicScaling, GrowsToMaxUnderABurstThenShrinksToMinAfterIdleNeverOutside)
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(scaling(kMin, kMax), env_of(clock, &bus));
+  WorkerPool pool(scaling(kMin, kMax), env_of(clock, &bus));
   EXPECT_EQ(pool.strategy(), "dynamic");
   EXPECT_EQ(pool.stats().workers_alive, kMin);
 
@@ -144,7 +144,7 @@ TEST(DynamicScaling, GrowsToMaxUnderABurstThenShrinksToMinAfterIdleNeverOutside)
 TEST(DynamicScaling, AWorkerIdleShorterThanTheTimeoutStays) {
   Watchdog watchdog(60s, "short idle");
   ManualClock clock;
-  FixedPool pool(scaling(1, 3), env_of(clock));
+  WorkerPool pool(scaling(1, 3), env_of(clock));
   ASSERT_TRUE(pool.set_workers(3));  // by hand, above min
   eventually([&] { return pool.stats().workers_busy == 0; });
   clock.wait_for_sleepers(1);
@@ -165,7 +165,7 @@ TEST(DynamicScaling, PeriodicCheckAddsDepthOverFactorAtTheInterval) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(scaling(2, 10, 2 * kSecond, 2 * kSecond), env_of(clock, &bus));
+  WorkerPool pool(scaling(2, 10, 2 * kSecond, 2 * kSecond), env_of(clock, &bus));
   JobGate gate;
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { gate.pass(ctx); })));
@@ -197,7 +197,7 @@ TEST(DynamicScaling, ResizeUnderLoadLosesNothing) {
   EventBus bus(1 << 16);
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(scaling(kMin, kMax, kMillisecond), env_of(clock, &bus));
+  WorkerPool pool(scaling(kMin, kMax, kMillisecond), env_of(clock, &bus));
   constexpr int kProducers = 3, kPerProducer = 2000;
   std::vector<std::atomic<int>> runs(kProducers * kPerProducer);
   std::atomic<int> producers_done{0};

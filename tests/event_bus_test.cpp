@@ -12,7 +12,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/thread_per_task.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
@@ -239,7 +239,7 @@ Job mixed_job(int i) {
   return job;
 }
 
-TEST(JobEvents, FixedPoolEmitsEachJobsEventsInLifecycleOrder) {
+TEST(JobEvents, WorkerPoolEmitsEachJobsEventsInLifecycleOrder) {
   Watchdog watchdog(60s, "fixed pool event order");
   ManualClock clock;
   EventBus bus;
@@ -251,7 +251,7 @@ TEST(JobEvents, FixedPoolEmitsEachJobsEventsInLifecycleOrder) {
     env.clock = &clock;
     env.bus = &bus;
     // A small queue with caller_runs, so some jobs run on the submitting thread.
-    FixedPool pool(PoolConfig{.workers = 3, .queue_capacity = 4, .overflow = Overflow::caller_runs},
+    WorkerPool pool(PoolConfig{.workers = 3, .queue_capacity = 4, .overflow = Overflow::caller_runs},
                    env);
     std::atomic<bool> running{true};
     std::thread drainer([&] {
@@ -298,7 +298,7 @@ TEST(JobEvents, APoolOnATinyRingDropsEventsButNeverBlocks) {
   ExecutorEnv env;
   env.clock = &clock;
   env.bus = &bus;
-  FixedPool pool(PoolConfig{.workers = 3}, env);
+  WorkerPool pool(PoolConfig{.workers = 3}, env);
   for (int i = 0; i < 500; ++i) pool.submit(mixed_job(i));
   pool.shutdown(ShutdownMode::drain);  // nobody drained: producers dropped instead of waiting
   expect_accounting(pool.stats());

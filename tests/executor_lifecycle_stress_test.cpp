@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/thread_per_task.h"
 #include "support/accounting.h"
 #include "support/test_jobs.h"
@@ -72,7 +72,7 @@ void run_cycle(std::mt19937& rng, int cycle) {
     config.workers = std::uniform_int_distribution<int>(1, 2)(rng);
     config.queue_capacity = std::uniform_int_distribution<std::size_t>(0, 4)(rng);
     config.overflow = overflows[cycle % 4];
-    executor = std::make_unique<FixedPool>(config, env_of(clock));
+    executor = std::make_unique<WorkerPool>(config, env_of(clock));
   }
   const int jobs = std::uniform_int_distribution<int>(0, 6)(rng);
   for (int i = 0; i < jobs; ++i) {
@@ -160,7 +160,7 @@ TEST(LifecycleStress, SubmittersRacingADrainEitherRunOnceOrAreRefused) {
   Watchdog watchdog(60s, "submitters racing a drain");
   for (int round = 0; round < 10; ++round) {
     ManualClock clock;
-    FixedPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
+    WorkerPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
                    env_of(clock));
     race_submitters_with_shutdown(pool, ShutdownMode::drain, 300);
     if (HasFailure()) {
@@ -173,7 +173,7 @@ TEST(LifecycleStress, SubmittersRacingACancelNeverRunAJobTwiceOrARefusedOne) {
   Watchdog watchdog(60s, "submitters racing a cancel");
   for (int round = 0; round < 10; ++round) {
     ManualClock clock;
-    FixedPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
+    WorkerPool pool(PoolConfig{.workers = 2, .queue_capacity = 8, .overflow = Overflow::block},
                    env_of(clock));
     race_submitters_with_shutdown(pool, ShutdownMode::cancel, 300);
     if (HasFailure()) {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "poolviz/concurrency_limiter.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
@@ -43,7 +43,7 @@ TEST(MaxConcurrency, NeverMoreThanKJobsInFlight) {
   Watchdog watchdog(std::chrono::seconds(60), "max concurrency counter");
   RealClock clock;
   auto gate = std::make_shared<ConcurrencyLimiter>(permits(2), clock);
-  FixedPool pool(workers(5), env_of(clock, gate));
+  WorkerPool pool(workers(5), env_of(clock, gate));
   std::atomic<int> in_flight{0};
   std::atomic<int> peak{0};
   for (int i = 0; i < 400; ++i) {
@@ -72,7 +72,7 @@ TEST(MaxConcurrency, WorkersAboveTheCapWaitAtTheGateHoldingTheirJob) {
   test::EventRecorder recorder;
   bus.attach(&recorder);
   auto gate = std::make_shared<ConcurrencyLimiter>(permits(2), clock, &bus);
-  FixedPool pool(workers(5), env_of(clock, gate, &bus));
+  WorkerPool pool(workers(5), env_of(clock, gate, &bus));
   test::JobGate hold;
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { hold.pass(ctx); })));
@@ -101,7 +101,7 @@ TEST(MaxConcurrency, FailingJobsGiveTheirPermitBack) {
   Watchdog watchdog(std::chrono::seconds(60), "permit release on failure");
   ManualClock clock;
   auto gate = std::make_shared<ConcurrencyLimiter>(permits(1), clock);
-  FixedPool pool(workers(3), env_of(clock, gate));
+  WorkerPool pool(workers(3), env_of(clock, gate));
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(pool.submit(make_job([i](JobContext&) {
       if (i % 2 == 0) throw std::runtime_error("db down");
@@ -123,7 +123,7 @@ TEST(MaxConcurrency, CancelledRunReleasesJobsWaitingAtTheGate) {
   test::EventRecorder recorder;
   bus.attach(&recorder);
   auto gate = std::make_shared<ConcurrencyLimiter>(permits(1), clock);
-  FixedPool pool(workers(3), env_of(clock, gate, &bus));
+  WorkerPool pool(workers(3), env_of(clock, gate, &bus));
   test::JobGate hold;
   for (int i = 0; i < 6; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { hold.pass(ctx); })));
@@ -147,7 +147,7 @@ TEST(MaxConcurrency, DropModeRefusesWhenEveryPermitIsHeld) {
   Watchdog watchdog(std::chrono::seconds(60), "drop mode");
   ManualClock clock;
   auto gate = std::make_shared<ConcurrencyLimiter>(permits(2, true), clock);
-  FixedPool pool(workers(1), env_of(clock, gate));
+  WorkerPool pool(workers(1), env_of(clock, gate));
   test::JobGate hold;
   ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { hold.pass(ctx); })));
   ASSERT_TRUE(pool.submit(make_job([](JobContext&) {})));

@@ -1,4 +1,4 @@
-// Multi-level priority pool: FixedPool with a PriorityLevelsQueue (a FIFO per
+// Multi-level priority pool: WorkerPool with a PriorityLevelsQueue (a FIFO per
 // level, the highest level served first). The tutorial's version scans the
 // levels in a loop with two flaws (LESSONS, priority-levels): after a job it
 // sweeps on downwards instead of restarting at the top, and it then waits on
@@ -14,7 +14,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/priority_queue.h"
 #include "support/accounting.h"
@@ -60,7 +60,7 @@ TEST(PriorityLevels, OneWorkerServesTheHighestLevelFirstAndFifoWithinALevel) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
+  WorkerPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
                  std::make_unique<PriorityLevelsQueue>(3));
   JobGate gate;
   ASSERT_TRUE(pool.submit(at_level(kLow, [&](JobContext& ctx) { gate.pass(ctx); })));
@@ -85,7 +85,7 @@ TEST(PriorityLevels, AfterEachJobTheWorkerRestartsAtTheTopLevel) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
+  WorkerPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
                  std::make_unique<PriorityLevelsQueue>(3));
   JobGate gate;
   ASSERT_TRUE(pool.submit(at_level(kLow, [&](JobContext& ctx) { gate.pass(ctx); })));
@@ -110,7 +110,7 @@ TEST(PriorityLevels, LowJobsArrivingAtIdleWorkersAllRun) {
   // The tutorial's worker waits on the top queue only: low jobs stall there.
   Watchdog watchdog(60s, "low jobs at idle workers");
   ManualClock clock;
-  FixedPool pool(PoolConfig{.workers = 3}, env_of(clock), std::make_unique<PriorityLevelsQueue>(3));
+  WorkerPool pool(PoolConfig{.workers = 3}, env_of(clock), std::make_unique<PriorityLevelsQueue>(3));
   std::atomic<int> ran{0};
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.submit(at_level(kLow, [&](JobContext&) { ran.fetch_add(1); })));
@@ -128,7 +128,7 @@ TEST(PriorityLevels, SteadyTopLevelLoadStarvesTheLowLevel) {
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
+  WorkerPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus),
                  std::make_unique<PriorityLevelsQueue>(3));
   JobGate gate;
   ASSERT_TRUE(pool.submit(at_level(kHigh, [&](JobContext& ctx) { gate.pass(ctx); })));

@@ -1,4 +1,4 @@
-// Priority pool: FixedPool with a PriorityQueue (one heap, larger priority
+// Priority pool: WorkerPool with a PriorityQueue (one heap, larger priority
 // first, FIFO among equals, optional aging).
 //
 // Determinism: one worker held by a gated job while the heap fills, so the
@@ -17,7 +17,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/priority_queue.h"
 #include "support/accounting.h"
@@ -97,7 +97,7 @@ std::vector<std::size_t> run_in_heap_order(std::unique_ptr<JobQueue> queue, Manu
   EventBus bus;
   EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus), std::move(queue));
+  WorkerPool pool(PoolConfig{.workers = 1}, env_of(clock, &bus), std::move(queue));
   JobGate gate;
   EXPECT_TRUE(pool.submit(job_with_priority(0, [&](JobContext& ctx) { gate.pass(ctx); })));
   gate.wait_for_arrivals(1);  // the only worker is busy: everything below waits in the heap
@@ -165,7 +165,7 @@ struct StreamResult {
 /// (priority 10) arrives and one job ends: a constant stream of high work.
 StreamResult run_low_job_under_high_stream(Nanos aging_interval) {
   ManualClock clock;
-  FixedPool pool(PoolConfig{.workers = 1}, env_of(clock),
+  WorkerPool pool(PoolConfig{.workers = 1}, env_of(clock),
                  std::make_unique<PriorityQueue>(aging_interval, &clock));
   Turnstile turnstile;
   auto body = [&](JobContext& ctx) { turnstile.pass(ctx); };

@@ -8,7 +8,7 @@
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/synthetic.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
@@ -58,7 +58,7 @@ struct ObservedPool {
 
   EventBus bus;
   EventRecorder recorder;
-  FixedPool pool;
+  WorkerPool pool;
 };
 
 TEST(SyntheticWork, IoWorkProgressesOnlyAsTheClockMoves) {

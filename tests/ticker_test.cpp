@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/ticker_limiter.h"
 #include "support/accounting.h"
@@ -69,7 +69,7 @@ TEST_P(TickerWorkers, ReleasesExactlyOneJobPerTick) {
   Watchdog watchdog(std::chrono::seconds(60), "ticker pacing");
   ManualClock clock;
   auto ticker = std::make_shared<TickerLimiter>(every(100 * kMillisecond), clock);
-  FixedPool pool(workers(GetParam()), env_of(clock, ticker));
+  WorkerPool pool(workers(GetParam()), env_of(clock, ticker));
   StartLog log;
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { log.record(ctx.clock().now()); })));

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/synthetic.h"
 #include "poolviz/work_stealing.h"
@@ -59,7 +59,7 @@ void advance_until_idle(ManualClock& clock, Executor& executor, Nanos step) {
 TEST(Timeouts, JobWithinItsBudgetCompletes) {
   Watchdog watchdog(std::chrono::seconds(60), "timeout never fires");
   ManualClock clock;
-  FixedPool pool(workers(3), env_of(clock));
+  WorkerPool pool(workers(3), env_of(clock));
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(pool.submit(synthetic_job(WorkKind::io, 2 * kSecond, 5 * kSecond)));
   }
@@ -78,7 +78,7 @@ TEST(Timeouts, JobPastItsBudgetEndsTimedOutAtTheDeadline) {
   EventBus bus;
   test::EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(workers(3), env_of(clock, &bus));
+  WorkerPool pool(workers(3), env_of(clock, &bus));
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(pool.submit(synthetic_job(WorkKind::io, 6 * kSecond, 5 * kSecond)));
   }
@@ -106,7 +106,7 @@ TEST(Timeouts, JobPastItsBudgetEndsTimedOutAtTheDeadline) {
 TEST(Timeouts, JobThatIgnoresItsDeadlineStillEndsTimedOut) {
   Watchdog watchdog(std::chrono::seconds(60), "late job");
   ManualClock clock;
-  FixedPool pool(workers(1), env_of(clock));
+  WorkerPool pool(workers(1), env_of(clock));
   test::JobGate gate;
   ASSERT_TRUE(pool.submit(make_job([&](JobContext&) { gate.pass(); }, kSecond)));
   gate.wait_for_arrivals(1);
@@ -119,7 +119,7 @@ TEST(Timeouts, JobThatIgnoresItsDeadlineStillEndsTimedOut) {
 TEST(Timeouts, CpuBoundSyntheticWorkStopsAtItsDeadline) {
   Watchdog watchdog(std::chrono::seconds(60), "cpu timeout");
   ManualClock clock;
-  FixedPool pool(workers(2), env_of(clock));
+  WorkerPool pool(workers(2), env_of(clock));
   ASSERT_TRUE(pool.submit(synthetic_job(WorkKind::cpu, 10 * kSecond, kSecond)));
   advance_until_idle(clock, pool, 100 * kMillisecond);
   EXPECT_EQ(pool.stats().timed_out, 1U);
@@ -134,7 +134,7 @@ TEST(Retries, FailingJobIsRetriedUpToMaxAttemptsAndKeepsItsId) {
   EventBus bus;
   test::EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(workers(2), env_of(clock, &bus));
+  WorkerPool pool(workers(2), env_of(clock, &bus));
   test::Tally attempts;
   Job job = make_job([&](JobContext&) {
     attempts.add();
@@ -187,7 +187,7 @@ TEST(Retries, BackoffGrowsByTheFactorUpToTheCap) {
   EventBus bus;
   test::EventRecorder recorder;
   bus.attach(&recorder);
-  FixedPool pool(workers(1), env_of(clock, &bus));
+  WorkerPool pool(workers(1), env_of(clock, &bus));
   Job job = make_job([](JobContext&) { throw std::runtime_error("down"); });
   job.retry.max_attempts = 5;
   job.retry.base_backoff = 100 * kMillisecond;
@@ -213,7 +213,7 @@ TEST(Retries, JitterStaysWithinItsBandAndRepeatsPerJob) {
     EventBus bus;
     test::EventRecorder recorder;
     bus.attach(&recorder);
-    FixedPool pool(workers(1), env_of(clock, &bus));
+    WorkerPool pool(workers(1), env_of(clock, &bus));
     for (int i = 0; i < 20; ++i) {
       Job job = make_job([](JobContext&) { throw std::runtime_error("down"); });
       job.retry.max_attempts = 2;
@@ -249,7 +249,7 @@ TEST(Retries, CountsMatchTheInjectedFailuresExactly) {
   constexpr std::uint64_t kSeed = 2024;
   constexpr int kJobs = 40;
   ManualClock clock;
-  FixedPool pool(workers(3), env_of(clock));
+  WorkerPool pool(workers(3), env_of(clock));
   std::vector<JobId> ids;
   for (int i = 0; i < kJobs; ++i) {
     Job job = synthetic_job(WorkKind::io, 100 * kMillisecond, 0, 0.5, kSeed);
@@ -281,7 +281,7 @@ TEST(Retries, TimedOutAttemptsAreRetriedOnlyWhenThePolicySaysSo) {
   Watchdog watchdog(std::chrono::seconds(60), "retry timeouts");
   for (bool retry_timeouts : {true, false}) {
     ManualClock clock;
-    FixedPool pool(workers(2), env_of(clock));
+    WorkerPool pool(workers(2), env_of(clock));
     Job job = synthetic_job(WorkKind::io, 10 * kSecond, kSecond);
     job.retry.max_attempts = 3;
     job.retry.base_backoff = kSecond;
@@ -330,7 +330,7 @@ TEST(Retries, WorkStealingRetriesKeepTheirIdAndCountExactly) {
 TEST(Errors, FailuresCarryTheirMessageAndForeignThrowsAreRecovered) {
   Watchdog watchdog(std::chrono::seconds(60), "errors");
   ManualClock clock;
-  FixedPool pool(workers(1), env_of(clock));
+  WorkerPool pool(workers(1), env_of(clock));
   const SubmitResult a =
       pool.submit(make_job([](JobContext&) { throw std::runtime_error("disk full"); }));
   const SubmitResult b = pool.submit(make_job([](JobContext&) { throw 7; }));
@@ -350,7 +350,7 @@ TEST(Errors, FailuresCarryTheirMessageAndForeignThrowsAreRecovered) {
 
 TEST(Errors, RecentFailuresAreBounded) {
   ManualClock clock;
-  FixedPool pool(workers(2), env_of(clock));
+  WorkerPool pool(workers(2), env_of(clock));
   for (int i = 0; i < 200; ++i) {
     ASSERT_TRUE(pool.submit(make_job([](JobContext&) { throw std::runtime_error("x"); })));
   }

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/token_bucket_limiter.h"
 #include "support/accounting.h"
@@ -69,7 +69,7 @@ TEST(TokenBucket, FirstBurstStartAtOnceThenExactlyOnePerInterval) {
   Watchdog watchdog(std::chrono::seconds(60), "token bucket burst");
   ManualClock clock;
   auto bucket = std::make_shared<TokenBucketLimiter>(bucket_of(5, 1.0), clock);
-  FixedPool pool(workers(3), env_of(clock, bucket));
+  WorkerPool pool(workers(3), env_of(clock, bucket));
   StartLog log;
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { log.record(ctx.clock().now()); })));
@@ -157,7 +157,7 @@ TEST(TokenBucket, EmitsTakenAndRefilledEventsCarryingTheLevel) {
 TEST(TokenBucket, DropModeRefusesAtSubmitWithLimiterDrop) {
   ManualClock clock;
   auto bucket = std::make_shared<TokenBucketLimiter>(bucket_of(2, 1.0, true), clock);
-  FixedPool pool(workers(1), env_of(clock, bucket));
+  WorkerPool pool(workers(1), env_of(clock, bucket));
   int accepted = 0, dropped = 0;
   for (int i = 0; i < 5; ++i) {
     const SubmitResult r = pool.submit(make_job([](JobContext&) {}));
@@ -180,7 +180,7 @@ TEST(TokenBucket, RaisingTheRateWakesAWaiterEarly) {
   ManualClock clock;
   auto bucket = std::make_shared<TokenBucketLimiter>(bucket_of(1, 1.0), clock);
   ASSERT_TRUE(bucket->try_acquire({}));
-  FixedPool pool(workers(1), env_of(clock, bucket));
+  WorkerPool pool(workers(1), env_of(clock, bucket));
   StartLog log;
   ASSERT_TRUE(pool.submit(make_job([&](JobContext& ctx) { log.record(ctx.clock().now()); })));
   clock.wait_for_sleepers(1);  // the worker waits for the token due at 1 s

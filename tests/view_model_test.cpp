@@ -11,7 +11,7 @@
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
 #include "poolviz/executor.h"
-#include "poolviz/fixed_pool.h"
+#include "poolviz/worker_pool.h"
 #include "poolviz/job.h"
 
 namespace poolviz::gui {
@@ -344,7 +344,7 @@ TEST(FlowModel, FedByARealPoolEveryJobEndsInABin) {
     ExecutorEnv env;
     env.clock = &clock;
     env.bus = &bus;
-    FixedPool pool(config, env);
+    WorkerPool pool(config, env);
     for (int i = 0; i < 200; ++i) {
       Job job;
       job.fn = [](JobContext&) {};

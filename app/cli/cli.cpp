@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 
 #include "cli/check_command.h"
 #include "cli/compare_command.h"
-#include "cli/flag_checks.h"
+#include "common/flag_checks.h"
 #include "cli/headless.h"
 #include "gui/gui.h"
 #include "poolviz/scenario.h"
@@ -174,7 +175,7 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
   if (int status = window_options(name, speed, size, theme, options); status != kOk) return status;
-  if (const std::string problem = check_writable(out); !problem.empty()) {
+  if (const std::string problem = flags::check_writable(out); !problem.empty()) {
     std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
     return kFailed;
   }
@@ -192,6 +193,133 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   return open_gui(options);
 }
 
+// [SECTION] Registration -------------------------------------------------------
+// Each add_*_command declares its options on `app` and returns what runs it
+// after parsing (nullopt when its subcommand was not given), as compare, sweep
+// and check do in their own files.
+
+CommandRunner add_gui_command(CLI::App& app) {
+  struct Args {
+    std::string scenario, size, replay, theme = "dark";
+    double speed = 0;  // 0 = the scenario's [view] speed, else 1
+    bool frame_stats = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("gui", "Open the GUI on a scenario (default basic-pool)");
+  cmd->add_option("scenario", args->scenario, "Built-in id or a .toml file");
+  cmd->add_option("--speed", args->speed,
+                  "Scenario time = real time × speed (default: the scenario's [view] speed, else 1)")
+      ->check(flags::number_in(flags::kWindowSpeed));
+  cmd->add_option("--size", args->size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
+  cmd->add_flag("--frame-stats", args->frame_stats, "Print mean / p99 frame time at exit");
+  cmd->add_option("--replay", args->replay, "Open a recording (`run --record FILE`): scrub and replay it, no engine");
+  cmd->add_option("--theme", args->theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
+  return [cmd, args]() -> std::optional<int> {
+    if (!*cmd) return std::nullopt;
+    return command_gui(args->scenario, args->speed, args->size, args->frame_stats, args->replay, args->theme);
+  };
+}
+
+CommandRunner add_list_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("list", "List the built-in scenarios (id, title, summary)");
+  cmd->add_flag("--json", *json, "One JSON array on stdout");
+  return [cmd, json]() -> std::optional<int> {
+    if (!*cmd) return std::nullopt;
+    return command_list(*json);
+  };
+}
+
+CommandRunner add_validate_command(CLI::App& app) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("validate", "Check scenario files; exit 1 and name file:line:col on errors");
+  cmd->add_option("files", *files, "Scenario .toml files (or built-in ids)")->required();
+  return [cmd, files]() -> std::optional<int> {
+    if (!*cmd) return std::nullopt;
+    return command_validate(*files);
+  };
+}
+
+CommandRunner add_run_command(CLI::App& app) {
+  struct Args {
+    std::string scenario;
+    HeadlessOptions options;
+    double speed = 1.0, duration = 0;
+    std::uint64_t seed = 0;
+    std::vector<std::string> sets;
+    CLI::Option* duration_option = nullptr;
+    CLI::Option* seed_option = nullptr;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a scenario headless on the real engine and print a summary");
+  cmd->add_option("scenario", args->scenario, "Built-in id or a .toml file")->required();
+  cmd->add_option("--speed", args->speed, "Scenario time = real time × speed (default 1)")
+      ->check(flags::number_in(flags::kRunSpeed));
+  args->duration_option = cmd->add_option("--duration", args->duration, "Stop after S scenario seconds")
+                              ->check(flags::number_in(flags::kDuration));
+  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed (overrides workload.seed)")
+                          ->check(flags::whole_number());
+  std::string set_help = "Override a scenario value, KEY=VALUE; keys:";
+  for (std::string_view key : override_keys()) set_help += " " + std::string(key);
+  cmd->add_option("--set", args->sets, set_help)->allow_extra_args(false);
+  HeadlessOptions& o = args->options;
+  cmd->add_flag("--json", o.json, "Print exactly one JSON object on stdout");
+  cmd->add_option("--csv", o.csv_path, "Write the time series (one row per 100 ms)");
+  cmd->add_option("--trace", o.trace_path, "Write a Chrome trace-event JSON file");
+  cmd->add_option("--record", o.record_path,
+                  "Write every event (poolviz-recording, JSON Lines, version 1) for `gui --replay`");
+  cmd->add_flag("--quiet", o.quiet, "No progress line and no human summary");
+  return [cmd, args]() -> std::optional<int> {
+    if (!*cmd) return std::nullopt;
+    Scenario scenario;
+    if (int status = prepare(args->scenario, args->sets, scenario); status != kOk) return status;
+    HeadlessOptions options = args->options;
+    for (const std::string& path : {options.csv_path, options.trace_path}) {
+      if (path.empty()) continue;
+      if (const std::string problem = flags::check_writable(path); !problem.empty()) {
+        std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
+        return kFailed;
+      }
+    }
+    options.speed = args->speed;
+    if (*args->duration_option) options.duration_s = args->duration;
+    if (*args->seed_option) options.seed = args->seed;
+    return run_headless(scenario, options);
+  };
+}
+
+CommandRunner add_screenshot_command(CLI::App& app) {
+  struct Args {
+    std::string scenario, out, size, replay, record, theme = "dark";
+    double at = 0, speed = 1.0, scrub_to = -1;
+    bool compare = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* cmd = app.add_subcommand("screenshot", "Render the GUI at scenario time S into a PNG");
+  cmd->add_option("scenario", args->scenario, "Built-in id or a .toml file")->required();
+  cmd->add_option("--at", args->at, "Scenario seconds at which to take the picture")
+      ->required()
+      ->check(flags::number_in(flags::kScreenshotAt));
+  cmd->add_option("--out", args->out, "Output PNG file")->required();
+  cmd->add_option("--size", args->size, "Image size WIDTHxHEIGHT, e.g. 1280x800");
+  cmd->add_flag("--compare", args->compare, "Picture the compare view (the scenario's [[compare]] variants)");
+  cmd->add_option("--theme", args->theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
+  cmd->add_option("--speed", args->speed, "Scenario time = real time × speed")
+      ->check(flags::number_in(flags::kWindowSpeed));
+  cmd->add_option("--replay", args->replay, "Picture a recording (`run --record FILE`) at --at instead of a live run");
+  cmd->add_option("--scrub-to", args->scrub_to,
+                  "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
+      ->check(flags::number_in(flags::kScreenshotAt));
+  cmd->add_option("--record", args->record,
+                  "Also write the window's recording of the run (as `run --record`), for --replay");
+  return [cmd, args]() -> std::optional<int> {
+    if (!*cmd) return std::nullopt;
+    const Args& a = *args;
+    return command_screenshot(a.scenario, a.at, a.out, a.size, a.speed, a.compare, a.theme, a.scrub_to, a.replay,
+                              a.record);
+  };
+}
+
 }  // namespace
 
 // [SECTION] Entry point --------------------------------------------------------
@@ -203,90 +331,11 @@ int run(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", "poolviz 0.1.0");
 
-  // gui
-  std::string gui_scenario;
-  double gui_speed = 0;  // 0 = the scenario's [view] speed, else 1
-  std::string gui_size;
-  bool gui_frame_stats = false;
-  CLI::App* gui_cmd = app.add_subcommand("gui", "Open the GUI on a scenario (default basic-pool)");
-  gui_cmd->add_option("scenario", gui_scenario, "Built-in id or a .toml file");
-  gui_cmd->add_option("--speed", gui_speed,
-                      "Scenario time = real time × speed (default: the scenario's [view] speed, else 1)")
-      ->check(number_in(kWindowSpeed));
-  gui_cmd->add_option("--size", gui_size, "Window size WIDTHxHEIGHT, e.g. 1280x800");
-  gui_cmd->add_flag("--frame-stats", gui_frame_stats, "Print mean / p99 frame time at exit");
-  std::string gui_replay;
-  gui_cmd->add_option("--replay", gui_replay, "Open a recording (`run --record FILE`): scrub and replay it, no engine");
-  std::string gui_theme = "dark";
-  gui_cmd->add_option("--theme", gui_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
-
-  // list
-  bool list_json = false;
-  CLI::App* list_cmd = app.add_subcommand("list", "List the built-in scenarios (id, title, summary)");
-  list_cmd->add_flag("--json", list_json, "One JSON array on stdout");
-
-  // validate
-  std::vector<std::string> validate_files;
-  CLI::App* validate_cmd =
-      app.add_subcommand("validate", "Check scenario files; exit 1 and name file:line:col on errors");
-  validate_cmd->add_option("files", validate_files, "Scenario .toml files (or built-in ids)")->required();
-
-  // run
-  std::string run_scenario;
-  HeadlessOptions run_options;
-  double run_speed = 1.0;
-  double run_duration = 0;
-  std::uint64_t run_seed = 0;
-  std::vector<std::string> run_sets;
-  CLI::App* run_cmd = app.add_subcommand(
-      "run", "Run a scenario headless on the real engine and print a summary");
-  run_cmd->add_option("scenario", run_scenario, "Built-in id or a .toml file")->required();
-  run_cmd->add_option("--speed", run_speed, "Scenario time = real time × speed (default 1)")
-      ->check(number_in(kRunSpeed));
-  CLI::Option* duration_opt =
-      run_cmd->add_option("--duration", run_duration, "Stop after S scenario seconds")
-          ->check(number_in(kDuration));
-  CLI::Option* seed_opt = run_cmd->add_option("--seed", run_seed, "Workload seed (overrides workload.seed)")
-                              ->check(whole_number());
-  std::string set_help = "Override a scenario value, KEY=VALUE; keys:";
-  for (std::string_view key : override_keys()) set_help += " " + std::string(key);
-  run_cmd->add_option("--set", run_sets, set_help)->allow_extra_args(false);
-  run_cmd->add_flag("--json", run_options.json, "Print exactly one JSON object on stdout");
-  run_cmd->add_option("--csv", run_options.csv_path, "Write the time series (one row per 100 ms)");
-  run_cmd->add_option("--trace", run_options.trace_path, "Write a Chrome trace-event JSON file");
-  run_cmd->add_option("--record", run_options.record_path,
-                      "Write every event (poolviz-recording, JSON Lines, version 1) for `gui --replay`");
-  run_cmd->add_flag("--quiet", run_options.quiet, "No progress line and no human summary");
-
-  // screenshot
-  std::string shot_scenario, shot_out, shot_size;
-  double shot_at = 0, shot_speed = 1.0;
-  bool shot_compare = false;
-  CLI::App* shot_cmd = app.add_subcommand("screenshot", "Render the GUI at scenario time S into a PNG");
-  shot_cmd->add_option("scenario", shot_scenario, "Built-in id or a .toml file")->required();
-  shot_cmd->add_option("--at", shot_at, "Scenario seconds at which to take the picture")
-      ->required()
-      ->check(number_in(kScreenshotAt));
-  shot_cmd->add_option("--out", shot_out, "Output PNG file")->required();
-  shot_cmd->add_option("--size", shot_size, "Image size WIDTHxHEIGHT, e.g. 1280x800");
-  shot_cmd->add_flag("--compare", shot_compare, "Picture the compare view (the scenario's [[compare]] variants)");
-  std::string shot_theme = "dark";
-  shot_cmd->add_option("--theme", shot_theme, "dark or light (default dark)")->check(CLI::IsMember({"dark", "light"}));
-  shot_cmd->add_option("--speed", shot_speed, "Scenario time = real time × speed")
-      ->check(number_in(kWindowSpeed));
-  std::string shot_replay;
-  shot_cmd->add_option("--replay", shot_replay, "Picture a recording (`run --record FILE`) at --at instead of a live run");
-  double shot_scrub_to = -1;
-  shot_cmd->add_option("--scrub-to", shot_scrub_to,
-                       "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
-      ->check(number_in(kScreenshotAt));
-  std::string shot_record;
-  shot_cmd->add_option("--record", shot_record,
-                       "Also write the window's recording of the run (as `run --record`), for --replay");
-
-  const CommandRunner compare_cmd = add_compare_command(app);
-  const CommandRunner sweep_cmd = add_sweep_command(app);
-  const CommandRunner check_cmd = add_check_command(app);
+  // In the order of `poolviz --help`.
+  const std::vector<CommandRunner> commands = {
+      add_gui_command(app),     add_list_command(app),    add_validate_command(app),
+      add_run_command(app),     add_screenshot_command(app), add_compare_command(app),
+      add_sweep_command(app),   add_check_command(app)};
   serve::ServeCommands serve_cmds(app);  // serve, load
 
   try {
@@ -298,36 +347,16 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "poolviz: error: %s\n", explain_parse_error(app, e, argc, argv).c_str());
+    std::fprintf(stderr, "poolviz: error: %s\n", flags::explain_parse_error(app, e, argc, argv).c_str());
     std::fprintf(stderr, "Commands: gui, list, validate, run, screenshot, compare, sweep, check, serve, load. See `poolviz --help` "
                          "or `poolviz COMMAND --help` for what each accepts.\n");
     return kBadUsage;
   }
 
-  if (const std::optional<int> status = compare_cmd()) return *status;
-  if (const std::optional<int> status = sweep_cmd()) return *status;
-  if (const std::optional<int> status = check_cmd()) return *status;
-  if (const std::optional<int> status = serve_cmds.dispatch()) return *status;
-  if (*list_cmd) return command_list(list_json);
-  if (*validate_cmd) return command_validate(validate_files);
-  if (*run_cmd) {
-    Scenario scenario;
-    if (int status = prepare(run_scenario, run_sets, scenario); status != kOk) return status;
-    for (const std::string& path : {run_options.csv_path, run_options.trace_path}) {
-      if (path.empty()) continue;
-      if (const std::string problem = check_writable(path); !problem.empty()) {
-        std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
-        return kFailed;
-      }
-    }
-    run_options.speed = run_speed;
-    if (*duration_opt) run_options.duration_s = run_duration;
-    if (*seed_opt) run_options.seed = run_seed;
-    return run_headless(scenario, run_options);
+  for (const CommandRunner& command : commands) {
+    if (const std::optional<int> status = command()) return *status;
   }
-  if (*shot_cmd) return command_screenshot(shot_scenario, shot_at, shot_out, shot_size, shot_speed, shot_compare, shot_theme,
-                                            shot_scrub_to, shot_replay, shot_record);
-  if (*gui_cmd) return command_gui(gui_scenario, gui_speed, gui_size, gui_frame_stats, gui_replay, gui_theme);
+  if (const std::optional<int> status = serve_cmds.dispatch()) return *status;
   return command_gui("", 0, "", false, "", "dark");
 }
 

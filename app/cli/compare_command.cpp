@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "cli/compare_command.h"
-#include "cli/flag_checks.h"
+#include "common/flag_checks.h"
 #include "poolviz/compare.h"
 
 namespace poolviz::cli {
@@ -64,7 +64,7 @@ int run_compare(const CompareArgs& args) {
   }
 
   if (!args.csv_path.empty()) {
-    if (const std::string problem = check_writable(args.csv_path); !problem.empty()) {
+    if (const std::string problem = flags::check_writable(args.csv_path); !problem.empty()) {
       std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
       return 1;
     }
@@ -133,11 +133,11 @@ CommandRunner add_compare_command(CLI::App& app) {
                   "A variant beside the scenario as written: \"[label:] KEY=VALUE,KEY=VALUE\" "
                   "(repeat; default: the scenario's [[compare]] blocks)");
   cmd->add_option("--set", args->sets, "Override a value of the base scenario, KEY=VALUE (before the variants)");
-  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 1)")->check(number_in(kRunSpeed));
-  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every variant")->check(whole_number());
+  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 1)")->check(flags::number_in(flags::kRunSpeed));
+  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every variant")->check(flags::whole_number());
   args->duration_option =
       cmd->add_option("--duration", args->duration, "Stop every variant after S scenario seconds")
-          ->check(number_in(kDuration));
+          ->check(flags::number_in(flags::kDuration));
   cmd->add_flag("--json", args->json, "Print one JSON array: a `run --json` object per variant, with \"variant\"");
   cmd->add_option("--csv", args->csv_path, "Write the table as CSV, one row per variant");
   cmd->add_flag("--quiet", args->quiet, "No progress line and no human table");

@@ -29,8 +29,4 @@ struct HeadlessOptions {
 /// true in JSON) and returns 130. Else returns 0, or 1 when the run or an export failed.
 int run_headless(const Scenario& scenario, const HeadlessOptions& options);
 
-/// The summary's body as `run` prints it (jobs, throughput, latencies, queue,
-/// workers), one indented line each; `serve` prints the same under its header.
-void print_summary_lines(const RunSummary& s);
-
 }  // namespace poolviz::cli

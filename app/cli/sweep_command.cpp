@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/compare_command.h"
-#include "cli/flag_checks.h"
+#include "common/flag_checks.h"
 #include "poolviz/sweep.h"
 
 namespace poolviz::cli {
@@ -49,7 +49,7 @@ int run_sweep_command(const SweepArgs& args) {
     return 2;
   }
   if (!args.csv_path.empty()) {
-    if (const std::string problem = check_writable(args.csv_path); !problem.empty()) {
+    if (const std::string problem = flags::check_writable(args.csv_path); !problem.empty()) {
       std::fprintf(stderr, "poolviz: error: %s\n", problem.c_str());
       return 1;
     }
@@ -106,10 +106,10 @@ CommandRunner add_sweep_command(CLI::App& app) {
   cmd->add_option("scenario", args->scenario, "Built-in id or a .toml file")->required();
   cmd->add_option("--set-range", args->range, "KEY=FROM:TO:STEPS, e.g. workload.rate=5:38:12")->required();
   cmd->add_option("--set", args->sets, "Override a scenario value, KEY=VALUE (applied before each step's value)");
-  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 10)")->check(number_in(kRunSpeed));
-  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every step")->check(whole_number());
+  cmd->add_option("--speed", args->speed, "Scenario time = real time x speed (default 10)")->check(flags::number_in(flags::kRunSpeed));
+  args->seed_option = cmd->add_option("--seed", args->seed, "Workload seed for every step")->check(flags::whole_number());
   args->duration_option =
-      cmd->add_option("--duration", args->duration, "Cut each step after S scenario seconds")->check(number_in(kDuration));
+      cmd->add_option("--duration", args->duration, "Cut each step after S scenario seconds")->check(flags::number_in(flags::kDuration));
   cmd->add_flag("--json", args->json, "Print one JSON object with a point per step");
   cmd->add_option("--csv", args->csv_path, "Write one CSV row per step");
   cmd->add_flag("--quiet", args->quiet, "No progress lines and no human table");

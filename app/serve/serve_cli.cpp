@@ -12,8 +12,7 @@
 #ifdef POOLVIZ_HAVE_GUI
 #include "gui/gui.h"
 #endif
-#include "cli/flag_checks.h"
-#include "cli/headless.h"
+#include "common/flag_checks.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
 
@@ -22,8 +21,8 @@ namespace poolviz::serve {
 namespace {
 
 /// `poolviz load`: an open loop of up to 100,000 requests a second, for up to an hour.
-constexpr cli::NumberRange kLoadRate{0.001, 100'000, "requests per second"};
-constexpr cli::NumberRange kLoadDuration{0.001, 3'600, "seconds"};
+constexpr flags::NumberRange kLoadRate{0.001, 100'000, "requests per second"};
+constexpr flags::NumberRange kLoadDuration{0.001, 3'600, "seconds"};
 
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
@@ -63,7 +62,7 @@ void print_summary(const RunSummary& s, const TaskServer& server) {
   std::printf("  %-10s accepted %llu  refused %llu\n", "http",
               static_cast<unsigned long long>(server.accepted()),
               static_cast<unsigned long long>(server.refused()));
-  cli::print_summary_lines(s);
+  print_summary_lines(s);
   if (s.accounting_holds()) {  // print_summary_lines warns when it does not
     std::printf("  accounting holds: submitted = completed + failed + rejected + cancelled + timed out\n");
   }
@@ -272,7 +271,7 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
   s.serve
       ->add_option("--speed", s.serve_options.serve.speed,
                    "Scenario time = real time × speed (0.01 to 1000)")
-      ->check(cli::number_in(cli::kRunSpeed));
+      ->check(flags::number_in(flags::kRunSpeed));
   s.serve
       ->add_option("--http-threads", s.serve_options.serve.http_threads,
                    "HTTP threads (default 2; connections do not hold threads)")
@@ -283,14 +282,14 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
                       "With --gui: write the window to this PNG at --at, then stop serving")
       ->needs(gui);
   s.serve->add_option("--at", s.serve_options.screenshot_at, "Scenario seconds for --screenshot (default 5)")
-      ->check(cli::number_in(cli::kScreenshotAt));
+      ->check(flags::number_in(flags::kScreenshotAt));
 
   s.load = app.add_subcommand(
       "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");
   s.load->add_option("url", s.load_options.url, "http://HOST:PORT[/PATH] (path defaults to /tasks)")
       ->required();
   auto* rate = s.load->add_option("--rate", s.load_options.rate, "Open loop: requests per second")
-                   ->check(cli::number_in(kLoadRate));
+                   ->check(flags::number_in(kLoadRate));
   auto* concurrency =
       s.load
           ->add_option("--concurrency", s.load_options.concurrency,
@@ -300,7 +299,7 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
   s.load
       ->add_option("--duration", s.load_options.duration_s,
                    "Seconds to run (default 10, at most 3600)")
-      ->check(cli::number_in(kLoadDuration));
+      ->check(flags::number_in(kLoadDuration));
   s.load->add_option("--requests", s.load_options.max_requests, "Stop after this many requests");
   s.load->add_option("--body", s.load_options.body,
                      "POST body (default {}), e.g. '{\"service_ms\":0}'");
