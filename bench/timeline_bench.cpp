@@ -1,16 +1,22 @@
 // Case 11: the Timeline's cost per event (beside case 5's hook cost per event:
 // what one consumer adds on the drain thread), and the time of a seek to a
 // random moment of a 1,000,000-event recording (the scrubber's budget is one
-// 16 ms frame).
+// 16 ms frame): the Timeline alone, and with the flow canvas's model (built
+// with the GUI, which the canvas keyframes belong to).
 //
 // The events are a synthetic, well-formed pool log (4 workers, jobs that
 // queue, run and end, a few rejected), so the figure is the Timeline's alone.
+#include <time.h>
+
 #include <random>
 #include <vector>
 
 #include "bench_support.h"
 #include "poolviz/job.h"
 #include "poolviz/recording.h"
+#if POOLVIZ_BENCH_CANVAS
+#include "gui/canvas_keyframes.h"
+#endif
 
 namespace poolviz::bench {
 namespace {
@@ -60,23 +66,50 @@ void cost_per_event(benchmark::State& state) {
   state.counters["ns_per_event"] = seconds * 1e9 / static_cast<double>(log.size());
 }
 
-void seek(benchmark::State& state) {
+Nanos thread_cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<Nanos>(ts.tv_sec) * kSecond + ts.tv_nsec;
+}
+
+/// Seeks to random moments of a 1M-event recording made the way the window
+/// makes it (Recording::for_scrubbing); with `canvas`, the flow canvas's model
+/// seeks too (CanvasKeyframes), as Session::seek does. Wall time is what the
+/// user waits; CPU time is the same work without the other processes of a
+/// loaded machine.
+void seek_case(benchmark::State& state, bool canvas) {
   const std::vector<Event> log = pool_log(1'000'000);
-  Recording recording;
+  const std::int64_t rss_before_kb = proc_status("VmRSS");
+  Recording recording = Recording::for_scrubbing(TimelineOptions{});
   recording.on_events(log);
+#if POOLVIZ_BENCH_CANVAS
+  gui::FlowModelOptions canvas_options;
+  gui::CanvasKeyframes keys;
+  keys.reset(canvas_options);
+  if (canvas) keys.feed(recording);
+  gui::FlowModel model;
+#endif
+  const std::int64_t rss_after_kb = proc_status("VmRSS");
   std::mt19937_64 rng(2);
   const int seeks = scaled(200, 20);
-  double worst = 0, total = 0;
+  double worst = 0, total = 0, cpu_worst = 0, cpu_total = 0;
   for (auto _ : state) {
-    worst = total = 0;
+    worst = total = cpu_worst = cpu_total = 0;
     for (int i = 0; i < seeks; ++i) {
       const Nanos t = static_cast<Nanos>(rng() % static_cast<std::uint64_t>(recording.end_time()));
       const Nanos t0 = steady_now();
+      const Nanos c0 = thread_cpu_now();
       const Timeline at = recording.state_at(t);
+#if POOLVIZ_BENCH_CANVAS
+      if (canvas) keys.seek(recording, t, &at, model);
+#endif
+      const double cpu_ms = to_seconds(thread_cpu_now() - c0) * 1e3;
       const double ms = to_seconds(steady_now() - t0) * 1e3;
       benchmark::DoNotOptimize(at.counts().completed);
       worst = std::max(worst, ms);
       total += ms;
+      cpu_worst = std::max(cpu_worst, cpu_ms);
+      cpu_total += cpu_ms;
     }
     state.SetIterationTime(total / 1e3);
   }
@@ -84,11 +117,21 @@ void seek(benchmark::State& state) {
   state.counters["keyframes_count"] = static_cast<double>(recording.keyframes());
   state.counters["seek_mean_ms"] = total / seeks;
   state.counters["seek_worst_ms"] = worst;
+  state.counters["seek_cpu_mean_ms"] = cpu_total / seeks;
+  state.counters["seek_cpu_worst_ms"] = cpu_worst;
+  state.counters["recording_MB"] = static_cast<double>(recording.memory_bytes()) / 1e6;
+  state.counters["rss_growth_MB"] = static_cast<double>(rss_after_kb - rss_before_kb) / 1e3;
 }
+
+void seek(benchmark::State& state) { seek_case(state, false); }
+void seek_with_canvas(benchmark::State& state) { seek_case(state, true); }
 
 const bool registered = [] {
   add("c11_timeline_per_event/poolviz", cost_per_event);
   add("c11_seek_1M_events/poolviz", seek, false);
+#if POOLVIZ_BENCH_CANVAS
+  add("c11_seek_1M_events_with_canvas/poolviz", seek_with_canvas, false);
+#endif
   return true;
 }();
 

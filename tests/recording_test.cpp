@@ -129,6 +129,34 @@ TEST(Recording, ASeekBeforeTheStartShowsAnEmptyRun) {
   EXPECT_EQ(at_zero.counts().completed, 0u);
 }
 
+TEST(Recording, ACappedRecordingKeepsTheMostRecentEvents) {
+  const std::vector<Event> log = random_log(11, 2000);
+  Recording full(TimelineOptions{}, 100);
+  Recording capped(TimelineOptions{}, 100, 1000);  // holds the newest 1000 events or so
+  full.on_events(log);
+  capped.on_events(log);
+  ASSERT_TRUE(capped.trimmed());
+  EXPECT_LE(capped.size(), 1000u);
+  EXPECT_GE(capped.size(), 1000u - 100u);
+  EXPECT_EQ(capped.total(), log.size());
+  // The newest event is kept; the seekable span starts later than zero.
+  EXPECT_EQ(capped.events().back().job, log.back().job);
+  EXPECT_EQ(capped.events().back().kind, log.back().kind);
+  EXPECT_EQ(capped.events().front().job, log[capped.first_index()].job);
+  EXPECT_GT(capped.start_time(), 0);
+  EXPECT_EQ(capped.end_time(), full.end_time());
+  // Within the kept span a seek gives what the uncapped recording gives.
+  std::mt19937_64 rng(5);
+  const auto span = static_cast<std::uint64_t>(capped.end_time() - capped.start_time());
+  for (int i = 0; i < 20; ++i) {
+    const Nanos t = capped.start_time() + static_cast<Nanos>(rng() % (span + 1));
+    SCOPED_TRACE("t " + std::to_string(t));
+    expect_same_state(capped.state_at(t), full.state_at(t));
+  }
+  // Before the kept span: the oldest kept moment.
+  expect_same_state(capped.state_at(0), full.state_at(capped.start_time()));
+}
+
 /// A real run of `id` at high speed, every event recorded.
 std::vector<Event> recorded_run(const std::string& id, Timeline& live_out) {
   Run run(load_scenario(id), RunOptions{.speed = 200});

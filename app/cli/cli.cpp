@@ -170,7 +170,7 @@ int command_gui(const std::string& name, double speed, const std::string& size, 
 
 int command_screenshot(const std::string& name, double at, const std::string& out,
                        const std::string& size, double speed, bool compare, const std::string& theme,
-                       double scrub_to, const std::string& replay) {
+                       double scrub_to, const std::string& replay, const std::string& record) {
   Scenario scenario;
   if (int status = prepare(name, {}, scenario); status != kOk) return status;
   gui::GuiOptions options;
@@ -182,6 +182,7 @@ int command_screenshot(const std::string& name, double at, const std::string& ou
   options.screenshot_at = at;
   options.scrub_to = scrub_to;
   options.replay_path = replay;
+  options.record_path = record;
   options.screenshot_out = out;
   options.compare = compare;
   if (!display_present()) {
@@ -289,7 +290,7 @@ CommandRunner add_run_command(CLI::App& app) {
 
 CommandRunner add_screenshot_command(CLI::App& app) {
   struct Args {
-    std::string scenario, out, size, replay, theme = "dark";
+    std::string scenario, out, size, replay, record, theme = "dark";
     double at = 0, speed = 1.0, scrub_to = -1;
     bool compare = false;
   };
@@ -309,10 +310,13 @@ CommandRunner add_screenshot_command(CLI::App& app) {
   cmd->add_option("--scrub-to", args->scrub_to,
                   "After reaching --at, scrub back to this earlier moment (paused, cursor on the plots)")
       ->check(flags::number_in(flags::kScreenshotAt));
+  cmd->add_option("--record", args->record,
+                  "Also write the window's recording of the run (as `run --record`), for --replay");
   return [cmd, args]() -> std::optional<int> {
     if (!*cmd) return std::nullopt;
     const Args& a = *args;
-    return command_screenshot(a.scenario, a.at, a.out, a.size, a.speed, a.compare, a.theme, a.scrub_to, a.replay);
+    return command_screenshot(a.scenario, a.at, a.out, a.size, a.speed, a.compare, a.theme, a.scrub_to, a.replay,
+                              a.record);
   };
 }
 

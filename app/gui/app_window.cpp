@@ -61,13 +61,23 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   const float top_h = std::max(avail.y - bottom_h - counters_h - bar_h - 4 * style.ItemSpacing.y, 120 * s);
   const float main_w = avail.x - side_w - style.ItemSpacing.x;
 
+  const ImVec2 canvas_at = ImGui::GetCursorScreenPos();
   draw_flow_canvas(session, theme, ImVec2(main_w, top_h), real_dt);
+  ui.canvas_rect[0] = canvas_at.x;
+  ui.canvas_rect[1] = canvas_at.y;
+  ui.canvas_rect[2] = main_w;
+  ui.canvas_rect[3] = top_h;
   ImGui::SameLine();
   draw_explain_panel(session, theme, ImVec2(side_w, top_h));
 
   draw_timeline_bar(session, theme, main_w + side_w + style.ItemSpacing.x);
 
+  const ImVec2 counters_at = ImGui::GetCursorScreenPos();
   draw_counters_row(session, theme);
+  ui.counters_rect[0] = counters_at.x;
+  ui.counters_rect[1] = counters_at.y;
+  ui.counters_rect[2] = main_w + side_w + style.ItemSpacing.x;
+  ui.counters_rect[3] = counters_h;
 
   ImGui::BeginChild("plots", ImVec2(main_w, bottom_h), false, ImGuiWindowFlags_NoScrollbar);
   draw_plots(session, ui, theme, ImVec2(main_w, bottom_h));
@@ -77,7 +87,8 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   ImGui::End();
 }
 
-void handle_keys(Session& session, UiState& ui) {
+/// `scrub`: what ←/→ move (the session, or every compare variant together).
+void handle_keys(Session& session, UiState& ui, Scrubbable& scrub) {
   const ImGuiIO& io = ImGui::GetIO();
   if (io.WantTextInput) return;
   // Dear ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
@@ -91,7 +102,7 @@ void handle_keys(Session& session, UiState& ui) {
     session.set_speed(session.speed() / 1.5);
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
-  handle_scrub_keys(session);
+  handle_scrub_keys(scrub);
 }
 
 /// Per-frame cost, printed at exit: the GUI thread's own CPU time (what the
@@ -149,16 +160,34 @@ bool save_window(render::Window& window, const std::string& path, std::string& e
   return render::write_png(path, w, h, render::read_pixels(w, h, true), error);
 }
 
+/// The window's recording of its run, in the file format of `run --record`.
+bool write_session_recording(const Session& session, const std::string& path) {
+  const Recording* recording = session.recording();
+  if (recording == nullptr || recording->trimmed()) {
+    std::fprintf(stderr, "poolviz: %s: the window kept no whole recording of this run\n", path.c_str());
+    return false;
+  }
+  std::ofstream out(path);
+  RecordingHeader header;
+  header.scenario = session.scenario().id;
+  header.stages = recording->timeline_options().stages;
+  header.sample_period = recording->timeline_options().sample_period;
+  write_recording(out, header, recording->events());
+  out.close();
+  if (!out) std::fprintf(stderr, "poolviz: cannot write the recording %s\n", path.c_str());
+  return static_cast<bool>(out);
+}
+
 }  // namespace
 
 bool display_available() { return render::display_available(); }
 
-int run(const GuiOptions& options) {
-  const bool screenshot_mode = options.screenshot_at >= 0;
-  Scenario scenario;
-  // A replay reads the whole file before any window opens: a bad file fails
-  // here, naming the line, and nothing is shown half-loaded.
-  std::optional<LoadedRecording> replay;
+namespace {
+
+/// Step 1: the scenario to open, or the recording to replay. A replay reads the
+/// whole file before any window opens: a bad file fails here, naming the line,
+/// and nothing is shown half-loaded. False (after saying why) when it cannot.
+bool load_opening(const GuiOptions& options, Scenario& scenario, std::optional<LoadedRecording>& replay) {
   try {
     if (!options.replay_path.empty()) {
       std::ifstream in(options.replay_path);
@@ -172,232 +201,284 @@ int run(const GuiOptions& options) {
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: %s\n", e.what());
-    return 1;
+    return false;
   }
-  // Held around each frame's use of a served Run (see GuiOptions::served_lock).
-  const auto lock_served = [&] {
-    return options.served_lock != nullptr ? std::unique_lock(*options.served_lock) : std::unique_lock<std::mutex>();
-  };
-  if (screenshot_mode && options.screenshot_out.empty()) {
-    std::fprintf(stderr, "poolviz: screenshot needs an output path\n");
-    return 2;
+  return true;
+}
+
+/// Everything one window shows and the loop that draws it (gui::run's steps).
+class WindowLoop {
+ public:
+  explicit WindowLoop(const GuiOptions& options) : options_(options), screenshot_mode_(options.screenshot_at >= 0) {}
+
+  /// Steps 2-3: the window (and an off-screen target for a screenshot), then
+  /// the session and compare view. Returns an exit status, 0 = ready.
+  int open(const Scenario& scenario, const std::optional<LoadedRecording>& replay);
+  /// Step 4: frames until the window closes (or the screenshot is written).
+  int loop();
+  /// Step 5: closing mid-run cancels the runs and joins their threads before the window goes.
+  void close();
+
+ private:
+  enum class Wait { draw, skip, close };
+  /// Idle costs nothing: paused, finished or minimised, the loop sleeps until
+  /// input arrives instead of drawing every frame (see kSettleMs).
+  Wait wait_for_work();
+  bool close_asked() const {
+    return close_requested != 0 ||
+           (options_.close_request != nullptr && options_.close_request->load(std::memory_order_relaxed));
+  }
+  /// One frame: drain, draw, render. Returns an exit status when the loop ends.
+  std::optional<int> frame();
+  /// Screenshot mode, after rendering: writes the PNG once settled.
+  std::optional<int> screenshot_step(int fb_w, int fb_h);
+  /// Scenario time of what is on screen: the variants' shared clock in compare mode.
+  double shown_seconds() const {
+    if (session_->replay()) return session_->recorded_seconds() + 1;  // a replay is there at once (a seek)
+    return compare_ ? compare_->now_seconds() : session_->now_seconds();
+  }
+  /// Held around each frame's use of a served Run (see GuiOptions::served_lock).
+  std::unique_lock<std::mutex> lock_served() const {
+    return options_.served_lock != nullptr ? std::unique_lock(*options_.served_lock) : std::unique_lock<std::mutex>();
   }
 
-  std::unique_ptr<render::Window> window;
+  // Drawing at full rate while the run moves and for kSettleMs after it stops
+  // or after any input, so chips settle, popups open and tooltips follow the
+  // pointer; at rest a wait that times out draws nothing. Minimised while
+  // running, 10 frames a second: the run's events must still be drained.
+  static constexpr double kIdleWait = 0.5;       // s
+  static constexpr double kMinimisedWait = 0.1;  // s
+  static constexpr double kSettleMs = 1500;
+
+  const GuiOptions& options_;
+  const bool screenshot_mode_;
+  std::unique_ptr<render::Window> window_;
+  std::unique_ptr<render::OffscreenTarget> target_;
+  UiState ui_;
+  Theme theme_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<CompareView> compare_;  // compare mode: on while it exists
+  FrameStats stats_;
+  std::string gl_errors_;
+  double last_ms_ = now_ms();
+  double last_activity_ms_ = now_ms();
+  double deadline_ms_ = 0;  // screenshot mode: a watchdog in real time, so a stuck run fails CI instead of hanging
+  int settle_frames_ = -1;  // screenshot mode: frames left after reaching the time
+};
+
+int WindowLoop::open(const Scenario& scenario, const std::optional<LoadedRecording>& replay) {
   try {
     render::WindowOptions wo;
-    wo.width = options.width;
-    wo.height = options.height;
+    wo.width = options_.width;
+    wo.height = options_.height;
     wo.title = "poolviz: " + (scenario.title.empty() ? scenario.id : scenario.title);
-    wo.visible = !screenshot_mode;
-    wo.vsync = !screenshot_mode;
-    window = std::make_unique<render::Window>(wo);
+    wo.visible = !screenshot_mode_;
+    wo.vsync = !screenshot_mode_;
+    window_ = std::make_unique<render::Window>(wo);
+    if (screenshot_mode_) target_ = std::make_unique<render::OffscreenTarget>(options_.width, options_.height);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: %s\n", e.what());
     return 1;
   }
-
-  std::unique_ptr<render::OffscreenTarget> target;
-  if (screenshot_mode) {
-    try {
-      target = std::make_unique<render::OffscreenTarget>(options.width, options.height);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "poolviz: %s\n", e.what());
-      return 1;
-    }
-  }
-
-  UiState ui;
-  ui.dark = !options.light;
+  ui_.dark = !options_.light;
   try {
-    ui.library = builtin_scenarios();
+    ui_.library = builtin_scenarios();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: built-in scenarios: %s\n", e.what());
   }
-  Theme theme;
-  std::unique_ptr<Session> session;
   try {
-    const double speed = options.speed > 0 ? std::clamp(options.speed, 0.1, 20.0)
-                                           : Session::opening_speed(scenario);
-    if (options.served_run != nullptr) {
+    const double speed =
+        options_.speed > 0 ? std::clamp(options_.speed, 0.1, 20.0) : Session::opening_speed(scenario);
+    if (options_.served_run != nullptr) {
       const auto lock = lock_served();
-      session = std::make_unique<Session>(*options.served_run);
-      session->say(options.served_banner);
+      session_ = std::make_unique<Session>(*options_.served_run);
+      session_->say(options_.served_banner);
     } else if (replay) {
-      session = std::make_unique<Session>(scenario, *replay);
-      session->set_speed(speed);
+      session_ = std::make_unique<Session>(scenario, *replay);
+      session_->set_speed(speed);
     } else {
       // The window opens on the first frame, paused: the student predicts, then presses Space.
       // A screenshot needs time to flow.
-      session = std::make_unique<Session>(scenario, speed, /*start_paused=*/!screenshot_mode);
+      session_ = std::make_unique<Session>(scenario, speed, /*start_paused=*/!screenshot_mode_);
     }
-    session->hints = !screenshot_mode;
+    session_->hints = !screenshot_mode_;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "poolviz: cannot run %s: %s\n", scenario.id.c_str(), e.what());
     return 1;
   }
-
-  std::unique_ptr<CompareView> compare;  // compare mode: on while it exists
-  if (options.compare) {
+  if (options_.compare) {
     try {
-      compare = std::make_unique<CompareView>(scenario, std::vector<CompareVariant>{}, session->speed());
-      session->set_paused(true);  // the single run waits while the variants run
-      for (std::size_t i = 0; i < compare->size(); ++i) compare->session(i).hints = !screenshot_mode;
+      compare_ = std::make_unique<CompareView>(scenario, std::vector<CompareVariant>{}, session_->speed());
+      session_->set_paused(true);  // the single run waits while the variants run
+      for (std::size_t i = 0; i < compare_->size(); ++i) compare_->session(i).hints = !screenshot_mode_;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "poolviz: cannot compare %s: %s\n", scenario.id.c_str(), e.what());
       return 1;
     }
   }
-  // Scenario time of what is on screen: the variants' shared clock in compare mode.
-  const auto shown_seconds = [&] {
-    if (session->replay()) return session->recorded_seconds() + 1;  // a replay is there at once (seek below)
-    return compare ? compare->now_seconds() : session->now_seconds();
-  };
-  FrameStats stats;
-  std::string gl_errors;
-  double last = now_ms();
-  // Screenshot mode: a watchdog in real time, so a stuck run fails instead of hanging CI.
-  const double deadline_ms = last + 1000.0 * (options.screenshot_at / session->speed() + 60.0);
-  int settle_frames = -1;  // screenshot mode: frames left after reaching the time
+  last_ms_ = last_activity_ms_ = now_ms();
+  deadline_ms_ = last_ms_ + 1000.0 * (options_.screenshot_at / session_->speed() + 60.0);
+  return 0;
+}
 
-  // Idle costs nothing: paused, finished or minimised, the loop sleeps until
-  // input arrives instead of drawing every frame; at rest nothing on screen
-  // changes, so a wait that times out draws nothing (the timeout only keeps the
-  // close checks below alive). It draws at full rate while the run moves and for
-  // kSettleMs after it stops or after any input, so chips settle, popups open
-  // and tooltips follow the pointer. Minimised while running, it draws 10× a
-  // second: the run's events must still be drained.
-  constexpr double kIdleWait = 0.5;       // s
-  constexpr double kMinimisedWait = 0.1;  // s
-  constexpr double kSettleMs = 1500;
-  double last_activity_ms = now_ms();
+WindowLoop::Wait WindowLoop::wait_for_work() {
+  // A served run is the server's: it never rests while the server runs.
+  const bool at_rest = options_.served_run == nullptr &&
+                       (compare_ ? compare_->paused() || compare_->finished()
+                                 : session_->paused() || session_->finished());
+  const bool minimised = !screenshot_mode_ && window_->iconified();
+  if (!screenshot_mode_ && (minimised || (at_rest && now_ms() - last_activity_ms_ > kSettleMs))) {
+    const double wait = minimised && !at_rest ? kMinimisedWait : kIdleWait;
+    const double wait_start = now_ms();
+    window_->poll_events(wait);
+    if (now_ms() - wait_start < 900 * wait) {
+      last_activity_ms_ = now_ms();  // woken early: input (or an expose) arrived, draw
+    } else if (at_rest) {
+      return close_asked() ? Wait::close : Wait::skip;  // nothing changed: keep the last picture
+    }
+  } else {
+    window_->poll_events();
+    if (!at_rest) last_activity_ms_ = now_ms();
+  }
+  return close_asked() ? Wait::close : Wait::draw;
+}
 
+std::optional<int> WindowLoop::frame() {
+  const double frame_start = now_ms();
+  const double frame_cpu_start = thread_cpu_ms();
+  const float real_dt = static_cast<float>(std::min((frame_start - last_ms_) / 1000.0, 0.25));
+  last_ms_ = frame_start;
+
+  if (ui_.theme_changed) {
+    const float content = screenshot_mode_ ? 1.0F : window_->content_scale();
+    theme_.apply(ui_.dark, content * ui_.user_scale);
+    if (theme_.fonts_dirty()) theme_.rebuild_fonts();
+    ui_.theme_changed = false;
+  }
+  auto served = lock_served();  // released before rendering: GL never touches the Run
+  for (const std::string& path : window_->take_dropped_paths()) open_scenario(*session_, path);
+
+  session_->frame(real_dt);
+  if (screenshot_mode_ && settle_frames_ < 0 && shown_seconds() >= options_.screenshot_at) {
+    session_->set_paused(true);
+    if (compare_) compare_->set_paused(true);
+    if (session_->replay()) session_->seek(options_.screenshot_at);
+    if (options_.scrub_to >= 0) session_->seek(options_.scrub_to);
+    if (compare_ && options_.scrub_to >= 0) compare_->seek(options_.scrub_to);
+    settle_frames_ = 3;
+  }
+
+  int fb_w = options_.width, fb_h = options_.height;
+  if (screenshot_mode_) {
+    target_->bind();
+  } else {
+    window_->framebuffer_size(fb_w, fb_h);
+  }
+  window_->begin_frame(screenshot_mode_ ? fb_w : 0, screenshot_mode_ ? fb_h : 0);
+  if (!screenshot_mode_) handle_keys(*session_, ui_, compare_ ? static_cast<Scrubbable&>(*compare_) : *session_);
+  ui_.hover_t = ui_.next_hover_t;
+  ui_.next_hover_t = NAN;
+  // Settling frames snap chips to their places, so the picture shows state, not motion.
+  const float dt = settle_frames_ >= 0 ? 1.0F : real_dt;
+  draw_main_window(*session_, compare_, ui_, theme_, ImGui::GetIO().DisplaySize, dt);
+  if (served.owns_lock()) served.unlock();
+  const float clear[3] = {0, 0, 0};
+  window_->render(clear, fb_w, fb_h);
+  stats_.add(thread_cpu_ms() - frame_cpu_start, now_ms() - frame_start);
+  if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors_ += (gl_errors_.empty() ? "" : " ") + e;
+
+  if (screenshot_mode_) return screenshot_step(fb_w, fb_h);
+  if (ui_.screenshot_requested) {
+    ui_.screenshot_requested = false;
+    std::string error;
+    const std::string path = screenshot_name(*session_);
+    if (save_window(*window_, path, error)) {
+      session_->say("saved " + std::filesystem::absolute(path).string());
+    } else {
+      session_->say(error, true);
+    }
+  }
+  window_->swap();
+  return std::nullopt;
+}
+
+std::optional<int> WindowLoop::screenshot_step(int fb_w, int fb_h) {
+  if (settle_frames_ == 0) {
+    std::string error;
+    const auto pixels = render::read_pixels(fb_w, fb_h, false);
+    if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors_ += " " + e;
+    target_->unbind();
+    if (!gl_errors_.empty()) {
+      std::fprintf(stderr, "poolviz: OpenGL reported errors: %s\n", gl_errors_.c_str());
+      return 1;
+    }
+    if (!render::write_png(options_.screenshot_out, fb_w, fb_h, pixels, error)) {
+      std::fprintf(stderr, "poolviz: %s\n", error.c_str());
+      return 1;
+    }
+    // The moment in the picture: a seek (replay, --scrub-to) moved it back from where the run stopped.
+    const double pictured = compare_ && compare_->scrubbing() ? compare_->scrub_seconds()
+                            : session_->scrubbing()           ? session_->scrub_seconds()
+                                                              : shown_seconds();
+    std::printf("wrote %s (%dx%d, %s%s at t = %.2f s)\n", options_.screenshot_out.c_str(), fb_w, fb_h,
+                session_->scenario().id.c_str(), compare_ ? " compared" : "", pictured);
+    std::printf("regions: canvas %.0f %.0f %.0f %.0f counters %.0f %.0f %.0f %.0f\n", ui_.canvas_rect[0],
+                ui_.canvas_rect[1], ui_.canvas_rect[2], ui_.canvas_rect[3], ui_.counters_rect[0], ui_.counters_rect[1],
+                ui_.counters_rect[2], ui_.counters_rect[3]);
+    if (!options_.record_path.empty() && !write_session_recording(*session_, options_.record_path)) return 1;
+    return 0;
+  }
+  if (settle_frames_ > 0) --settle_frames_;
+  render::finish_frame();
+  target_->unbind();
+  if (now_ms() > deadline_ms_) {
+    std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",
+                 options_.screenshot_at, shown_seconds());
+    return 1;
+  }
+  return std::nullopt;
+}
+
+int WindowLoop::loop() {
   std::signal(SIGINT, request_close_on_signal);
   std::signal(SIGTERM, request_close_on_signal);
-  while (!window->should_close()) {
-    // A served run is the server's: it never rests while the server runs.
-    const bool at_rest = options.served_run == nullptr &&
-                         (compare ? compare->paused() || compare->finished() : session->paused() || session->finished());
-    const bool minimised = !screenshot_mode && window->iconified();
-    if (!screenshot_mode && (minimised || (at_rest && now_ms() - last_activity_ms > kSettleMs))) {
-      const double wait = minimised && !at_rest ? kMinimisedWait : kIdleWait;
-      const double wait_start = now_ms();
-      window->poll_events(wait);
-      if (now_ms() - wait_start < 900 * wait) {
-        last_activity_ms = now_ms();  // woken early: input (or an expose) arrived, draw
-      } else if (at_rest) {
-        if (close_requested != 0) break;
-        if (options.close_request != nullptr && options.close_request->load(std::memory_order_relaxed)) break;
-        continue;  // nothing changed: keep the last picture
-      }
-    } else {
-      window->poll_events();
-      if (!at_rest) last_activity_ms = now_ms();
-    }
-    if (close_requested != 0) break;
-    if (options.close_request != nullptr && options.close_request->load(std::memory_order_relaxed)) break;
-    const double frame_start = now_ms();
-    const double frame_cpu_start = thread_cpu_ms();
-    const float real_dt = static_cast<float>(std::min((frame_start - last) / 1000.0, 0.25));
-    last = frame_start;
-
-    if (ui.theme_changed) {
-      const float content = screenshot_mode ? 1.0F : window->content_scale();
-      theme.apply(ui.dark, content * ui.user_scale);
-      if (theme.fonts_dirty()) theme.rebuild_fonts();
-      ui.theme_changed = false;
-    }
-    auto served = lock_served();  // released before rendering: GL never touches the Run
-    for (const std::string& path : window->take_dropped_paths()) open_scenario(*session, path);
-
-    session->frame(real_dt);
-    if (screenshot_mode && settle_frames < 0 && shown_seconds() >= options.screenshot_at) {
-      session->set_paused(true);
-      if (compare) compare->set_paused(true);
-      if (session->replay()) session->seek(options.screenshot_at);
-      if (options.scrub_to >= 0) session->seek(options.scrub_to);
-      settle_frames = 3;
-    }
-
-    int fb_w = 0, fb_h = 0;
-    if (screenshot_mode) {
-      fb_w = options.width;
-      fb_h = options.height;
-      target->bind();
-    } else {
-      window->framebuffer_size(fb_w, fb_h);
-    }
-    window->begin_frame(screenshot_mode ? fb_w : 0, screenshot_mode ? fb_h : 0);
-    if (!screenshot_mode) handle_keys(*session, ui);
-    ui.hover_t = ui.next_hover_t;
-    ui.next_hover_t = NAN;
-    // Settling frames snap chips to their places, so the picture shows state, not motion.
-    const float dt = settle_frames >= 0 ? 1.0F : real_dt;
-    draw_main_window(*session, compare, ui, theme, ImGui::GetIO().DisplaySize, dt);
-    if (served.owns_lock()) served.unlock();
-    const float clear[3] = {0, 0, 0};
-    window->render(clear, fb_w, fb_h);
-    stats.add(thread_cpu_ms() - frame_cpu_start, now_ms() - frame_start);
-
-    if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors += (gl_errors.empty() ? "" : " ") + e;
-
-    if (screenshot_mode) {
-      if (settle_frames == 0) {
-        std::string error;
-        const auto pixels = render::read_pixels(fb_w, fb_h, false);
-        if (std::string e = render::take_gl_errors(); !e.empty()) gl_errors += " " + e;
-        target->unbind();
-        if (!gl_errors.empty()) {
-          std::fprintf(stderr, "poolviz: OpenGL reported errors: %s\n", gl_errors.c_str());
-          return 1;
-        }
-        if (!render::write_png(options.screenshot_out, fb_w, fb_h, pixels, error)) {
-          std::fprintf(stderr, "poolviz: %s\n", error.c_str());
-          return 1;
-        }
-        // The moment in the picture: a seek (replay, --scrub-to) moved it back from where the run stopped.
-        const double pictured = session->scrubbing() ? session->scrub_seconds() : shown_seconds();
-        std::printf("wrote %s (%dx%d, %s%s at t = %.2f s)\n", options.screenshot_out.c_str(), fb_w, fb_h,
-                    session->scenario().id.c_str(), compare ? " compared" : "", pictured);
-        break;
-      }
-      if (settle_frames > 0) --settle_frames;
-      render::finish_frame();
-      target->unbind();
-      if (now_ms() > deadline_ms) {
-        std::fprintf(stderr, "poolviz: screenshot: scenario time %.2f s not reached in time (at %.2f s)\n",
-                     options.screenshot_at, shown_seconds());
-        return 1;
-      }
-      continue;
-    }
-
-    if (ui.screenshot_requested) {
-      ui.screenshot_requested = false;
-      std::string error;
-      const std::string path = screenshot_name(*session);
-      if (save_window(*window, path, error)) {
-        session->say("saved " + std::filesystem::absolute(path).string());
-      } else {
-        session->say(error, true);
-      }
-    }
-    window->swap();
-  }
-
-  // Closing mid-run: the Session stops its Run with cancellation and joins the
-  // engine's threads before the window goes.
-  const double close_start = now_ms();
-  compare.reset();
-  {
-    const auto lock = lock_served();
-    session.reset();
-  }
-  if (options.frame_stats) {
-    stats.print(screenshot_mode ? "screenshot" : "gui");
-    std::printf("shutdown took %.1f ms\n", now_ms() - close_start);
+  while (!window_->should_close()) {
+    const Wait wait = wait_for_work();
+    if (wait == Wait::close) break;
+    if (wait == Wait::skip) continue;
+    if (const std::optional<int> status = frame()) return *status;
   }
   return 0;
+}
+
+void WindowLoop::close() {
+  const double close_start = now_ms();
+  compare_.reset();
+  {
+    const auto lock = lock_served();
+    session_.reset();
+  }
+  if (options_.frame_stats) {
+    stats_.print(screenshot_mode_ ? "screenshot" : "gui");
+    std::printf("shutdown took %.1f ms\n", now_ms() - close_start);
+  }
+}
+
+}  // namespace
+
+int run(const GuiOptions& options) {
+  Scenario scenario;
+  std::optional<LoadedRecording> replay;
+  if (!load_opening(options, scenario, replay)) return 1;
+  if (options.screenshot_at >= 0 && options.screenshot_out.empty()) {
+    std::fprintf(stderr, "poolviz: screenshot needs an output path\n");
+    return 2;
+  }
+  WindowLoop window(options);
+  if (const int status = window.open(scenario, replay); status != 0) return status;
+  const int status = window.loop();
+  window.close();
+  return status;
 }
 
 }  // namespace poolviz::gui

@@ -66,6 +66,8 @@ void CompareView::build() {
     v->session = std::make_unique<Session>(v->plan.scenario, speed_, true);
     variants_.push_back(std::move(v));
   }
+  scrub_t_ = -1;
+  replaying_ = false;
   // Released a few frames later, not now: on a busy machine a new arrival
   // thread may take a while to reach its first wait, and real time that passes
   // before it does becomes a late start for that variant only.
@@ -75,6 +77,37 @@ void CompareView::build() {
 void CompareView::frame(float real_dt) {
   if (frames_until_release_ > 0 && --frames_until_release_ == 0) set_paused(false);
   for (auto& v : variants_) v->session->frame(real_dt);
+  if (replaying_) {
+    const double next = scrub_t_ + static_cast<double>(real_dt) * speed_;
+    if (next >= recorded_seconds()) {
+      live();
+    } else {
+      seek(next);
+    }
+  }
+}
+
+double CompareView::recorded_seconds() const {
+  double end = 0;
+  for (const auto& v : variants_) end = std::max(end, v->session->recorded_seconds());
+  return end;
+}
+
+double CompareView::recorded_from_seconds() const {
+  double from = 0;  // the span every variant still holds
+  for (const auto& v : variants_) from = std::max(from, v->session->recorded_from_seconds());
+  return from;
+}
+
+void CompareView::seek(double seconds) {
+  scrub_t_ = std::clamp(seconds, recorded_from_seconds(), recorded_seconds());
+  for (auto& v : variants_) v->session->seek(scrub_t_);
+}
+
+void CompareView::live() {
+  scrub_t_ = -1;
+  replaying_ = false;
+  for (auto& v : variants_) v->session->live();
 }
 
 bool CompareView::paused() const { return variants_.front()->session->paused(); }
@@ -166,7 +199,11 @@ void draw_compare_transport(CompareView& view, const Theme& theme) {
     view.set_speed(speed);
   }
   ImGui::SameLine();
-  ImGui::Text("t = %.1f s%s", view.now_seconds(), view.finished() ? "  (all variants finished)" : "");
+  if (view.scrubbing()) {
+    ImGui::Text("t = %.1f s (of %.1f s)", view.scrub_seconds(), view.now_seconds());
+  } else {
+    ImGui::Text("t = %.1f s%s", view.now_seconds(), view.finished() ? "  (all variants finished)" : "");
+  }
   ImGui::SameLine();
   if (view.size() < kMaxVariants && ImGui::Button("+ variant")) ImGui::OpenPopup("add-variant");
   if (ImGui::BeginPopup("add-variant")) {
@@ -252,6 +289,7 @@ void draw_overlaid_plots(CompareView& view, UiState& ui, const Theme& theme, ImV
     axes.x_min = t0;
     axes.x_max = t1 > t0 ? t1 : t0 + 1;
     axes.y_max = p.y_max;
+    if (view.scrubbing()) axes.cursor_x = view.scrub_seconds();
     draw_xy_plot(axes, lines, ImVec2(size.x, std::max(h, 50.0F)), theme);
   }
 }
@@ -422,6 +460,7 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
   const Palette& pal = theme.colours();
   ImGui::BeginChild("compare", size, false, ImGuiWindowFlags_NoScrollbar);
   draw_compare_transport(view, theme);
+  draw_timeline_bar(view, theme, size.x);  // one scrubber moves every variant
   ImGui::Separator();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImGuiStyle& style = ImGui::GetStyle();
@@ -436,6 +475,8 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
   for (std::size_t i = 0; i < view.size(); ++i) {
     ImGui::PushID(static_cast<int>(i));
     const RunSummary live = view.session(i).run().summary();
+    // The moment shown: live, or the one every variant was scrubbed to.
+    const TimelineCounts& shown = view.session(i).timeline().counts();
     ImGui::TextColored(ImColor(variant_colour(pal, i)), "%s", view.label(i).c_str());
     ImGui::SameLine();
     if (view.size() > 1 && ImGui::SmallButton("x")) {
@@ -445,9 +486,10 @@ void draw_compare_panel(CompareView& view, UiState& ui, const Theme& theme, ImVe
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Remove this variant");
     ImGui::SameLine();
-    ImGui::TextColored(ImColor(pal.text_dim), "(%s)  done %llu / %llu", live.strategy.c_str(),
-                       static_cast<unsigned long long>(live.jobs.completed),
-                       static_cast<unsigned long long>(live.jobs.submitted));
+    ImGui::TextColored(ImColor(pal.text_dim), "(%s)  done %llu / %llu",
+                       live.strategy.c_str(),
+                       static_cast<unsigned long long>(shown.completed),
+                       static_cast<unsigned long long>(shown.submitted));
     draw_flow_canvas(view.session(i), theme, ImVec2(left_w, std::max(each, 60.0F)), real_dt);
     ImGui::PopID();
   }

@@ -31,7 +31,7 @@
 
 namespace poolviz::gui {
 
-class CompareView {
+class CompareView final : public Scrubbable {
  public:
   /// Variants from `base`'s [[compare]] blocks, or the base + `extra` (see
   /// plan_variants); a scenario with no [[compare]] starts with itself alone
@@ -68,6 +68,18 @@ class CompareView {
 
   SweepRunner& sweep() { return sweep_; }
 
+  // One scrubber for every variant: seek() moves them all to the same moment
+  // (a variant that ended earlier shows its end); Replay plays them together.
+  bool scrubbing() const override { return scrub_t_ >= 0; }
+  double scrub_seconds() const override { return scrub_t_; }
+  double recorded_seconds() const override;
+  double recorded_from_seconds() const override;
+  void seek(double seconds) override;
+  void live() override;
+  bool replaying() const override { return replaying_; }
+  void set_replaying(bool replaying) override { replaying_ = replaying && scrubbing(); }
+  const char* engine_state() const override { return paused() ? "engines paused" : "engines running"; }
+
   /// The base scenario's lesson claims, checked against the variants once all
   /// have finished (ready = false before); a claim reads a variant by its
   /// overrides, so variants the user added count too.
@@ -94,6 +106,8 @@ class CompareView {
   double speed_;
   std::vector<std::unique_ptr<Variant>> variants_;
   int frames_until_release_ = 0;  // > 0: the clocks start when it reaches 0
+  double scrub_t_ = -1;           // < 0 = live
+  bool replaying_ = false;
   SweepRunner sweep_;
   LessonCheckView lesson_checks_;
 

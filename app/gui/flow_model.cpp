@@ -51,6 +51,7 @@ TimelineOptions own_timeline_options(const FlowModelOptions& options) {
   TimelineOptions t;
   t.stages = std::max<int>(1, static_cast<int>(options.stage_names.size()));
   t.recent_jobs = 0;  // the canvas needs no history of its own
+  t.series_capacity = 1;  // nor series: it reads counts (a copy, e.g. a canvas keyframe, stays small)
   return t;
 }
 }  // namespace

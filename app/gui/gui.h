@@ -24,6 +24,9 @@ struct GuiOptions {
   double scrub_to = -1;       // screenshot: then show this earlier moment (scrubbed back)
   /// Replays this recording file (`run --record`) instead of running the scenario.
   std::string replay_path;
+  /// Screenshot of a live run: also write the window's recording of it here
+  /// (the format of `run --record`), so `--replay` can picture the same events.
+  std::string record_path;
   std::string screenshot_out;
   bool compare = false;       // open in compare mode (the scenario's [[compare]] variants)
   // `poolviz serve --gui`: show this Run instead of starting one. Its owner

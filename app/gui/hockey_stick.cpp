@@ -99,6 +99,9 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
   }
 
   dl->PushClipRect(ImVec2(pa.x - 4, pa.y - 4), ImVec2(pb.x + 4, pb.y + 4), true);
+  if (std::isfinite(axes.cursor_x) && axes.cursor_x >= x_lo && axes.cursor_x <= x_hi) {
+    dl->AddLine(ImVec2(x_of(axes.cursor_x), pa.y), ImVec2(x_of(axes.cursor_x), pb.y), pal.text_dim, 1.0F);
+  }
   const float thickness = std::max(1.5F, theme.scale() * 1.8F);
   const float radius = std::max(2.5F, theme.scale() * 3.0F);
   std::vector<ImVec2> pts;

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <cmath>
 #include <vector>
 
 #include "gui/theme.h"
@@ -46,6 +47,7 @@ struct XyAxes {
   const char* y_unit = "";
   double x_min = 0, x_max = 0;  // x_max 0 = fit the data
   double y_max = 0;             // 0 = fit the data (y starts at 0)
+  double cursor_x = NAN;        // a vertical line there (the moment a scrubber shows); NaN = none
 };
 
 /// Draws one plot filling `size` at the cursor. Values outside the axes are clipped.

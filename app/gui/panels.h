@@ -37,6 +37,10 @@ struct UiState {
   double hover_t = NAN;
   double next_hover_t = NAN;
   double plot_window_s = 30;     // width of the scrolling time axis
+  /// Where the canvas and the counters row were drawn last frame (x, y, w, h in
+  /// pixels): `screenshot` prints them, so a test can compare those regions.
+  float canvas_rect[4] = {0, 0, 0, 0};
+  float counters_rect[4] = {0, 0, 0, 0};
 };
 
 /// Loads a scenario by id or path into the session; reports errors in its status line.
@@ -56,8 +60,9 @@ void draw_counters_row(Session& session, const Theme& theme);
 std::string format_number(double v);
 /// The bar under the flow canvas: drag (or ←/→, Shift for 1 s) to any moment
 /// of the recorded span; "Live" returns to now; says whether the engine runs.
-void draw_timeline_bar(Session& session, const Theme& theme, float width);
+/// In compare mode the same bar moves every variant together.
+void draw_timeline_bar(Scrubbable& target, const Theme& theme, float width);
 /// ←/→ (Shift: bigger steps) scrub, End goes live. Called by handle_keys.
-void handle_scrub_keys(Session& session);
+void handle_scrub_keys(Scrubbable& target);
 
 }  // namespace poolviz::gui

@@ -112,15 +112,22 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     if (s.tokens >= 0) tokens.push(t, s.tokens);
     if (s.tokens >= 0 && capacity > 0) permits_in_use.push(t, std::max(capacity - s.tokens, 0.0));
   }
+  now = now_of(timeline);
+}
+
+PlotSeriesSet::Now PlotSeriesSet::now_of(const Timeline& timeline) {
   const TimelineCounts& c = timeline.counts();
-  now.t = to_seconds(timeline.now());
-  now.queue_depth = static_cast<double>(c.in_queue);
-  now.in_service = static_cast<double>(c.in_service());
-  now.running = static_cast<double>(c.running);
-  now.threads = static_cast<double>(c.threads_alive());
-  now.workers = static_cast<double>(c.workers_alive);
-  now.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
-  now.permits_in_use = now.tokens >= 0 && capacity > 0 ? std::max(capacity - now.tokens, 0.0) : -1;
+  Now n;
+  n.t = to_seconds(timeline.now());
+  n.queue_depth = static_cast<double>(c.in_queue);
+  n.in_service = static_cast<double>(c.in_service());
+  n.running = static_cast<double>(c.running);
+  n.threads = static_cast<double>(c.threads_alive());
+  n.workers = static_cast<double>(c.workers_alive);
+  n.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;
+  const double capacity = timeline.tokens().capacity;
+  n.permits_in_use = n.tokens >= 0 && capacity > 0 ? std::max(capacity - n.tokens, 0.0) : -1;
+  return n;
 }
 
 }  // namespace poolviz::gui

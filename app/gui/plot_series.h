@@ -86,6 +86,8 @@ struct PlotSeriesSet {
     double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1,
            permits_in_use = -1;
   } now;
+  /// The gauges of `timeline` at its now(): what the counters row shows.
+  static Now now_of(const Timeline& timeline);
 };
 
 }  // namespace poolviz::gui

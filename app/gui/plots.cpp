@@ -89,7 +89,9 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   std::vector<std::string> legend;
   for (const PlotLine& l : lines) {
     std::optional<double> v;
-    if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
+    if (l.now_t >= 0 && !std::isnan(ui.hover_t) && ui.hover_t >= l.now_t) {
+      v = l.now_v;  // a gauge at (or past) its newest moment: the counters row's number
+    } else if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
       v = l.series->value_at(ui.hover_t);
     } else if (l.now_t >= 0) {
       v = l.now_v;
@@ -270,10 +272,12 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   }
 
   const bool threads = session.threads_mode();
-  const bool semaphore = session.scenario().limiter.kind == LimiterKind::max_concurrency;
-  const double nt = s.now.t;
-  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, s.now.queue_depth},
-                            {&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
+  const bool semaphore = describe(session.scenario().limiter.kind).level_is_in_use;
+  // Scrubbed: a gauge's "now" is the moment shown, as in the counters row.
+  const PlotSeriesSet::Now g = session.scrubbing() ? PlotSeriesSet::now_of(session.timeline()) : s.now;
+  const double nt = g.t;
+  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, g.queue_depth},
+                            {&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
@@ -282,14 +286,14 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
                            {&s.rejections, "rejected", pal.series[2], "/s"}};
   const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
-  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads},
-                                   {&s.workers, "workers", pal.series[0], "", nt, s.now.workers}};
-  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, s.now.threads}};
-  const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, s.now.in_service}};
+  const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads},
+                                   {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
+  const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads}};
+  const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
   // A semaphore's gauge on the canvas shows permits in use; so does its plot.
-  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", s.now.tokens >= 0 ? nt : -1, s.now.tokens}};
+  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", g.tokens >= 0 ? nt : -1, g.tokens}};
   const PlotLine permits[] = {{&s.permits_in_use, "in use", pal.series[1], "",
-                               s.now.permits_in_use >= 0 ? nt : -1, s.now.permits_in_use}};
+                               g.permits_in_use >= 0 ? nt : -1, g.permits_in_use}};
 
   const std::vector<PlotKind> kinds = chosen_plots(session.scenario(), threads);
   const float gap = ImGui::GetStyle().ItemSpacing.x;

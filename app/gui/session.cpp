@@ -7,12 +7,10 @@ namespace poolviz::gui {
 
 namespace {
 
-/// The scrubber's recording: at most 1M events (48 MB) with light keyframes
-/// (a minute of samples, no job history) every 64K events: under 80 MB.
-std::unique_ptr<Recording> make_recording(TimelineOptions options) {
-  options.series_capacity = 600;
-  options.recent_jobs = 0;
-  return std::make_unique<Recording>(options, std::size_t{1} << 16, std::size_t{1} << 20);
+/// The scrubber's recording (Recording::for_scrubbing: the most recent 1M
+/// events, light keyframes).
+std::unique_ptr<Recording> make_recording(const TimelineOptions& options) {
+  return std::make_unique<Recording>(Recording::for_scrubbing(options));
 }
 
 }  // namespace
@@ -46,6 +44,7 @@ Session::Session(Scenario scenario, const LoadedRecording& recording)
   model_.bind(&run_->timeline());
   recording_ = make_recording(run_->timeline().options());
   recording_->on_events(recording.events);
+  if (recording_) canvas_keys_.feed(*recording_);
   // The plots show the whole recording (the scrubber's cursor marks the moment).
   Timeline whole(run_->timeline().options());
   whole.on_events(recording.events);
@@ -86,6 +85,7 @@ void Session::reset_view() {
   machine_at_start_ = machine_snapshot();
   scrub_t_ = -1;
   replaying_ = false;
+  canvas_keys_.reset(model_.options());
 }
 
 const LessonCheckView& Session::lesson_checks() {
@@ -157,6 +157,7 @@ void Session::restart() {
 
 void Session::frame(float real_dt) {
   run_->poll();
+  if (recording_) canvas_keys_.feed(*recording_);
   if (replaying_) {
     const double next = scrub_t_ + static_cast<double>(real_dt) * speed_;
     if (next >= recorded_seconds()) {
@@ -175,15 +176,12 @@ void Session::frame(float real_dt) {
 
 void Session::seek(double seconds) {
   if (!recording_) return;
-  const Nanos t = std::clamp(from_seconds(std::max(seconds, 0.0)), Nanos{0}, recording_->end_time());
+  const Nanos t =
+      std::clamp(from_seconds(std::max(seconds, 0.0)), recording_->start_time(), recording_->end_time());
   scrub_t_ = to_seconds(t);
   scrub_timeline_ = recording_->state_at(t);
-  // The canvas replays the events up to t (its chips have no keyframes), then
-  // settles so that it shows places, not motion.
-  FlowModelOptions options = model_.options();
-  scrub_model_.reset(options);
-  scrub_model_.bind(&scrub_timeline_);
-  scrub_model_.on_events(recording_->events_until(t));
+  // The canvas: from its newest keyframe at or before t.
+  canvas_keys_.seek(*recording_, t, &scrub_timeline_, scrub_model_);
 }
 
 void Session::live() {
@@ -197,9 +195,18 @@ void Session::live() {
   scrub_model_.reset(model_.options());
 }
 
-bool Session::paused() const { return run_->clock().paused() && step_until_ < 0; }
+bool Session::paused() const {
+  if (replay_) return !replaying_;  // a recording file: the transport plays the recording
+  return run_->clock().paused() && step_until_ < 0;
+}
 
 void Session::set_paused(bool paused) {
+  if (replay_) {
+    // From the start when at the end of the recording, else from the moment shown.
+    if (!paused && (!scrubbing() || scrub_t_ >= recorded_seconds())) seek(0);
+    set_replaying(!paused);
+    return;
+  }
   step_until_ = -1;
   if (paused) {
     run_->clock().pause();
@@ -209,6 +216,11 @@ void Session::set_paused(bool paused) {
 }
 
 void Session::step(double seconds) {
+  if (replay_) {  // the recording moves on; the idle engine is never started
+    replaying_ = false;
+    seek((scrubbing() ? scrub_t_ : 0) + seconds);
+    return;
+  }
   step_until_ = now_seconds() + seconds;
   run_->clock().resume();
 }

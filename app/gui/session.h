@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "gui/canvas_keyframes.h"
 #include "gui/flow_model.h"
 #include "gui/lesson_panel.h"
 #include "gui/plot_series.h"
@@ -34,7 +35,29 @@
 
 namespace poolviz::gui {
 
-class Session {
+/// What the timeline bar moves: one Session, or every variant of a compare
+/// view together (CompareView), through the same calls.
+class Scrubbable {
+ public:
+  virtual ~Scrubbable() = default;
+  virtual bool scrubbing() const = 0;
+  /// Scenario seconds shown while scrubbing.
+  virtual double scrub_seconds() const = 0;
+  /// The recorded span: [recorded_from_seconds(), recorded_seconds()].
+  virtual double recorded_seconds() const = 0;
+  virtual double recorded_from_seconds() const = 0;
+  /// Shows scenario time `seconds` (clamped to the recorded span).
+  virtual void seek(double seconds) = 0;
+  /// Back to now.
+  virtual void live() = 0;
+  /// Plays the recording from the moment shown at the transport's speed.
+  virtual bool replaying() const = 0;
+  virtual void set_replaying(bool replaying) = 0;
+  /// "engine paused", "engine running", ... for the screen.
+  virtual const char* engine_state() const = 0;
+};
+
+class Session final : public Scrubbable {
  public:
   Session(Scenario scenario, double speed, bool start_paused);
   /// Shows `served` (already started by its owner, who outlives this Session).
@@ -60,6 +83,8 @@ class Session {
   void frame(float real_dt);
 
   // Transport ---------------------------------------------------------------
+  // Replaying a recording file, Play/Pause and Step act on the recording (the
+  // idle engine is never started).
   bool paused() const;
   void set_paused(bool paused);
   /// Runs `seconds` of scenario time, then pauses.
@@ -98,22 +123,26 @@ class Session {
   /// Machine load and steal time since this run started ("" when unknown).
   std::string machine_load() const;
   // Scrubbing ---------------------------------------------------------------
-  bool scrubbing() const { return scrub_t_ >= 0; }
+  bool scrubbing() const override { return scrub_t_ >= 0; }
   /// True when this Session shows a recording file, not a live engine.
   bool replay() const { return replay_; }
   /// Shows scenario time `seconds` (clamped to the recorded span).
-  void seek(double seconds);
+  void seek(double seconds) override;
   /// Back to now.
-  void live();
+  void live() override;
   /// Plays the recording from the moment shown at the transport's speed (the
   /// engine is not touched); reaching the end of the recording goes live.
-  void set_replaying(bool replaying) { replaying_ = replaying && scrubbing(); }
-  bool replaying() const { return replaying_; }
-  /// Scenario seconds shown while scrubbing; the recorded span's end.
-  double scrub_seconds() const { return scrub_t_; }
-  double recorded_seconds() const { return recording_ ? to_seconds(recording_->end_time()) : 0; }
+  void set_replaying(bool replaying) override { replaying_ = replaying && scrubbing(); }
+  bool replaying() const override { return replaying_; }
+  /// The run's events as recorded for seek() (nullptr before any run).
+  const Recording* recording() const { return recording_.get(); }
+  /// Scenario seconds shown while scrubbing; the recorded span's start and end
+  /// (the start moves on once a long run's oldest events are forgotten).
+  double scrub_seconds() const override { return scrub_t_; }
+  double recorded_seconds() const override { return recording_ ? to_seconds(recording_->end_time()) : 0; }
+  double recorded_from_seconds() const override { return recording_ ? to_seconds(recording_->start_time()) : 0; }
   /// "engine paused" or "engine running", for the screen.
-  const char* engine_state() const {
+  const char* engine_state() const override {
     return replay_ ? "replaying a recording (no engine)" : run_->clock().paused() ? "engine paused" : "engine running";
   }
 
@@ -142,6 +171,7 @@ class Session {
   bool replay_ = false;  // a recording file, no live run
   Timeline scrub_timeline_;
   FlowModel scrub_model_;
+  CanvasKeyframes canvas_keys_;  // the canvas's keyframes, for seek()
   Run* run_ = nullptr;  // owned_ or the served Run
   std::unique_ptr<Run> owned_;  // declared last: destroyed first, while the model still exists
 };

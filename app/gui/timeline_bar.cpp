@@ -10,9 +10,10 @@
 
 namespace poolviz::gui {
 
-void draw_timeline_bar(Session& session, const Theme& theme, float width) {
+void draw_timeline_bar(Scrubbable& session, const Theme& theme, float width) {
   const Palette& pal = theme.colours();
   const double end = std::max(session.recorded_seconds(), 0.001);
+  const double start = std::min(session.recorded_from_seconds(), end - 0.001);  // later once old events are forgotten
   const bool scrubbing = session.scrubbing();
   ImGui::PushID("timeline bar");
 
@@ -28,10 +29,15 @@ void draw_timeline_bar(Session& session, const Theme& theme, float width) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play the recording from the moment shown, at the transport's speed");
   ImGui::SameLine();
 
-  char status[96];
+  char status[128];
   if (scrubbing) {
-    std::snprintf(status, sizeof status, "showing %.2f s of %.2f s recorded  |  %s", session.scrub_seconds(), end,
-                  session.engine_state());
+    if (start > 0) {
+      std::snprintf(status, sizeof status, "showing %.2f s (%.2f-%.2f s recorded)  |  %s", session.scrub_seconds(),
+                    start, end, session.engine_state());
+    } else {
+      std::snprintf(status, sizeof status, "showing %.2f s of %.2f s recorded  |  %s", session.scrub_seconds(), end,
+                    session.engine_state());
+    }
   } else {
     std::snprintf(status, sizeof status, "live  |  %s  |  drag, or Left/Right, to go back",
                   session.engine_state());
@@ -43,13 +49,13 @@ void draw_timeline_bar(Session& session, const Theme& theme, float width) {
   const ImVec2 b = ImGui::GetItemRectMax();
   if (ImGui::IsItemActive()) {
     const double f = std::clamp((ImGui::GetIO().MousePos.x - a.x) / (b.x - a.x), 0.0F, 1.0F);
-    session.seek(f * end);
+    session.seek(start + f * (end - start));
   }
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float mid = (a.y + b.y) / 2;
   dl->AddRectFilled(ImVec2(a.x, mid - 3), ImVec2(b.x, mid + 3), pal.grid, 3);
   const double shown = scrubbing ? session.scrub_seconds() : end;
-  const float x = a.x + static_cast<float>(shown / end) * (b.x - a.x);
+  const float x = a.x + static_cast<float>((shown - start) / (end - start)) * (b.x - a.x);
   dl->AddRectFilled(ImVec2(a.x, mid - 3), ImVec2(x, mid + 3), scrubbing ? pal.series[1] : pal.series[0], 3);
   dl->AddCircleFilled(ImVec2(x, mid), ImGui::GetFrameHeight() * 0.32F, scrubbing ? pal.series[1] : pal.text);
   ImGui::SameLine();
@@ -57,7 +63,7 @@ void draw_timeline_bar(Session& session, const Theme& theme, float width) {
   ImGui::PopID();
 }
 
-void handle_scrub_keys(Session& session) {
+void handle_scrub_keys(Scrubbable& session) {
   const ImGuiIO& io = ImGui::GetIO();
   const double step = io.KeyShift ? 1.0 : 0.1;
   const double from = session.scrubbing() ? session.scrub_seconds() : session.recorded_seconds();

@@ -1,3 +1,5 @@
+// The HTTP task server: its lifecycle, the jobs it builds and its routes.
+// Split by concern: request bodies in task_requests.cpp, GET /metrics in task_metrics.cpp.
 #include "serve/task_server.h"
 
 #include <algorithm>
@@ -18,10 +20,6 @@ using json = nlohmann::ordered_json;
 
 namespace {
 
-constexpr double kMaxServiceMs = 600'000;  // 10 min: one task must not hold a worker for hours
-constexpr int kMaxWorkers = 1024;          // as pool.workers in a scenario
-constexpr std::size_t kMaxQueueCapacity = 10'000'000;
-
 void reply(HttpResponse& res, int status, const json& body) {
   res.status = status;
   res.content_type = "application/json";
@@ -38,127 +36,7 @@ void reply_field_error(HttpResponse& res, const FieldError& e) {
   reply(res, 400, json{{"error", field + ": " + printable(e.message)}, {"field", field}});
 }
 
-/// Parses `body` as one JSON object; a FieldError naming "body" otherwise, or
-/// naming the member whose number does not fit in a double (1e309).
-std::variant<json, FieldError> parse_object(const std::string& body) {
-  json value;
-  std::string member;  // the top-level key being parsed
-  const json::parser_callback_t remember_key = [&member](int depth, json::parse_event_t event,
-                                                         json& parsed) {
-    if (event == json::parse_event_t::key && depth == 1) member = parsed.get<std::string>();
-    return true;
-  };
-  try {
-    value = json::parse(body, remember_key);
-  } catch (const json::parse_error& e) {
-    return FieldError{"body", "malformed JSON at byte " + std::to_string(e.byte)};
-  } catch (const json::out_of_range&) {
-    return FieldError{member.empty() ? "body" : member, "number out of range"};
-  } catch (const json::exception&) {
-    return FieldError{"body", "malformed JSON"};
-  }
-  if (!value.is_object()) return FieldError{"body", "expected a JSON object"};
-  return value;
-}
-
-/// The value as a 64-bit signed integer when it is an integer that fits.
-std::optional<std::int64_t> as_int64(const json& v) {
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
-    return static_cast<std::int64_t>(u);
-  }
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  return std::nullopt;
-}
-
-std::string_view json_type(const json& v) {
-  return v.type_name();
-}
-
 }  // namespace
-
-// [SECTION] Request parsing -----------------------------------------------------
-
-std::variant<TaskRequest, FieldError> parse_task_request(const std::string& body,
-                                                         const TaskRequest& defaults) {
-  TaskRequest request = defaults;
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return request;
-  auto parsed = parse_object(body);
-  if (auto* error = std::get_if<FieldError>(&parsed)) return *error;
-  const json& object = std::get<json>(parsed);
-  for (const auto& [key, value] : object.items()) {
-    if (key == "kind") {
-      if (!value.is_string()) {
-        return FieldError{"kind", std::string("must be a string, \"io\" or \"cpu\" (got ") +
-                                      std::string(json_type(value)) + ")"};
-      }
-      const auto kind = parse_work_kind(value.get<std::string>());
-      if (!kind) return FieldError{"kind", "must be \"io\" or \"cpu\""};
-      request.kind = *kind;
-    } else if (key == "service_ms") {
-      if (!value.is_number()) {
-        return FieldError{"service_ms", std::string("must be a number (got ") +
-                                            std::string(json_type(value)) + ")"};
-      }
-      const double ms = value.get<double>();
-      if (!std::isfinite(ms) || ms < 0 || ms > kMaxServiceMs) {
-        return FieldError{"service_ms", "must be between 0 and 600000 (ms)"};
-      }
-      request.service_ms = ms;
-    } else if (key == "priority") {
-      if (!value.is_number_integer()) {
-        return FieldError{"priority", std::string("must be an integer (got ") +
-                                          std::string(json_type(value)) + ")"};
-      }
-      const std::optional<std::int64_t> p = as_int64(value);
-      if (!p || *p < -1'000'000 || *p > 1'000'000) {
-        return FieldError{"priority", "must be between -1000000 and 1000000"};
-      }
-      request.priority = static_cast<int>(*p);
-    } else if (key == "data") {
-      // The tutorial's clients send their payload here; the pool does not read it.
-    } else {
-      return FieldError{key, "unknown field (known: kind, service_ms, priority, data)"};
-    }
-  }
-  return request;
-}
-
-std::variant<PoolChange, FieldError> parse_pool_change(const std::string& body) {
-  auto parsed = parse_object(body);
-  if (auto* error = std::get_if<FieldError>(&parsed)) return *error;
-  const json& object = std::get<json>(parsed);
-  PoolChange change;
-  for (const auto& [key, value] : object.items()) {
-    if (key == "workers") {
-      const std::optional<std::int64_t> n = as_int64(value);
-      if (!n || *n < 1 || *n > kMaxWorkers) {
-        return FieldError{"workers", "must be an integer between 1 and 1024"};
-      }
-      change.workers = static_cast<int>(*n);
-    } else if (key == "queue_capacity") {
-      const std::optional<std::int64_t> n = as_int64(value);
-      if (!n || *n < 0 || *n > static_cast<std::int64_t>(kMaxQueueCapacity)) {
-        return FieldError{"queue_capacity",
-                          "must be an integer between 0 (unbounded) and 10000000"};
-      }
-      change.queue_capacity = static_cast<std::size_t>(*n);
-    } else if (key == "limiter_rate") {
-      if (!value.is_number() || !std::isfinite(value.get<double>()) || value.get<double>() <= 0 ||
-          value.get<double>() > 1e6) {
-        return FieldError{"limiter_rate", "must be a number of permits per second, > 0 and <= 1e6"};
-      }
-      change.limiter_rate = value.get<double>();
-    } else {
-      return FieldError{key, "unknown field (known: workers, queue_capacity, limiter_rate)"};
-    }
-  }
-  if (!change.workers && !change.queue_capacity && !change.limiter_rate) {
-    return FieldError{"body", "nothing to change (give workers, queue_capacity or limiter_rate)"};
-  }
-  return change;
-}
 
 // [SECTION] TaskServer ----------------------------------------------------------
 
@@ -321,30 +199,19 @@ Job TaskServer::build_job(std::uint64_t id, const TaskRequest& request) {
   job.id = JobId{id};
   if (options_.body_override) job.fn = options_.body_override(request);
   // The body reports its own start and end to the store, exactly, on the
-  // worker; the outcome rules mirror ExecutorCore::run.
-  const int max_attempts = job.retry.max_attempts;
-  const bool retry_timeouts = job.retry.retry_timeouts;
-  job.fn = [store = &store_, id, max_attempts, retry_timeouts,
-            inner = std::move(job.fn)](JobContext& ctx) {
+  // worker, by the engine's own rules (classify_outcome, should_retry).
+  job.fn = [store = &store_, id, retry = job.retry, inner = std::move(job.fn)](JobContext& ctx) {
     store->mark_running(id, ctx.clock().now(), ctx.attempt());
     bool threw = false;
     auto report = [&] {
       const Nanos now = ctx.clock().now();
-      const bool cancelled = ctx.observed_cancel();
-      const bool timed_out =
-          !cancelled && (ctx.observed_deadline() ||
-                         (!threw && ctx.deadline() != kNever && now >= ctx.deadline()));
-      const bool failed = threw && !cancelled && !timed_out;
-      const bool retryable = failed || (timed_out && retry_timeouts);
-      if (retryable && ctx.attempt() < max_attempts && !ctx.stop_token().stop_requested()) {
+      const Outcome outcome =
+          classify_outcome(threw, ctx.observed_cancel(), ctx.observed_deadline(), now, ctx.deadline());
+      if (should_retry(outcome, ctx.attempt(), retry, ctx.stop_token().stop_requested())) {
         store->mark_retrying(id);
         return;
       }
-      const TaskStatus status = cancelled   ? TaskStatus::cancelled
-                                : timed_out ? TaskStatus::timed_out
-                                : failed    ? TaskStatus::failed
-                                            : TaskStatus::completed;
-      store->mark_ended(id, status, now);
+      store->mark_ended(id, status_of(outcome), now);
     };
     try {
       if (inner) inner(ctx);
@@ -571,86 +438,6 @@ void TaskServer::handle(const HttpRequest& req, HttpResponse& res) {
   } else {
     reply_error(res, 404, "no route " + req.method + " " + path);
   }
-}
-
-// [SECTION] /metrics ------------------------------------------------------------
-
-std::string TaskServer::render_metrics() {
-  const ExecutorStats s = run_->executor().stats();
-  PrometheusWriter w;
-  w.family("poolviz_tasks_submitted_total", "counter",
-           "Tasks offered to the pool (accepted or refused by it).");
-  w.sample("poolviz_tasks_submitted_total", static_cast<double>(s.submitted));
-  w.family("poolviz_tasks_ended_total", "counter", "Tasks that ended, by outcome.");
-  w.sample("poolviz_tasks_ended_total", {{"outcome", "completed"}},
-           static_cast<double>(s.completed));
-  w.sample("poolviz_tasks_ended_total", {{"outcome", "failed"}}, static_cast<double>(s.failed));
-  w.sample("poolviz_tasks_ended_total", {{"outcome", "timed_out"}},
-           static_cast<double>(s.timed_out));
-  w.sample("poolviz_tasks_ended_total", {{"outcome", "cancelled"}},
-           static_cast<double>(s.cancelled));
-  w.sample("poolviz_tasks_ended_total", {{"outcome", "rejected"}}, static_cast<double>(s.rejected));
-  w.family("poolviz_tasks_retried_total", "counter", "Attempts that were retried.");
-  w.sample("poolviz_tasks_retried_total", static_cast<double>(s.retried));
-  w.family("poolviz_http_task_refusals_total", "counter",
-           "POST /tasks answered without accepting the task, by reason.");
-  w.sample("poolviz_http_task_refusals_total", {{"reason", "queue_full"}},
-           static_cast<double>(refused_queue_full_.load(std::memory_order_relaxed)));
-  w.sample("poolviz_http_task_refusals_total", {{"reason", "rate_limited"}},
-           static_cast<double>(refused_limiter_.load(std::memory_order_relaxed)));
-  w.sample("poolviz_http_task_refusals_total", {{"reason", "shutting_down"}},
-           static_cast<double>(refused_shutting_down_.load(std::memory_order_relaxed)));
-  w.sample("poolviz_http_task_refusals_total", {{"reason", "other"}},
-           static_cast<double>(refused_other_.load(std::memory_order_relaxed)));
-  w.family("poolviz_http_responses_total", "counter", "HTTP responses sent, by status code.");
-  bool any_response = false;
-  for (int code = 100; code < kStatusCodes; ++code) {
-    const std::uint64_t n =
-        responses_by_code_[static_cast<std::size_t>(code)].load(std::memory_order_relaxed);
-    if (n == 0) continue;
-    any_response = true;
-    w.sample("poolviz_http_responses_total", {{"code", std::to_string(code)}},
-             static_cast<double>(n));
-  }
-  if (!any_response) w.sample("poolviz_http_responses_total", {{"code", "200"}}, 0);
-
-  w.family("poolviz_queue_depth", "gauge", "Tasks waiting in the pool's queues.");
-  w.sample("poolviz_queue_depth", static_cast<double>(s.queue_depth));
-  w.family("poolviz_queue_capacity", "gauge", "The queue bound (0 = unbounded).");
-  w.sample("poolviz_queue_capacity", static_cast<double>(queue_capacity()));
-  w.family("poolviz_workers", "gauge", "Workers alive.");
-  w.sample("poolviz_workers", static_cast<double>(s.workers_alive));
-  w.family("poolviz_workers_busy", "gauge", "Workers running a task.");
-  w.sample("poolviz_workers_busy", static_cast<double>(s.workers_busy));
-  w.family("poolviz_tasks_in_service", "gauge",
-           "Tasks a worker holds (at a limiter gate or running).");
-  w.sample("poolviz_tasks_in_service", static_cast<double>(s.in_service));
-  w.family("poolviz_tasks_outstanding", "gauge", "Accepted tasks that have not ended yet.");
-  w.sample("poolviz_tasks_outstanding", static_cast<double>(s.outstanding));
-  w.family("poolviz_threads", "gauge", "OS threads the pool owns.");
-  w.sample("poolviz_threads", static_cast<double>(s.threads_alive));
-  if (Limiter* limiter = run_->limiter()) {
-    w.family("poolviz_limiter_level", "gauge", "Tokens available, or permits in use.");
-    w.sample("poolviz_limiter_level", limiter->level().level);
-  }
-  w.family("poolviz_task_store_entries", "gauge",
-           "Tasks GET /tasks/{id} can answer for, by state.");
-  const std::size_t finished = store_.finished();
-  w.sample("poolviz_task_store_entries", {{"state", "open"}}, static_cast<double>(store_.open()));
-  w.sample("poolviz_task_store_entries", {{"state", "finished"}}, static_cast<double>(finished));
-  w.family("poolviz_task_store_evicted_total", "counter",
-           "Finished tasks forgotten to bound memory.");
-  w.sample("poolviz_task_store_evicted_total", static_cast<double>(store_.evicted()));
-  w.family("poolviz_accepting", "gauge", "1 while POST /tasks is accepted, 0 once shutting down.");
-  w.sample("poolviz_accepting", shutting_down() ? 0 : 1);
-  w.family("poolviz_scenario_time_seconds", "gauge", "Scenario time since the server started.");
-  w.sample("poolviz_scenario_time_seconds", to_seconds(run_->now()));
-
-  w.histogram("poolviz_task_wait_seconds", "Submit to first start, scenario seconds.",
-              store_.wait_histogram());
-  w.histogram("poolviz_task_sojourn_seconds",
-              "Submit to end, scenario seconds (tasks that started).", store_.sojourn_histogram());
-  return w.text();
 }
 
 }  // namespace poolviz::serve

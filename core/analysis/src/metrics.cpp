@@ -66,6 +66,14 @@ void Histogram::merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
+void Histogram::remove_bucket(int bucket, std::uint64_t n) {
+  std::uint64_t& b = buckets_[static_cast<std::size_t>(std::clamp(bucket, 0, kBucketCount - 1))];
+  n = std::min({n, b, count_});
+  b -= n;
+  count_ -= n;
+  if (count_ == 0) reset();
+}
+
 void Histogram::reset() { *this = Histogram{}; }
 
 std::int64_t Histogram::percentile(double p) const {

@@ -11,52 +11,90 @@ namespace poolviz {
 
 Recording::Recording(TimelineOptions timeline, std::size_t keyframe_every, std::size_t max_events)
     : options_(timeline),
-      keyframe_every_(std::max<std::size_t>(keyframe_every, 1)),
-      max_events_(max_events),
+      keyframe_every_(std::clamp<std::size_t>(keyframe_every, 1, std::max<std::size_t>(max_events / 4, 1))),
+      max_events_(std::max<std::size_t>(max_events, 4)),
       head_(timeline) {}
+
+TimelineOptions Recording::scrub_timeline_options(TimelineOptions options) {
+  options.series_capacity = 600;
+  options.recent_jobs = 0;
+  options.keep_all_samples = false;
+  return options;
+}
+
+Recording Recording::for_scrubbing(const TimelineOptions& run_options, std::size_t max_events) {
+  return Recording(scrub_timeline_options(run_options), kScrubKeyframeEvery, max_events);
+}
 
 void Recording::on_events(std::span<const Event> batch) {
   for (const Event& e : batch) append(e);
 }
 
 void Recording::append(const Event& e) {
-  if (full()) return;
-  if (events_.size() % keyframe_every_ == 0 && events_.size() > 0) {
-    keyframes_.push_back({events_.size(), head_});
-  }
+  if (total() % keyframe_every_ == 0 && total() > 0) keyframes_.push_back({total(), end_time_, head_});
+  if (events_.size() >= max_events_) forget_oldest();
   events_.push_back(e);
   end_time_ = std::max(end_time_, e.t);
   running_max_.push_back(end_time_);
   head_.apply(e);
 }
 
-std::size_t Recording::prefix_end(Nanos t, std::size_t from) const {
+void Recording::forget_oldest() {
+  // The kept span must start at a keyframe (its state is known there): drop
+  // everything before the first keyframe past the current start.
+  auto next = std::upper_bound(keyframes_.begin(), keyframes_.end(), first_index_,
+                               [](std::size_t index, const Keyframe& k) { return index < k.index; });
+  if (next == keyframes_.end()) return;
+  const auto drop = static_cast<std::ptrdiff_t>(next->index - first_index_);
+  events_.erase(events_.begin(), events_.begin() + drop);
+  running_max_.erase(running_max_.begin(), running_max_.begin() + drop);
+  first_index_ = next->index;
+  start_time_ = next->t;
+  keyframes_.erase(keyframes_.begin(), next);
+}
+
+std::size_t Recording::memory_bytes() const {
+  std::size_t bytes = sizeof(Recording) + events_.capacity() * sizeof(Event) + running_max_.capacity() * sizeof(Nanos);
+  bytes += head_.memory_bytes();
+  for (const Keyframe& k : keyframes_) bytes += sizeof(Keyframe) + k.state.memory_bytes();
+  return bytes;
+}
+
+std::size_t Recording::prefix_end(Nanos t) const {
   // running_max_ never decreases: the prefix ends at the first event past t.
-  const auto it = std::upper_bound(running_max_.begin() + static_cast<std::ptrdiff_t>(from), running_max_.end(), t);
+  const auto it = std::upper_bound(running_max_.begin(), running_max_.end(), t);
   return static_cast<std::size_t>(it - running_max_.begin());
 }
 
+std::size_t Recording::index_at(Nanos t) const {
+  return first_index_ + prefix_end(std::clamp<Nanos>(t, start_time_, end_time_));
+}
+
+std::span<const Event> Recording::events_between(std::size_t from, std::size_t to) const {
+  from = std::clamp(from, first_index_, total());
+  to = std::clamp(to, from, total());
+  return std::span<const Event>(events_).subspan(from - first_index_, to - from);
+}
+
 Timeline Recording::state_at(Nanos t) const {
-  t = std::clamp<Nanos>(t, 0, end_time_);
-  const std::size_t end = prefix_end(t, 0);
-  // The newest keyframe at or before the prefix's end.
+  t = std::clamp<Nanos>(t, start_time_, end_time_);
+  const std::size_t end = index_at(t);
+  // The newest keyframe at or before the prefix's end (trimmed: there is one).
   auto key = std::upper_bound(keyframes_.begin(), keyframes_.end(), end,
                               [](std::size_t index, const Keyframe& k) { return index < k.index; });
-  Timeline state = key == keyframes_.begin() ? Timeline(options_) : std::prev(key)->state;
-  const std::size_t start = key == keyframes_.begin() ? 0 : std::prev(key)->index;
-  for (std::size_t i = start; i < end; ++i) state.apply(events_[i]);
+  const bool from_zero = key == keyframes_.begin();
+  Timeline state = from_zero ? Timeline(options_) : std::prev(key)->state;
+  const std::size_t start = from_zero ? first_index_ : std::prev(key)->index;
+  for (const Event& e : events_between(start, end)) state.apply(e);
   state.advance_to(t);
   return state;
 }
 
-std::span<const Event> Recording::events_until(Nanos t) const {
-  return std::span<const Event>(events_).first(prefix_end(t, 0));
-}
-
 Timeline Recording::replay_from_zero(Nanos t) const {
-  t = std::clamp<Nanos>(t, 0, end_time_);
-  Timeline state(options_);
-  for (std::size_t i = 0, end = prefix_end(t, 0); i < end; ++i) state.apply(events_[i]);
+  t = std::clamp<Nanos>(t, start_time_, end_time_);
+  const bool from_zero = first_index_ == 0 || keyframes_.empty();
+  Timeline state = from_zero ? Timeline(options_) : keyframes_.front().state;
+  for (const Event& e : events_between(first_index_, index_at(t))) state.apply(e);
   state.advance_to(t);
   return state;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "poolviz/job.h"
 
@@ -62,6 +63,20 @@ double percentile_or_none(const Histogram& h, double p) {
   return h.count() ? to_ms(h.percentile(p)) : -1.0;
 }
 
+/// A window's percentile: its running sum's bucket, clamped to the exact range
+/// of the periods it holds (what merging the periods would give).
+template <class Periods>
+double window_percentile(const Histogram& window, const Periods& periods, double p) {
+  if (window.count() == 0) return -1.0;
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& period : periods) {
+    if (period.count == 0) continue;
+    lo = std::min(lo, period.min);
+    hi = std::max(hi, period.max);
+  }
+  return to_ms(std::clamp(window.percentile(p), lo, hi));
+}
+
 }  // namespace
 
 const char* to_string(JobPhase phase) {
@@ -94,7 +109,8 @@ Timeline::Timeline(TimelineOptions options) : options_(options), series_(options
 std::size_t Timeline::ceiling_bytes(const TimelineOptions& o) {
   const Nanos period = o.sample_period > 0 ? o.sample_period : 100 * kMillisecond;
   const std::size_t stages = static_cast<std::size_t>(std::max(o.stages, 1));
-  const std::size_t histograms = 3 + stages + kPriorityLevels + 2 * periods_in(o.window, period);
+  // A window period holds at most one (bucket, count) entry per bucket: no more than a Histogram.
+  const std::size_t histograms = 5 + stages + kPriorityLevels + 2 * periods_in(o.window, period);
   return sizeof(Timeline) + histograms * sizeof(Histogram) + o.recent_jobs * sizeof(JobLifecycle) +
          o.series_capacity * sizeof(Sample) + periods_in(o.rate_window, period) * sizeof(PeriodCounts) +
          stages * sizeof(StageCounts) + WaitBatchMeans::kMaxBatches * sizeof(double);
@@ -102,8 +118,10 @@ std::size_t Timeline::ceiling_bytes(const TimelineOptions& o) {
 
 std::size_t Timeline::memory_bytes() const {
   std::size_t bytes = sizeof(Timeline);
-  bytes += (3 + stage_service_.size() + priority_wait_.size() + wait_periods_.size() + sojourn_periods_.size()) *
-           sizeof(Histogram);
+  bytes += (5 + stage_service_.size() + priority_wait_.size()) * sizeof(Histogram);
+  for (const auto* periods : {&wait_periods_, &sojourn_periods_}) {
+    for (const PeriodValues& p : *periods) bytes += sizeof(PeriodValues) + p.buckets.capacity() * sizeof(p.buckets[0]);
+  }
   bytes += recent_.capacity() * sizeof(JobLifecycle);
   bytes += series_.capacity() * sizeof(Sample) + all_samples_.capacity() * sizeof(Sample);
   bytes += rate_periods_.capacity() * sizeof(PeriodCounts) + stages_.capacity() * sizeof(StageCounts);
@@ -173,10 +191,6 @@ void Timeline::emit_sample(Nanos t_end) {
   }
   const double span_s = to_seconds(options_.sample_period) * static_cast<double>(k);
 
-  Histogram wait, sojourn;
-  for (const Histogram& h : wait_periods_) wait.merge(h);
-  for (const Histogram& h : sojourn_periods_) sojourn.merge(h);
-
   Sample s;
   s.t_s = to_seconds(t_end);
   s.submitted = counts_.submitted;
@@ -194,21 +208,45 @@ void Timeline::emit_sample(Nanos t_end) {
   s.throughput_per_s = static_cast<double>(recent.done) / span_s;
   s.arrivals_per_s = static_cast<double>(recent.arrived) / span_s;
   s.rejections_per_s = static_cast<double>(recent.rejected) / span_s;
-  s.wait_p50_ms = percentile_or_none(wait, 50);
-  s.wait_p95_ms = percentile_or_none(wait, 95);
-  s.wait_p99_ms = percentile_or_none(wait, 99);
-  s.sojourn_p99_ms = percentile_or_none(sojourn, 99);
+  s.wait_p50_ms = window_percentile(wait_window_, wait_periods_, 50);
+  s.wait_p95_ms = window_percentile(wait_window_, wait_periods_, 95);
+  s.wait_p99_ms = window_percentile(wait_window_, wait_periods_, 99);
+  s.sojourn_p99_ms = window_percentile(sojourn_window_, sojourn_periods_, 99);
   s.utilization = period_worker_area_ > 0 ? period_busy_area_ / period_worker_area_ : 0.0;
   s.tokens = tokens_.seen ? tokens_.level : -1.0;
   period_busy_area_ = period_worker_area_ = 0;
 
   // The oldest period leaves the window; the next one starts empty.
   period_slot_ = (period_slot_ + 1) % wait_periods_.size();
-  wait_periods_[period_slot_].reset();
-  sojourn_periods_[period_slot_].reset();
+  for (const auto& [bucket, n] : wait_periods_[period_slot_].buckets) wait_window_.remove_bucket(bucket, n);
+  for (const auto& [bucket, n] : sojourn_periods_[period_slot_].buckets) sojourn_window_.remove_bucket(bucket, n);
+  wait_periods_[period_slot_].clear();
+  sojourn_periods_[period_slot_].clear();
 
   series_.push(s);
   if (options_.keep_all_samples) all_samples_.push_back(s);
+}
+
+void Timeline::PeriodValues::record(std::int64_t value) {
+  value = std::max<std::int64_t>(value, 0);
+  const auto bucket = static_cast<std::uint16_t>(Histogram::bucket_of(value));
+  auto it = std::lower_bound(buckets.begin(), buckets.end(), bucket,
+                             [](const auto& entry, std::uint16_t b) { return entry.first < b; });
+  if (it == buckets.end() || it->first != bucket) it = buckets.insert(it, {bucket, 0});
+  ++it->second;
+  min = count == 0 ? value : std::min(min, value);
+  max = count == 0 ? value : std::max(max, value);
+  ++count;
+}
+
+void Timeline::PeriodValues::clear() {
+  buckets.clear();  // keeps its capacity: at most one entry per bucket
+  count = 0;
+}
+
+void Timeline::record_windowed(std::vector<PeriodValues>& periods, Histogram& window, Nanos value) {
+  periods[period_slot_].record(value);
+  window.record(value);
 }
 
 int Timeline::stage_of(const Event& e) const {
@@ -417,7 +455,7 @@ void Timeline::on_finished(const Event& e) {
   record_service(job);
   if (job.first_start >= 0) {
     sojourn_.record(e.t - job.submitted);
-    sojourn_periods_[period_slot_].record(e.t - job.submitted);
+    record_windowed(sojourn_periods_, sojourn_window_, e.t - job.submitted);
   }
   ++left_;
   sojourn_sum_s_ += to_seconds(e.t - job.submitted);
@@ -484,7 +522,7 @@ void Timeline::apply(const Event& e) {
         job.first_start = e.t;
         const Nanos wait = e.t - job.submitted;
         wait_.record(wait);
-        wait_periods_[period_slot_].record(wait);
+        record_windowed(wait_periods_, wait_window_, wait);
         waits_.add(to_seconds(wait));
         auto p = std::find_if(priority_wait_.begin(), priority_wait_.end(),
                               [&](const auto& entry) { return entry.first == job.priority; });

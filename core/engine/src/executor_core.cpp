@@ -187,30 +187,24 @@ void ExecutorCore::run(Job& job, int worker) {
   emit(EventKind::started, job.id, worker, job.attempt, job.priority);
 
   JobContext ctx(*this, owner_, job, worker, deadline, stop_);
-  Outcome outcome = Outcome::completed;
+  bool threw = false;
   try {
     if (job.fn) job.fn(ctx);
   } catch (const std::exception& e) {
-    outcome = Outcome::failed;
+    threw = true;
     remember_failure(job.id, e.what());
   } catch (...) {
-    outcome = Outcome::failed;
+    threw = true;
     remember_failure(job.id, "unknown exception");
   }
   // A job that saw its stop or deadline ends that way, thrown or not; a job
   // that ignored its deadline and came back late has still timed out.
-  if (ctx.observed_cancel()) {
-    outcome = Outcome::cancelled;
-  } else if (ctx.observed_deadline() ||
-             (outcome == Outcome::completed && deadline != kNever && env_.clock->now() >= deadline)) {
-    outcome = Outcome::timed_out;
-  }
+  const Outcome outcome =
+      classify_outcome(threw, ctx.observed_cancel(), ctx.observed_deadline(), env_.clock->now(), deadline);
   if (gate != nullptr) gate->release();
   in_service_.fetch_sub(1, std::memory_order_relaxed);
 
-  const bool retryable = outcome == Outcome::failed ||
-                         (outcome == Outcome::timed_out && job.retry.retry_timeouts);
-  if (retryable && job.attempt < job.retry.max_attempts && !stopping() && requeue_) {
+  if (should_retry(outcome, job.attempt, job.retry, stopping()) && requeue_) {
     retried_.fetch_add(1, std::memory_order_relaxed);
     const Nanos pause = backoff_for(job);
     emit(EventKind::retried, job.id, worker, job.attempt + 1,

@@ -261,19 +261,13 @@ void Run::submit_planned(const PlannedJob& planned, int client, Nanos due) {
   job.arrival = due;
   if (client >= 0) {
     // Tell the arrival thread when this client's job has ended for good: the
-    // attempt that will not be retried (mirrors ExecutorCore::run's outcome rules).
-    const int max_attempts = job.retry.max_attempts;
-    const bool retry_timeouts = job.retry.retry_timeouts;
-    job.fn = [this, client, max_attempts, retry_timeouts, inner = std::move(job.fn)](JobContext& ctx) {
+    // attempt that will not be retried (the engine's own rules: classify_outcome, should_retry).
+    job.fn = [this, client, retry = job.retry, inner = std::move(job.fn)](JobContext& ctx) {
       bool threw = false;
       auto report = [&] {
-        const bool cancelled = ctx.observed_cancel();
-        const bool timed_out = !cancelled && (ctx.observed_deadline() ||
-                                              (!threw && ctx.deadline() != kNever &&
-                                               ctx.clock().now() >= ctx.deadline()));
-        const bool failed = threw && !cancelled && !timed_out;
-        const bool retryable = failed || (timed_out && retry_timeouts);
-        if (!(retryable && ctx.attempt() < max_attempts)) on_client_job_end(client, ctx.clock().now());
+        const Outcome outcome = classify_outcome(threw, ctx.observed_cancel(), ctx.observed_deadline(),
+                                                 ctx.clock().now(), ctx.deadline());
+        if (!should_retry(outcome, ctx.attempt(), retry, false)) on_client_job_end(client, ctx.clock().now());
       };
       try {
         inner(ctx);

@@ -36,6 +36,11 @@ class Histogram {
 
   void record(std::int64_t value);  // negative values are recorded as 0
   void merge(const Histogram& other);
+  /// Takes back `n` values recorded earlier in `bucket`: a sliding window keeps
+  /// a running sum instead of re-merging its periods. min(), max() and mean()
+  /// keep what they were (they cannot be taken back); percentile() clamps to
+  /// that wider range, so a caller that knows the exact range clamps again.
+  void remove_bucket(int bucket, std::uint64_t n);
   void reset();
 
   std::uint64_t count() const { return count_; }

@@ -289,8 +289,20 @@ class Timeline final : public EventSink {
   std::vector<std::pair<int, Histogram>> priority_wait_;
 
   // Windowed: one histogram per sample period over the last `window`.
-  std::vector<Histogram> wait_periods_, sojourn_periods_;
+  // Windowed: what each sample period of the last `window` added (sparse:
+  // the buckets it touched), and their running sum, which a sample reads; a
+  // period leaving the window is taken out of the sum.
+  struct PeriodValues {
+    std::vector<std::pair<std::uint16_t, std::uint32_t>> buckets;  // (bucket, count), by bucket
+    std::int64_t min = 0, max = 0;
+    std::uint64_t count = 0;
+    void record(std::int64_t value);
+    void clear();
+  };
+  std::vector<PeriodValues> wait_periods_, sojourn_periods_;
   std::size_t period_slot_ = 0;
+  Histogram wait_window_, sojourn_window_;
+  void record_windowed(std::vector<PeriodValues>& periods, Histogram& window, Nanos value);
 
   std::int64_t queue_depth_max_ = 0, workers_min_ = 0, workers_max_ = 0;
   std::int64_t handed_off_ = 0;  // queued jobs that were handed straight to a worker

@@ -57,6 +57,23 @@ struct RetryPolicy {
   bool retry_timeouts = true;
 };
 
+/// How an attempt ended: the one rule, for the engine (ExecutorCore) and the
+/// HTTP server's task status alike. A job that saw its stop ends cancelled;
+/// one that saw its deadline, or came back at or after it without throwing,
+/// timed out; one that threw failed; the rest completed.
+inline Outcome classify_outcome(bool threw, bool observed_cancel, bool observed_deadline, Nanos now, Nanos deadline) {
+  if (observed_cancel) return Outcome::cancelled;
+  if (observed_deadline || (!threw && deadline != kNever && now >= deadline)) return Outcome::timed_out;
+  return threw ? Outcome::failed : Outcome::completed;
+}
+
+/// True when an attempt that ended with `outcome` is tried again: a failure
+/// (or a timeout, when the policy says so) with attempts left, not stopping.
+inline bool should_retry(Outcome outcome, int attempt, const RetryPolicy& retry, bool stopping) {
+  const bool retryable = outcome == Outcome::failed || (outcome == Outcome::timed_out && retry.retry_timeouts);
+  return retryable && attempt < retry.max_attempts && !stopping;
+}
+
 // [SECTION] Job ---------------------------------------------------------------
 
 class JobContext;
