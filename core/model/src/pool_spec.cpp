@@ -9,6 +9,7 @@
 
 #include "poolviz/concurrency_limiter.h"
 #include "poolviz/worker_pool.h"
+#include "poolviz/leaky_bucket_limiter.h"
 #include "poolviz/priority_queue.h"
 #include "poolviz/thread_per_task.h"
 #include "poolviz/ticker_limiter.h"
@@ -83,6 +84,13 @@ std::shared_ptr<Limiter> make_token_bucket(const LimiterSpec& spec, Clock& clock
                                            std::uint8_t source) {
   return std::make_shared<TokenBucketLimiter>(
       TokenBucketConfig{std::max(1, static_cast<int>(spec.burst)), rate_or_one(spec), spec.drop}, clock,
+      bus, source);
+}
+
+std::shared_ptr<Limiter> make_leaky_bucket(const LimiterSpec& spec, Clock& clock, EventBus* bus,
+                                           std::uint8_t source) {
+  return std::make_shared<LeakyBucketLimiter>(
+      LeakyBucketConfig{std::max(1, static_cast<int>(spec.burst)), rate_or_one(spec), spec.drop}, clock,
       bus, source);
 }
 
@@ -223,6 +231,17 @@ constexpr std::array<LimiterDescriptor, kLimiterKindCount> kLimiters = {{
      .required_message = "a max_concurrency limiter needs max_in_flight >= 1",
      .settings = kConcurrencySettings,
      .make = make_concurrency},
+    {.kind = LimiterKind::leaky_bucket,
+     .name = "leaky_bucket",
+     .summary = "jobs leave at a steady rate, one every 1/rate; idle time banks no burst",
+     .has_rate = true,
+     .level_is_in_use = true,
+     .gauge_label = "water",
+     .gate_label = "leaky bucket",
+     .required_key = "limiter.rate",
+     .required_message = "a leaky_bucket limiter needs a rate > 0 (per second)",
+     .settings = kBucketSettings,
+     .make = make_leaky_bucket},
 }};
 
 constexpr std::array<OverflowDescriptor, kOverflowCount> kOverflows = {{

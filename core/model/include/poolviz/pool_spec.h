@@ -42,8 +42,8 @@ enum class Strategy : std::uint8_t {
 };
 inline constexpr std::size_t kStrategyCount = static_cast<std::size_t>(Strategy::shortest_job_first) + 1;
 
-enum class LimiterKind : std::uint8_t { none, ticker, token_bucket, max_concurrency };
-inline constexpr std::size_t kLimiterKindCount = static_cast<std::size_t>(LimiterKind::max_concurrency) + 1;
+enum class LimiterKind : std::uint8_t { none, ticker, token_bucket, max_concurrency, leaky_bucket };
+inline constexpr std::size_t kLimiterKindCount = static_cast<std::size_t>(LimiterKind::leaky_bucket) + 1;
 inline constexpr std::size_t kOverflowCount = static_cast<std::size_t>(Overflow::caller_runs) + 1;
 
 /// Zero means "the default" for every field.
@@ -69,7 +69,7 @@ struct PoolSpec {
 struct LimiterSpec {
   LimiterKind kind = LimiterKind::none;
   double rate = 0;        // ticker and token bucket: releases / refills per second
-  double burst = 0;       // token bucket capacity (starts full); 0 = 1
+  double burst = 0;       // token bucket capacity (starts full), leaky bucket size; 0 = 1
   int max_in_flight = 0;  // max_concurrency
   bool drop = false;      // refuse at submit (limiter_drop) instead of holding at the gate
 };
