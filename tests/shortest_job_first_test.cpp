@@ -101,9 +101,9 @@ TEST(ShortestJobFirst, OneWorkerRunsQueuedJobsShortestFirst) {
     if (it != ids.end()) ran_ms.push_back(sizes_ms[static_cast<std::size_t>(it - ids.begin())]);
   }
   EXPECT_EQ(ran_ms, (std::vector<int>{10, 10, 20, 30, 40}));
-  // The submitted events carry the estimate, so a view can draw the queue by size.
+  // The enqueued events carry the estimate, so a view can draw the queue by size.
   for (const Event& e : recorder.events()) {
-    if (e.kind == EventKind::submitted && e.job == ids[0]) {
+    if (e.kind == EventKind::enqueued && e.job == ids[0]) {
       EXPECT_FLOAT_EQ(e.value, 40.0F);
     }
   }

@@ -83,7 +83,8 @@ struct Reference {
     const auto found = jobs.find(key);
     switch (e.kind) {
       case EventKind::submitted: {
-        Job job{State::arriving, e.t, false};
+        // Waits count from the planned arrival: value = how late the submit came (ms).
+        Job job{State::arriving, e.t - std::max<Nanos>(from_ms(e.value), 0), false};
         if (stage > 0) {
           if (auto prev = jobs.find({e.job, stage - 1}); prev != jobs.end()) job.submitted = prev->second.submitted;
           job.started = true;

@@ -6,79 +6,12 @@
 #include <cstdio>
 #include <string>
 
+#include "gui/canvas_draw.h"
 #include "gui/panels.h"
 
 namespace poolviz::gui {
 
 namespace {
-
-struct Canvas {
-  ImDrawList* dl;
-  ImVec2 o;  // top-left of the geometry's coordinate system
-  const Palette& pal;
-  const Theme& theme;
-  ImVec2 at(float x, float y) const { return ImVec2(o.x + x, o.y + y); }
-  ImVec2 at(Point p) const { return at(p.x, p.y); }
-};
-
-std::string count_text(std::int64_t n) {
-  char buf[32];
-  if (n >= 10000) {
-    std::snprintf(buf, sizeof buf, "%lld,%03lld", static_cast<long long>(n / 1000),
-                  static_cast<long long>(n % 1000));
-  } else {
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  }
-  return buf;
-}
-
-void arrow(const Canvas& c, ImVec2 from, ImVec2 to, ImU32 colour, float thickness) {
-  c.dl->AddLine(from, to, colour, thickness);
-  const float dx = to.x - from.x, dy = to.y - from.y;
-  const float len = std::sqrt(dx * dx + dy * dy);
-  if (len < 1) return;
-  const float ux = dx / len, uy = dy / len, s = 4 * thickness + 3;
-  c.dl->AddTriangleFilled(to, ImVec2(to.x - ux * s - uy * s * 0.6F, to.y - uy * s + ux * s * 0.6F),
-                          ImVec2(to.x - ux * s + uy * s * 0.6F, to.y - uy * s - ux * s * 0.6F), colour);
-}
-
-void text_centred(const Canvas& c, ImFont* font, ImVec2 centre, ImU32 colour, const std::string& s) {
-  const ImVec2 ts = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0, s.c_str());
-  c.dl->AddText(font, font->FontSize, ImVec2(centre.x - ts.x / 2, centre.y - ts.y / 2), colour, s.c_str());
-}
-
-/// Text fitted into `max_w` pixels without cutting a word: the whole text, else
-/// the same a little smaller, else whole words from the front and "...", else
-/// the first word alone as small as needed (down to 70 %), else nothing.
-void text_fit(const Canvas& c, ImFont* font, ImVec2 pos, ImU32 colour, std::string s, float max_w) {
-  if (max_w <= 4) return;
-  auto width = [&](const std::string& t, float size) { return font->CalcTextSizeA(size, FLT_MAX, 0, t.c_str()).x; };
-  const float full = font->FontSize;
-  for (const float size : {full, full * 0.85F}) {
-    if (width(s, size) <= max_w) {
-      c.dl->AddText(font, size, pos, colour, s.c_str());
-      return;
-    }
-  }
-  std::string words = s;
-  while (true) {
-    const std::size_t space = words.find_last_of(' ');
-    if (space == std::string::npos || space == 0) break;
-    words.resize(space);
-    while (!words.empty() && (words.back() == ' ' || words.back() == ':' || words.back() == ',')) words.pop_back();
-    if (!words.empty() && width(words + "...", full) <= max_w) {
-      c.dl->AddText(font, full, pos, colour, (words + "...").c_str());
-      return;
-    }
-  }
-  const std::string first = s.substr(0, s.find(' '));
-  for (float size = full * 0.85F; size >= full * 0.7F; size -= full * 0.05F) {
-    if (width(first, size) <= max_w) {
-      c.dl->AddText(font, size, pos, colour, first.c_str());
-      return;
-    }
-  }
-}
 
 const char* place_words(JobPlace p) {
   switch (p) {
@@ -116,19 +49,16 @@ struct Frame {
 };
 
 void draw_headings(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImFont* small = f.theme.small;
+  const Theme& theme = f.theme;
+  const FlowCounts& counts = f.counts;
+  const float scale = f.scale;
+  const bool threads = f.threads, worker_queues = f.worker_queues;
+  const std::size_t capacity = f.capacity;
   {
     // Each heading sits just above what it names.
     auto heading = [&](float x, float y, const std::string& s, float max_w = 1e9F) {
@@ -171,19 +101,13 @@ void draw_headings(const Frame& f) {
 }
 
 void draw_arrivals(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImDrawList* dl = f.c.dl;
+  ImFont* small = f.theme.small;
+  const FlowCounts& counts = f.counts;
+  const float line_w = f.line_w;
   {
     const auto& r = g.arrivals;
     const bool blocked = counts.blocked_producers > 0;
@@ -219,19 +143,18 @@ void draw_level_bands(const Frame& f, int levels) {
 }
 
 void draw_queue(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const Scenario& scenario = f.scenario;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImDrawList* dl = f.c.dl;
+  ImFont* small = f.theme.small;
+  ImFont* large = f.theme.large;
+  const FlowCounts& counts = f.counts;
+  const float scale = f.scale, line_w = f.line_w;
+  const bool threads = f.threads;
+  const std::size_t capacity = f.capacity;
   if (!threads) {
     const auto& r = g.queue;
     const float step = g.chip + g.gap;
@@ -314,23 +237,17 @@ void draw_gate(const Frame& f) {
   text_centred(c, small, c.at(x, top - small->FontSize), c.pal.text, label);
   std::snprintf(label, sizeof label, "Gate: %.*s", static_cast<int>(described.gate_label.size()),
                 described.gate_label.data());
-  text_centred(c, small, c.at(x, g.lanes.y - small->FontSize * 0.2F), c.pal.text, label);
+  // Under the lanes: above them it would cross the Workers heading.
+  text_centred(c, small, c.at(x, g.lanes.y + g.lanes.h + small->FontSize * 0.9F), c.pal.text, label);
 }
 
 void draw_queue_to_lanes(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  const float line_w = f.line_w;
+  const bool threads = f.threads, worker_queues = f.worker_queues;
   if (!threads) {
     const float qx = g.queue.x + g.queue.w + 2;
     const float qy = g.queue.centre().y;
@@ -347,19 +264,15 @@ void draw_queue_to_lanes(const Frame& f) {
 }
 
 const WorkerLane* draw_lanes(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImDrawList* dl = f.c.dl;
+  ImFont* small = f.theme.small;
+  const FlowCounts& counts = f.counts;
+  const float scale = f.scale, line_w = f.line_w;
+  const bool threads = f.threads, worker_queues = f.worker_queues;
   const bool hovered = f.hovered;
   const ImVec2 mouse = f.mouse;
   const WorkerLane* hovered_lane = nullptr;
@@ -449,19 +362,15 @@ const WorkerLane* draw_lanes(const Frame& f) {
 }
 
 void draw_bins(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const Scenario& scenario = f.scenario;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImDrawList* dl = f.c.dl;
+  ImFont* small = f.theme.small;
+  ImFont* large = f.theme.large;
+  const FlowCounts& counts = f.counts;
+  const float scale = f.scale;
   for (int i = 0; i < kBinCount; ++i) {
     const auto& r = g.bins[i];
     const JobPlace place = static_cast<JobPlace>(static_cast<int>(JobPlace::completed) + i);
@@ -483,19 +392,11 @@ void draw_bins(const Frame& f) {
 }
 
 void draw_steal_arcs(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  ImDrawList* dl = f.c.dl;
+  const float scale = f.scale, line_w = f.line_w;
   for (const StealArc& arc : model.steal_arcs()) {
     const int rv = model.lane_row(arc.victim), rt = model.lane_row(arc.thief);
     if (rv < 0 || rt < 0) continue;
@@ -513,19 +414,13 @@ void draw_steal_arcs(const Frame& f) {
 }
 
 const JobView* draw_chips(const Frame& f) {
-  [[maybe_unused]] const FlowModel& model = f.model;
-  [[maybe_unused]] const Scenario& scenario = f.scenario;
-  [[maybe_unused]] const FlowGeometry& g = f.g;
-  [[maybe_unused]] const Canvas& c = f.c;
-  [[maybe_unused]] const Palette& pal = f.c.pal;
-  [[maybe_unused]] ImDrawList* dl = f.c.dl;
-  [[maybe_unused]] ImFont* small = f.theme.small;
-  [[maybe_unused]] ImFont* large = f.theme.large;
-  [[maybe_unused]] const Theme& theme = f.theme;
-  [[maybe_unused]] const FlowCounts& counts = f.counts;
-  [[maybe_unused]] const float scale = f.scale, line_w = f.line_w;
-  [[maybe_unused]] const bool threads = f.threads, worker_queues = f.worker_queues;
-  [[maybe_unused]] const std::size_t capacity = f.capacity;
+  const FlowModel& model = f.model;
+  const Scenario& scenario = f.scenario;
+  const FlowGeometry& g = f.g;
+  const Canvas& c = f.c;
+  const Palette& pal = f.c.pal;
+  ImDrawList* dl = f.c.dl;
+  ImFont* small = f.theme.small;
   const bool hovered = f.hovered;
   const ImVec2 mouse = f.mouse;
   const JobView* hovered_job = nullptr;

@@ -272,7 +272,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   }
 
   const bool threads = session.threads_mode();
-  const bool semaphore = describe(session.scenario().limiter.kind).level_is_in_use;
+  // The gate's plot reads as its gauge on the canvas: the same level (tokens
+  // left, or a semaphore's permits / a leaky bucket's water in use), the same words.
+  const LimiterDescriptor& gate = describe(session.scenario().limiter.kind);
+  const std::string gate_title = "Gate: " + std::string(gate.gate_label);
+  const std::string gauge = std::string(gate.gauge_label);
   // Scrubbed: a gauge's "now" is the moment shown, as in the counters row.
   const PlotSeriesSet::Now g = session.scrubbing() ? PlotSeriesSet::now_of(session.timeline()) : s.now;
   const double nt = g.t;
@@ -290,10 +294,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
                                    {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
   const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads}};
   const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
-  // A semaphore's gauge on the canvas shows permits in use; so does its plot.
-  const PlotLine tokens[] = {{&s.tokens, "tokens", pal.series[1], "", g.tokens >= 0 ? nt : -1, g.tokens}};
-  const PlotLine permits[] = {{&s.permits_in_use, "in use", pal.series[1], "",
-                               g.permits_in_use >= 0 ? nt : -1, g.permits_in_use}};
+  const PlotLine gate_level[] = {
+      gate.level_is_in_use
+          ? PlotLine{&s.permits_in_use, gauge.c_str(), pal.series[1], "", g.permits_in_use >= 0 ? nt : -1,
+                     g.permits_in_use}
+          : PlotLine{&s.tokens, gauge.c_str(), pal.series[1], "", g.tokens >= 0 ? nt : -1, g.tokens}};
 
   const std::vector<PlotKind> kinds = chosen_plots(session.scenario(), threads);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
@@ -325,11 +330,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
       case PlotKind::sojourn: place({"Time in system p99", "ms", 0, sojourn_window}, sojourn); break;
       case PlotKind::in_service: place({"Jobs in service", "jobs"}, in_service); break;
       case PlotKind::tokens:
-        if (semaphore) {
-          place({"Semaphore", "permits in use"}, permits);
-        } else {
-          place({"Limiter", "tokens"}, tokens);
-        }
+        place({gate_title.c_str(), gauge.c_str()}, gate_level);
         break;
     }
   }

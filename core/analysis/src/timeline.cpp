@@ -59,10 +59,6 @@ JobPhase phase_of(Outcome outcome) {
   return JobPhase::failed;
 }
 
-double percentile_or_none(const Histogram& h, double p) {
-  return h.count() ? to_ms(h.percentile(p)) : -1.0;
-}
-
 /// A window's percentile: its running sum's bucket, clamped to the exact range
 /// of the periods it holds (what merging the periods would give).
 template <class Periods>

@@ -272,7 +272,7 @@ void EventBus::drain(bool final) {
   };
   Run runs[64];
   std::size_t run_count = 0;
-  std::size_t total = pending_.size();
+  std::size_t in_runs = 0;  // events in runs[]; pending_ holds the rest
   bool sort_pending = false;
   for (auto& ring : rings_) {
     const std::uint64_t end = ring->ready_end();
@@ -290,12 +290,14 @@ void EventBus::drain(bool final) {
       continue;
     }
     runs[run_count++] = {ring.get(), end};
-    total += static_cast<std::size_t>(end - ring->head);
+    in_runs += static_cast<std::size_t>(end - ring->head);
   }
   if (sort_pending) {
     std::sort(pending_.begin(), pending_.end(),
               [](const Event& a, const Event& b) { return a.seq < b.seq; });
   }
+  // Counted after the loop: a ring out of order moved its events into pending_.
+  const std::size_t total = in_runs + pending_.size();
   if (total == 0) return;
 
   batch_.clear();

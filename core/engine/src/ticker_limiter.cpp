@@ -43,9 +43,8 @@ bool TickerLimiter::acquire(JobId job, std::stop_token stop) {
       return true;
     }
     const Nanos next_tick = next_tick_;
-    const std::stop_token reconfigured = reconfigured_.get_token();
     lock.unlock();
-    const bool slept = detail::sleep_until_either(clock_, next_tick, stop, reconfigured);
+    const bool slept = clock_.sleep_until(next_tick, stop);
     lock.lock();
     if (!slept) break;
   }
@@ -62,16 +61,6 @@ LimiterLevel TickerLimiter::level() const {
   std::lock_guard lock(mutex_);
   const bool ready = tick_ready_ || clock_.now() >= next_tick_;
   return {ready ? 1.0 : 0.0, 1.0};
-}
-
-void TickerLimiter::set_interval(Nanos interval) {
-  if (interval <= 0) return;
-  std::lock_guard lock(mutex_);
-  catch_up_locked(clock_.now());
-  next_tick_ = next_tick_ - interval_ + interval;
-  interval_ = interval;
-  reconfigured_.request_stop();
-  reconfigured_ = std::stop_source{};
 }
 
 Nanos TickerLimiter::interval() const {

@@ -11,7 +11,7 @@
 // - Emits token_refilled (value 1, x = 1) when a tick arrives and token_taken
 //   (job, value 0) when a job takes it. Ticks are computed lazily; a waiter
 //   sleeps until exactly the next tick, so while jobs wait they are on time.
-// - Thread-safe; set_interval() may be called while jobs wait.
+// - Thread-safe. A new rate is a new limiter (Run swaps it in).
 #pragma once
 
 #include <cstdint>
@@ -46,8 +46,6 @@ class TickerLimiter final : public Limiter {
   LimiterLevel level() const override;
   bool drops_at_submit() const override { return drop_; }
 
-  /// Live change of the tick interval; the next tick moves to last tick + interval.
-  void set_interval(Nanos interval);
   Nanos interval() const;
 
  private:
@@ -67,7 +65,6 @@ class TickerLimiter final : public Limiter {
   // one may take a tick. A waiter that gives up (stop) removes its own.
   std::deque<std::uint64_t> waiting_;
   std::uint64_t next_ticket_ = 0;
-  std::stop_source reconfigured_;
 };
 
 }  // namespace poolviz

@@ -36,8 +36,6 @@ struct ViewHints {
   std::vector<std::string> plots;
   /// What a lane is: "workers" (default), "threads" (thread per task), "stages".
   std::string lanes = "workers";
-  /// Lanes to draw before folding the rest into a summary row; 0 = GUI default.
-  int max_lanes = 0;
   /// Words on the completed and rejected bins instead of "completed" and
   /// "rejected" (an HTTP front end: "202 accepted", "503 queue full"). Empty = default.
   std::string completed_label;
@@ -85,6 +83,7 @@ struct Scenario {
   std::string title;
   std::string summary;             // two sentences
   std::vector<std::string> watch;  // predict-then-watch bullets for a student
+  int order = 0;                   // place in the built-in library's teaching order (0 = last)
   // [pool], [limiter], [workload], [shutdown], [view], [[compare]], [[stage]]
   PoolSpec pool;
   LimiterSpec limiter;
