@@ -288,7 +288,7 @@ void FlowModel::apply(const Event& event) {
       JobView& job = job_for(e);
       job.priority = static_cast<int>(e.x);
       job.tag = e.y;
-      job.submitted_at = e.t - std::max<Nanos>(from_ms(e.value), 0);  // its planned arrival
+      job.submitted_at = planned_arrival(e);
       break;
     }
     case EventKind::rejected: on_rejected(e); break;

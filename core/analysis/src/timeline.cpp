@@ -371,7 +371,7 @@ void Timeline::on_submitted(const Event& e) {
   job.id = e.job;
   // Timed from the planned arrival: a producer that fell behind submitted late,
   // and that delay is waiting too (Job::arrival).
-  job.submitted = e.t - std::max<Nanos>(from_ms(e.value), 0);
+  job.submitted = planned_arrival(e);
   job.stage = static_cast<std::uint8_t>(stage);
   job.priority = static_cast<std::int16_t>(std::clamp<std::int64_t>(e.x, INT16_MIN, INT16_MAX));
   if (stage > 0) {

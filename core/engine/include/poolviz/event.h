@@ -11,6 +11,7 @@
 // whichever thread calls drain(), one drain at a time.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -76,6 +77,12 @@ struct Event {
   std::uint8_t reserved = 0;
 };
 static_assert(sizeof(Event) == 48);
+
+/// When a job was due: its `submitted` event's time less how late the submit
+/// came (value, ms). Waits and sojourns count from here, in every view.
+inline Nanos planned_arrival(const Event& submitted) {
+  return submitted.t - std::max<Nanos>(from_ms(submitted.value), 0);
+}
 
 std::string_view to_string(EventKind kind);
 std::string_view to_string(WorkerReason reason);
