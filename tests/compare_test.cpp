@@ -170,6 +170,39 @@ TEST(CompareTable, RowsWithoutADirectionHighlightNothing) {
   EXPECT_TRUE(best_indices(v, Better::none).empty());
 }
 
+TEST(CompareTable, AVariantThatCompletedNothingIsNeverBestAtLatency) {
+  // timeouts-retries: every attempt timed out early, so its waits look short.
+  RunSummary done, none;
+  done.wait_ms.p50_ms = 1200;
+  done.jobs.completed = 36;
+  none.wait_ms.p50_ms = 15;
+  none.jobs.timed_out = 6;
+  const std::vector<std::string> labels = {"done", "none"};
+  const std::vector<RunSummary> summaries = {done, none};
+  const ComparisonTable t = make_table(labels, summaries, 8U << 20);
+  const auto row = std::find_if(t.rows.begin(), t.rows.end(), [](const TableRow& r) { return r.name == "wait p50"; });
+  ASSERT_NE(row, t.rows.end());
+  EXPECT_TRUE(row->best.empty());
+  EXPECT_TRUE(std::any_of(t.rows.begin(), t.rows.end(), [](const TableRow& r) { return r.name == "timed out"; }))
+      << "an outcome row appears once a variant has one";
+  EXPECT_FALSE(std::any_of(t.rows.begin(), t.rows.end(), [](const TableRow& r) { return r.name == "failed"; }));
+}
+
+TEST(CompareTable, PriorityWaitsGetARowPerPriorityMostUrgentFirst) {
+  RunSummary levels, fifo;
+  levels.jobs.completed = fifo.jobs.completed = 10;
+  levels.wait_by_priority = {{2, 5, {.p50_ms = 20}}, {0, 5, {.p50_ms = 900}}};
+  fifo.wait_by_priority = {{2, 5, {.p50_ms = 400}}, {0, 5, {.p50_ms = 400}}};
+  const std::vector<std::string> labels = {"levels", "fifo"};
+  const std::vector<RunSummary> summaries = {levels, fifo};
+  const ComparisonTable t = make_table(labels, summaries, 8U << 20);
+  std::vector<std::string> names;
+  for (const TableRow& r : t.rows) {
+    if (r.name.starts_with("wait p50, priority")) names.push_back(r.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"wait p50, priority 2", "wait p50, priority 0"}));
+}
+
 TEST(CompareTable, MakeTableMarksTheBestVariantPerRow) {
   RunSummary pool, spawn;
   pool.strategy = "fixed";
@@ -182,6 +215,7 @@ TEST(CompareTable, MakeTableMarksTheBestVariantPerRow) {
   spawn.threads_max = 400;
   spawn.throughput_per_s = 49;
   spawn.jobs.rejected = 0;
+  pool.jobs.completed = spawn.jobs.completed = 100;
   const std::vector<std::string> labels = {"pool", "spawn"};
   const std::vector<RunSummary> summaries = {pool, spawn};
   const ComparisonTable t = make_table(labels, summaries, 8U << 20);

@@ -265,7 +265,7 @@ TEST(Exports, SummaryJsonHasExactlyTheDocumentedKeys) {
   for (const auto& [key, value] : j.items()) keys.push_back(key);
   const std::vector<std::string> expected = {
       "scenario",   "strategy",    "duration_s", "jobs",    "throughput_per_s",
-      "wait_ms",    "service_ms",  "sojourn_ms", "queue_depth", "threads",
+      "wait_ms",    "service_ms",  "sojourn_ms", "wait_by_priority", "queue_depth", "threads",
       "workers",    "utilization", "steals",     "peak_rss_mb", "run_rss_mb", "cpu_s", "cpu",
       "job_memory_peak_mb", "events"};
   EXPECT_EQ(keys, expected);

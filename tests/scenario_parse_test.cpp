@@ -318,7 +318,7 @@ TEST(ScenarioParse, DidYouMeanOnlySuggestsCloseWords) {
 std::string with_variants(std::size_t n) {
   std::string text;
   for (const BuiltinScenarioText& builtin : builtin_scenario_texts()) {
-    if (builtin.id == "work-stealing") text = builtin.toml_text;  // has no [[compare]] of its own
+    if (builtin.id == "pipeline") text = builtin.toml_text;  // has no [[compare]] of its own
   }
   for (std::size_t i = 0; i < n; ++i) {
     text += "\n[[compare]]\nlabel = \"v" + std::to_string(i) + "\"\nset = [\"workload.seed=" +

@@ -38,6 +38,10 @@ std::string summary_to_json(const RunSummary& s, int indent) {
   j["wait_ms"] = latency_json(s.wait_ms);
   j["service_ms"] = latency_json(s.service_ms);
   j["sojourn_ms"] = latency_json(s.sojourn_ms);
+  j["wait_by_priority"] = nlohmann::ordered_json::array();
+  for (const RunSummary::PriorityWait& p : s.wait_by_priority) {
+    j["wait_by_priority"].push_back({{"priority", p.priority}, {"jobs", p.started}, {"wait_ms", latency_json(p.wait_ms)}});
+  }
   j["queue_depth"] = {{"mean", finite(s.queue_depth_mean)}, {"max", s.queue_depth_max}};
   j["threads"] = {{"max", s.threads_max}};
   j["workers"] = {{"min", s.workers_min}, {"max", s.workers_max}};

@@ -25,6 +25,13 @@ void print_summary_lines(const RunSummary& s, std::FILE* out) {
   print_latency(out, "wait", s.wait_ms);
   print_latency(out, "service", s.service_ms);
   print_latency(out, "sojourn", s.sojourn_ms);
+  for (const RunSummary::PriorityWait& p : s.wait_by_priority) {
+    char label[32];
+    std::snprintf(label, sizeof label, "wait, prio %d", p.priority);
+    std::fprintf(out, "  %-12s mean %6.1f   p50 %8.1f   p95 %8.1f   p99 %8.1f   max %8.1f  ms  (%llu jobs)\n", label,
+                 p.wait_ms.mean_ms, p.wait_ms.p50_ms, p.wait_ms.p95_ms, p.wait_ms.p99_ms, p.wait_ms.max_ms,
+                 static_cast<unsigned long long>(p.started));
+  }
   std::fprintf(out, "  %-10s mean %.2f  max %lld\n", "queue", s.queue_depth_mean,
               static_cast<long long>(s.queue_depth_max));
   if (s.strategy == "thread_per_task") {

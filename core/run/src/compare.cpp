@@ -6,9 +6,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "poolviz/export.h"
 
@@ -263,6 +267,26 @@ std::size_t default_thread_stack_bytes() {
   return size;
 }
 
+/// One "wait p50, priority N" row per priority any variant ran (most urgent
+/// first): a priority scenario's lesson is that urgent jobs wait less.
+template <class AddLatency>
+void add_priority_waits(std::span<const RunSummary> summaries, AddLatency& add_latency) {
+  std::vector<int> priorities;
+  for (const RunSummary& s : summaries) {
+    for (const RunSummary::PriorityWait& p : s.wait_by_priority) priorities.push_back(p.priority);
+  }
+  std::sort(priorities.begin(), priorities.end(), std::greater<>());
+  priorities.erase(std::unique(priorities.begin(), priorities.end()), priorities.end());
+  for (int priority : priorities) {
+    add_latency("wait p50, priority " + std::to_string(priority), [priority](const RunSummary& s) {
+      for (const RunSummary::PriorityWait& p : s.wait_by_priority) {
+        if (p.priority == priority) return p.wait_ms.p50_ms;
+      }
+      return std::numeric_limits<double>::quiet_NaN();
+    });
+  }
+}
+
 ComparisonTable make_table(std::span<const std::string> labels, std::span<const RunSummary> summaries,
                            std::size_t stack_bytes) {
   ComparisonTable t;
@@ -281,16 +305,36 @@ ComparisonTable make_table(std::span<const std::string> labels, std::span<const 
     r.best = best_indices(r.values, better);
     t.rows.push_back(std::move(r));
   };
-  add("wait p50", "ms", Better::lower, [](const RunSummary& s) { return s.wait_ms.p50_ms; });
-  add("wait p95", "ms", Better::lower, [](const RunSummary& s) { return s.wait_ms.p95_ms; });
-  add("wait p99", "ms", Better::lower, [](const RunSummary& s) { return s.wait_ms.p99_ms; });
-  add("sojourn p50", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p50_ms; });
-  add("sojourn p95", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p95_ms; });
-  add("sojourn p99", "ms", Better::lower, [](const RunSummary& s) { return s.sojourn_ms.p99_ms; });
+  // A latency can only be "best" for a variant that got jobs done: one that
+  // completed nothing has short waits for the wrong reason (timeouts-retries).
+  auto add_latency = [&](std::string name, auto&& figure) {
+    add(std::move(name), "ms", Better::lower, figure);
+    TableRow& r = t.rows.back();
+    std::erase_if(r.best, [&](std::size_t i) { return summaries[i].jobs.completed == 0; });
+  };
+  // Outcomes that only some scenarios have get a row only when a variant has one.
+  auto add_if_any = [&](std::string name, std::string unit, Better better, auto&& figure) {
+    if (std::any_of(summaries.begin(), summaries.end(), [&](const RunSummary& s) { return figure(s) != 0; })) {
+      add(std::move(name), std::move(unit), better, figure);
+    }
+  };
+  add_latency("wait mean", [](const RunSummary& s) { return s.wait_ms.mean_ms; });
+  add_latency("wait p50", [](const RunSummary& s) { return s.wait_ms.p50_ms; });
+  add_latency("wait p95", [](const RunSummary& s) { return s.wait_ms.p95_ms; });
+  add_latency("wait p99", [](const RunSummary& s) { return s.wait_ms.p99_ms; });
+  add_latency("wait max", [](const RunSummary& s) { return s.wait_ms.max_ms; });
+  add_priority_waits(summaries, add_latency);
+  add_latency("sojourn p50", [](const RunSummary& s) { return s.sojourn_ms.p50_ms; });
+  add_latency("sojourn p95", [](const RunSummary& s) { return s.sojourn_ms.p95_ms; });
+  add_latency("sojourn p99", [](const RunSummary& s) { return s.sojourn_ms.p99_ms; });
   add("makespan", "s", Better::lower, [](const RunSummary& s) { return s.duration_s; });
   add("throughput", "jobs/s", Better::higher, [](const RunSummary& s) { return s.throughput_per_s; });
   add("completed", "jobs", Better::higher, [](const RunSummary& s) { return s.jobs.completed; });
   add("rejected", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.rejected; });
+  add_if_any("failed", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.failed; });
+  add_if_any("timed out", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.timed_out; });
+  add_if_any("cancelled", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.cancelled; });
+  add_if_any("retried", "attempts", Better::none, [](const RunSummary& s) { return s.jobs.retried; });
   add("peak threads", "", Better::lower, [](const RunSummary& s) { return s.threads_max; });
   // Peak RSS is one number per process, shared by every variant; what differs
   // per variant is how many thread stacks it had reserved at its peak.
@@ -341,8 +385,8 @@ std::string format_table(const ComparisonTable& t) {
     }
     out += "\n";
   }
-  char line[160];
-  std::snprintf(line, sizeof line, "* = best in its row.  Process peak RSS (all variants together): %.1f MiB\n",
+  char line[224];
+  std::snprintf(line, sizeof line, "* = best in its row (latencies: among variants that completed jobs).  Process peak RSS (all variants together): %.1f MiB\n",
                 t.process_peak_rss_mb);
   out += line;
   for (std::size_t i = 0; i < t.labels.size(); ++i) {

@@ -407,6 +407,12 @@ RunSummary Run::summary() const {
   s.wait_ms = summarize_ms(timeline_.wait());
   s.service_ms = summarize_ms(timeline_.service());
   s.sojourn_ms = summarize_ms(timeline_.sojourn());
+  if (const std::vector<int> priorities = timeline_.priorities(); priorities.size() > 1) {
+    for (auto p = priorities.rbegin(); p != priorities.rend(); ++p) {
+      const Histogram* h = timeline_.wait_of_priority(*p);
+      if (h != nullptr) s.wait_by_priority.push_back({*p, h->count(), summarize_ms(*h)});
+    }
+  }
   s.queue_depth_mean = timeline_.queue_depth_mean();
   s.queue_depth_max = timeline_.queue_depth_max();
   s.threads_max = timeline_.threads_max();

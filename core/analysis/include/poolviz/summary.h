@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "poolviz/metrics.h"
 
@@ -22,6 +23,14 @@ struct RunSummary {
   } jobs;
   double throughput_per_s = 0;  // completed / duration_s
   LatencySummary wait_ms, service_ms, sojourn_ms;
+  /// Wait of the jobs of each priority, highest first; empty when every job
+  /// had the same priority (priority scenarios' lesson: urgent jobs wait less).
+  struct PriorityWait {
+    int priority = 0;
+    std::uint64_t started = 0;
+    LatencySummary wait_ms;
+  };
+  std::vector<PriorityWait> wait_by_priority;
   double queue_depth_mean = 0;
   std::int64_t queue_depth_max = 0;
   std::int64_t threads_max = 0;
