@@ -12,6 +12,12 @@
 
 namespace poolviz {
 
+namespace {
+// Events per delivery to the sinks: a drain hands a flood over in parts of
+// this size, so its buffer (EventBus::batch_) is small enough to pre-fault per bus.
+constexpr std::size_t kDeliveryBatch = std::size_t{1} << 15;
+}  // namespace
+
 std::string_view to_string(EventKind kind) {
   switch (kind) {
     case EventKind::submitted: return "submitted";
@@ -302,10 +308,11 @@ void EventBus::drain(bool final) {
 
   // Merged kDeliveryBatch events at a time into batch_ (pre-faulted, so a
   // flood's drain touches no new memory), each part delivered at once. Once a
-  // gap holds the delivery back, everything after it is held too (in held_).
+  // gap holds the delivery back, everything after it is held too (in `kept`,
+  // which allocates only when a drain holds something back).
   std::size_t held = 0;  // next of pending_
   bool holding = false;
-  held_.clear();
+  std::vector<Event> kept;
   for (;;) {
     batch_.clear();
     while (batch_.size() < kDeliveryBatch) {
@@ -369,10 +376,14 @@ void EventBus::drain(bool final) {
       const std::span<const Event> batch(batch_.data(), ready);
       for (EventSink* sink : sinks_) sink->on_events(batch);
     }
-    held_.insert(held_.end(), batch_.begin() + static_cast<std::ptrdiff_t>(ready), batch_.end());
+    kept.insert(kept.end(), batch_.begin() + static_cast<std::ptrdiff_t>(ready), batch_.end());
   }
-  held_back_through_ = held_.empty() ? 0 : held_.back().seq;
-  pending_.swap(held_);  // both keep their capacity
+  held_back_through_ = kept.empty() ? 0 : kept.back().seq;
+  if (kept.empty()) {
+    pending_.clear();  // keeps its capacity
+  } else {
+    pending_.swap(kept);
+  }
 }
 
 }  // namespace poolviz

@@ -154,13 +154,8 @@ class EventBus {
 
   alignas(kCacheLine) std::mutex consumer_mutex_;  // guards everything below
   std::vector<EventSink*> sinks_;
-  // Events per delivery to the sinks: a drain hands a flood over in parts of
-  // this size, so its buffer (batch_) is small enough to pre-fault per bus.
-  static constexpr std::size_t kDeliveryBatch = std::size_t{1} << 15;
-
   std::vector<Event> pending_;     // held back by the last drain, in seq order
-  std::vector<Event> held_;        // what this drain holds back; swapped into pending_
-  std::vector<Event> batch_;       // one delivery; capacity kept, pre-faulted
+  std::vector<Event> batch_;       // what a drain collects; capacity kept, pre-faulted
   std::uint64_t next_expected_ = 1;
   std::uint64_t held_back_through_ = 0;  // highest seq held back by the last drain
 };
