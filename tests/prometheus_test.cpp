@@ -3,6 +3,8 @@
 // samples, histograms have cumulative `le` buckets ending at +Inf = _count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <regex>
 #include <set>
@@ -111,19 +113,42 @@ TEST(PrometheusWriter, WritesHelpAndTypeBeforeEverySample) {
 }
 
 TEST(PrometheusWriter, HistogramBucketsAreCumulativeAndEndAtInfEqualToCount) {
-  PrometheusHistogram h({0.1, 1, 10});
-  for (double v : {0.05, 0.1, 0.5, 5.0, 50.0}) h.record(v);
+  Histogram nanos;
+  for (double v : {0.05, 0.09, 0.5, 5.0, 50.0}) nanos.record(from_seconds(v));
   PrometheusWriter w;
-  w.histogram("wait_seconds", "Wait.", h.snapshot());
+  w.histogram("wait_seconds", "Wait.", rebin_seconds(nanos, {0.1, 1, 10}));
   const Exposition e(w.text());
   ASSERT_TRUE(e.problems.empty()) << e.problems.front();
   EXPECT_EQ(e.types.at("wait_seconds"), "histogram");
-  EXPECT_EQ(e.value("wait_seconds_bucket", "{le=\"0.1\"}"), 2) << "le is inclusive";
+  EXPECT_EQ(e.value("wait_seconds_bucket", "{le=\"0.1\"}"), 2);
   EXPECT_EQ(e.value("wait_seconds_bucket", "{le=\"1\"}"), 3);
   EXPECT_EQ(e.value("wait_seconds_bucket", "{le=\"10\"}"), 4);
   EXPECT_EQ(e.value("wait_seconds_bucket", "{le=\"+Inf\"}"), 5);
   EXPECT_EQ(e.value("wait_seconds_count"), 5);
-  EXPECT_DOUBLE_EQ(e.value("wait_seconds_sum"), 55.65);
+  EXPECT_NEAR(e.value("wait_seconds_sum"), 55.64, 1e-9) << "the sum is exact";
+}
+
+TEST(PrometheusWriter, RebinningCountsAValueHighByAtMostTheHistogramsErrorNeverLow) {
+  // Values spread over six decades, some exactly on a bound.
+  std::vector<double> values;
+  for (int i = 0; i < 600; ++i) values.push_back(1e-4 * std::pow(10.0, i / 100.0));
+  for (double bound : latency_buckets()) values.push_back(bound);
+  Histogram nanos;
+  for (double v : values) nanos.record(from_seconds(v));
+  const HistogramSnapshot h = rebin_seconds(nanos, latency_buckets());
+  ASSERT_EQ(h.count, values.size());
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
+    cumulative += h.counts[i];
+    const double bound = h.upper_bounds[i];
+    const auto at_most = [&](double limit) {
+      return static_cast<std::uint64_t>(
+          std::count_if(values.begin(), values.end(), [&](double v) { return v <= limit; }));
+    };
+    EXPECT_LE(cumulative, at_most(bound)) << "never counted below its value, le=" << bound;
+    EXPECT_GE(cumulative, at_most(bound / (1 + 2 * Histogram::kMaxRelativeError)))
+        << "at most one bucket high, le=" << bound;
+  }
 }
 
 TEST(PrometheusWriter, EscapesLabelValuesAndSpellsOutSpecialValues) {
@@ -166,6 +191,22 @@ TEST(ServeMetrics, ExpositionParsesAsPrometheusTextWithCountersGaugesAndHistogra
   EXPECT_EQ(e.value("poolviz_http_responses_total", "{code=\"400\"}"), 1);
   EXPECT_EQ(e.value("poolviz_task_wait_seconds_count"),
             e.value("poolviz_task_wait_seconds_bucket", "{le=\"+Inf\"}"));
+  // One definition of wait: /metrics reads the Run's Timeline (as of the last
+  // poll), the figures the window and `poolviz run` print.
+  pool.server->poll();
+  const auto again = client.get("/metrics");
+  ASSERT_TRUE(again);
+  const Exposition after_poll(again->body);
+  {
+    const std::lock_guard lock(pool.server->control_mutex());
+    EXPECT_EQ(after_poll.value("poolviz_task_wait_seconds_count"),
+              static_cast<double>(pool.server->run().timeline().wait().count()));
+    EXPECT_EQ(after_poll.value("poolviz_task_sojourn_seconds_count"),
+              static_cast<double>(pool.server->run().timeline().sojourn().count()));
+  }
+  EXPECT_EQ(after_poll.value("poolviz_task_wait_seconds_count"),
+            e.value("poolviz_tasks_ended_total", "{outcome=\"completed\"}"))
+      << "every completed task started once";
   // Buckets never decrease.
   double previous = 0;
   for (const auto& s : e.samples) {

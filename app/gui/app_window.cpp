@@ -19,6 +19,8 @@
 #include <fstream>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "gui/compare_panel.h"
@@ -264,7 +266,28 @@ class WindowLoop {
   double last_activity_ms_ = now_ms();
   double deadline_ms_ = 0;  // screenshot mode: a watchdog in real time, so a stuck run fails CI instead of hanging
   int settle_frames_ = -1;  // screenshot mode: frames left after reaching the time
+  // Screenshot mode: one thread per engine clock that pauses it the moment
+  // scenario time reaches --at, so the picture shows that moment however long
+  // a frame takes to render (under load a frame is 100+ ms of scenario time).
+  // Declared after the sessions: they stop and join before the clocks go.
+  std::vector<std::jthread> pause_at_;
+
+  void pause_clocks_at(double seconds);
 };
+
+void WindowLoop::pause_clocks_at(double seconds) {
+  if (seconds <= 0 || session_->replay()) return;
+  const auto pause_at = [this, t = from_seconds(seconds)](ScenarioClock& clock) {
+    pause_at_.emplace_back([&clock, t](std::stop_token stop) {
+      if (clock.sleep_until(t, stop)) clock.pause();
+    });
+  };
+  if (!compare_) {
+    pause_at(session_->run().clock());
+    return;
+  }
+  for (std::size_t i = 0; i < compare_->size(); ++i) pause_at(compare_->session(i).run().clock());
+}
 
 int WindowLoop::open(const Scenario& scenario, const std::optional<LoadedRecording>& replay) {
   try {
@@ -316,6 +339,7 @@ int WindowLoop::open(const Scenario& scenario, const std::optional<LoadedRecordi
       return 1;
     }
   }
+  if (screenshot_mode_) pause_clocks_at(options_.screenshot_at);
   last_ms_ = last_activity_ms_ = now_ms();
   deadline_ms_ = last_ms_ + 1000.0 * (options_.screenshot_at / session_->speed() + 60.0);
   return 0;

@@ -89,7 +89,8 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
   ImGui::SameLine(0, 2 * s);
   float speed = static_cast<float>(session.speed());
   ImGui::SetNextItemWidth(96 * s);
-  if (ImGui::SliderFloat("##speed", &speed, 0.1F, 20.0F, "speed %.1fx", ImGuiSliderFlags_Logarithmic)) {
+  if (ImGui::SliderFloat("##speed", &speed, 0.1F, 20.0F, "speed %.2gx",
+                         ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_NoRoundToFormat)) {
     session.set_speed(speed);
   }
   ImGui::SameLine(0, 2 * s);

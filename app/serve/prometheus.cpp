@@ -6,31 +6,29 @@
 
 namespace poolviz::serve {
 
-// [SECTION] PrometheusHistogram -------------------------------------------------
+// [SECTION] HistogramSnapshot ---------------------------------------------------
 
-PrometheusHistogram::PrometheusHistogram(std::vector<double> upper_bounds) {
-  std::sort(upper_bounds.begin(), upper_bounds.end());
-  data_.upper_bounds = std::move(upper_bounds);
-  data_.counts.assign(data_.upper_bounds.size() + 1, 0);
-}
-
-void PrometheusHistogram::record(double seconds) {
-  const auto& bounds = data_.upper_bounds;  // immutable after construction
-  const std::size_t bucket = static_cast<std::size_t>(
-      std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
-  const std::lock_guard lock(mutex_);
-  ++data_.counts[bucket];
-  data_.sum += seconds;
-  ++data_.count;
-}
-
-HistogramSnapshot PrometheusHistogram::snapshot() const {
-  const std::lock_guard lock(mutex_);
-  return data_;
-}
-
-std::vector<double> PrometheusHistogram::latency_buckets() {
+std::vector<double> latency_buckets() {
   return {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+}
+
+HistogramSnapshot rebin_seconds(const Histogram& nanos, std::vector<double> upper_bounds) {
+  std::sort(upper_bounds.begin(), upper_bounds.end());
+  HistogramSnapshot out;
+  out.upper_bounds = std::move(upper_bounds);
+  out.counts.assign(out.upper_bounds.size() + 1, 0);
+  out.count = nanos.count();
+  out.sum = nanos.mean() * static_cast<double>(nanos.count()) / static_cast<double>(kSecond);
+  if (out.count == 0) return out;
+  const auto& bounds = out.upper_bounds;
+  for (int b = Histogram::bucket_of(nanos.min()); b <= Histogram::bucket_of(nanos.max()); ++b) {
+    const std::uint64_t n = nanos.in_bucket(b);
+    if (n == 0) continue;
+    const double high = to_seconds(Histogram::bucket_high(b));
+    const auto slot = std::lower_bound(bounds.begin(), bounds.end(), high) - bounds.begin();
+    out.counts[static_cast<std::size_t>(slot)] += n;
+  }
+  return out;
 }
 
 // [SECTION] PrometheusWriter ----------------------------------------------------

@@ -1,27 +1,28 @@
 // app/serve/prometheus.h — writing the Prometheus text exposition format
 // (version 0.0.4), the body of `GET /metrics`.
 //
-// [SECTION] PrometheusHistogram — cumulative `le` buckets, thread-safe record
+// [SECTION] HistogramSnapshot   — cumulative `le` buckets, re-binned from a Timeline histogram
 // [SECTION] PrometheusWriter    — # HELP / # TYPE / samples, in that order
 //
 // Contract: every metric family is written once, with its # HELP and # TYPE
 // lines before its samples; label values are escaped (\\, \", \n); names are
 // trusted (they are literals in our code). Writing is single-threaded (one
-// writer per response); PrometheusHistogram may be recorded from any thread.
+// writer per response).
 #pragma once
 
 #include <cstdint>
 #include <initializer_list>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "poolviz/metrics.h"
+
 namespace poolviz::serve {
 
-// [SECTION] PrometheusHistogram -------------------------------------------------
+// [SECTION] HistogramSnapshot ---------------------------------------------------
 
 /// A latency histogram with fixed upper bounds in seconds (the `le` labels).
 /// Prometheus buckets are cumulative; we count per bucket and sum on export.
@@ -32,22 +33,15 @@ struct HistogramSnapshot {
   std::uint64_t count = 0;
 };
 
-class PrometheusHistogram {
- public:
-  /// `upper_bounds` ascending, in seconds; +Inf is added implicitly.
-  explicit PrometheusHistogram(std::vector<double> upper_bounds);
+/// Buckets for queue waits and sojourns from 1 ms to 5 min.
+std::vector<double> latency_buckets();
 
-  /// Any thread (one short mutex section).
-  void record(double seconds);
-  HistogramSnapshot snapshot() const;
-
-  /// Buckets for queue waits and sojourns from 1 ms to 5 min.
-  static std::vector<double> latency_buckets();
-
- private:
-  mutable std::mutex mutex_;  // guards everything below; records are rare next to HTTP costs
-  HistogramSnapshot data_;
-};
+/// Re-bins a histogram of nanoseconds (the Timeline's wait or sojourn: one
+/// definition for the window, the CLI and /metrics) into `upper_bounds`
+/// seconds. Each of its buckets goes whole to the first bound at or above the
+/// bucket's largest value, so a value up to 1/32 below a bound may be counted
+/// one bucket high, never low. The sum is exact.
+HistogramSnapshot rebin_seconds(const Histogram& nanos, std::vector<double> upper_bounds);
 
 // [SECTION] PrometheusWriter ----------------------------------------------------
 

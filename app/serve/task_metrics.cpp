@@ -3,6 +3,8 @@
 #include "serve/prometheus.h"
 #include "serve/task_server.h"
 
+#include "poolviz/metrics.h"
+
 namespace poolviz::serve {
 
 // [SECTION] /metrics ------------------------------------------------------------
@@ -78,10 +80,20 @@ std::string TaskServer::render_metrics() {
   w.family("poolviz_scenario_time_seconds", "gauge", "Scenario time since the server started.");
   w.sample("poolviz_scenario_time_seconds", to_seconds(run_->now()));
 
-  w.histogram("poolviz_task_wait_seconds", "Submit to first start, scenario seconds.",
-              store_.wait_histogram());
+  // The Timeline's whole-run wait and sojourn, as of the last poll (every
+  // 10 ms): the definitions the window and `poolviz run` print. Copied under
+  // the lock that poll() holds, re-binned outside it.
+  Histogram wait, sojourn;
+  {
+    const std::lock_guard lock(control_mutex_);
+    wait = run_->timeline().wait();
+    sojourn = run_->timeline().sojourn();
+  }
+  w.histogram("poolviz_task_wait_seconds", "Arrival to first start, scenario seconds.",
+              rebin_seconds(wait, latency_buckets()));
   w.histogram("poolviz_task_sojourn_seconds",
-              "Submit to end, scenario seconds (tasks that started).", store_.sojourn_histogram());
+              "Arrival to end, scenario seconds (tasks that started).",
+              rebin_seconds(sojourn, latency_buckets()));
   return w.text();
 }
 

@@ -71,10 +71,7 @@ void TaskStore::mark_running(std::uint64_t id, Nanos at, int attempt) {
   TaskRecord& r = it->second;
   r.status = TaskStatus::running;
   r.attempts = attempt;
-  if (r.started_at < 0) {
-    r.started_at = at;
-    wait_.record(to_seconds(std::max<Nanos>(at - r.submitted_at, 0)));
-  }
+  if (r.started_at < 0) r.started_at = at;
 }
 
 void TaskStore::mark_retrying(std::uint64_t id) {
@@ -94,8 +91,6 @@ void TaskStore::end_locked(TaskRecord& record, TaskStatus final_status, Nanos at
   assert(is_final(final_status));
   record.status = final_status;
   record.ended_at = at;
-  if (record.started_at >= 0)
-    sojourn_.record(to_seconds(std::max<Nanos>(at - record.submitted_at, 0)));
   --open_;
   finished_order_.push_back(record.id);
   // Evict the oldest finished tasks; `record` is the newest, so it survives.

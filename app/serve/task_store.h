@@ -16,6 +16,8 @@
 // many there can be); finished ones are kept up to `finished_capacity`, the
 // oldest-finished evicted first, so memory does not grow with uptime.
 // Thread-safe: one mutex guards the map (every call is a short section).
+// Latency figures are not kept here: GET /metrics reads the Run's Timeline,
+// the one definition of wait and sojourn every view uses.
 #pragma once
 
 #include <cstddef>
@@ -31,7 +33,6 @@
 #include "poolviz/event.h"
 #include "poolviz/job.h"
 #include "poolviz/synthetic.h"
-#include "serve/prometheus.h"
 
 namespace poolviz::serve {
 
@@ -95,10 +96,6 @@ class TaskStore final : public EventSink {
   std::uint64_t evicted() const;          // finished tasks forgotten to respect the bound
   std::size_t max_finished_seen() const;  // the largest finished() ever was (tests)
 
-  /// Scenario seconds from submit to first start / to the end, of tasks that started.
-  HistogramSnapshot wait_histogram() const { return wait_.snapshot(); }
-  HistogramSnapshot sojourn_histogram() const { return sojourn_.snapshot(); }
-
  private:
   void end_locked(TaskRecord& record, TaskStatus final_status, Nanos at);
 
@@ -109,9 +106,6 @@ class TaskStore final : public EventSink {
   std::size_t open_ = 0;
   std::uint64_t evicted_ = 0;
   std::size_t max_finished_seen_ = 0;
-
-  PrometheusHistogram wait_{PrometheusHistogram::latency_buckets()};
-  PrometheusHistogram sojourn_{PrometheusHistogram::latency_buckets()};
 };
 
 }  // namespace poolviz::serve

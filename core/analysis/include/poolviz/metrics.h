@@ -50,6 +50,10 @@ class Histogram {
   /// The value at percentile `p` (0..100) by nearest rank; 0 when empty.
   std::int64_t percentile(double p) const;
 
+  /// Values recorded in `bucket` (0 <= bucket < kBucketCount), for exporters
+  /// that re-bin (GET /metrics' fixed `le` buckets).
+  std::uint64_t in_bucket(int bucket) const { return buckets_[static_cast<std::size_t>(bucket)]; }
+
   /// Bucket arithmetic, public for tests.
   static int bucket_of(std::int64_t value);
   static std::int64_t bucket_low(int bucket);   // smallest value in the bucket
