@@ -12,6 +12,12 @@
 
 namespace poolviz {
 
+namespace {
+// Events per delivery to the sinks: a drain hands a flood over in parts of
+// this size, so its buffer (EventBus::batch_) is small enough to pre-fault per bus.
+constexpr std::size_t kDeliveryBatch = std::size_t{1} << 15;
+}  // namespace
+
 std::string_view to_string(EventKind kind) {
   switch (kind) {
     case EventKind::submitted: return "submitted";
@@ -157,9 +163,9 @@ EventBus::EventBus(std::size_t ring_capacity, std::size_t shards) {
   for (std::size_t i = 0; i < shards; ++i) rings_.push_back(std::make_unique<Ring>(ring_capacity));
   // The drain's buffer, allocated once and its pages faulted in now: a flood's
   // first drain faulting in megabytes while the rings fill made it drop events.
-  // Sized for what two busy rings (a producer's and a worker's) hold, capped.
-  constexpr std::size_t kMaxPrefault = std::size_t{1} << 18;  // 12 MiB of events
-  batch_.resize(std::min(kMaxPrefault, 2 * ring_capacity));
+  // A drain delivers at most kDeliveryBatch events at a time, so this is all
+  // it ever needs (1.5 MiB; it was sized for a whole drain, 12 MiB per bus).
+  batch_.resize(std::min(kDeliveryBatch, 2 * ring_capacity));
   batch_.clear();
 }
 
@@ -300,66 +306,84 @@ void EventBus::drain(bool final) {
   const std::size_t total = in_runs + pending_.size();
   if (total == 0) return;
 
-  batch_.clear();
-  batch_.reserve(total);
+  // Merged kDeliveryBatch events at a time into batch_ (pre-faulted, so a
+  // flood's drain touches no new memory), each part delivered at once. Once a
+  // gap holds the delivery back, everything after it is held too (in `kept`,
+  // which allocates only when a drain holds something back).
   std::size_t held = 0;  // next of pending_
+  bool holding = false;
+  std::vector<Event> kept;
   for (;;) {
-    // The source whose next event has the smallest seq (k is small: the rings
-    // that threads wrote since the last drain, and pending_).
-    std::uint64_t best_seq = ~std::uint64_t{0};
-    std::size_t best = run_count;  // run_count = pending_
-    bool any = false;
-    if (held < pending_.size()) {
-      best_seq = pending_[held].seq;
-      any = true;
-    }
-    for (std::size_t i = 0; i < run_count; ++i) {
-      Ring& r = *runs[i].ring;
-      if (r.head == runs[i].end) continue;
-      const std::uint64_t seq = r.at(r.head).seq;
-      if (!any || seq < best_seq) {
-        best_seq = seq;
-        best = i;
+    batch_.clear();
+    while (batch_.size() < kDeliveryBatch) {
+      // The source whose next event has the smallest seq (k is small: the rings
+      // that threads wrote since the last drain, and pending_).
+      std::uint64_t best_seq = ~std::uint64_t{0};
+      std::size_t best = run_count;  // run_count = pending_
+      bool any = false;
+      if (held < pending_.size()) {
+        best_seq = pending_[held].seq;
         any = true;
       }
+      for (std::size_t i = 0; i < run_count; ++i) {
+        Ring& r = *runs[i].ring;
+        if (r.head == runs[i].end) continue;
+        const std::uint64_t seq = r.at(r.head).seq;
+        if (!any || seq < best_seq) {
+          best_seq = seq;
+          best = i;
+          any = true;
+        }
+      }
+      if (!any) break;
+      if (best == run_count) {
+        batch_.push_back(pending_[held++]);
+        continue;
+      }
+      // Copy this run's events up to the next source's smallest seq in one go.
+      std::uint64_t limit = ~std::uint64_t{0};
+      if (held < pending_.size()) limit = pending_[held].seq;
+      for (std::size_t i = 0; i < run_count; ++i) {
+        const Ring& r = *runs[i].ring;
+        if (i != best && r.head != runs[i].end) limit = std::min(limit, r.at(r.head).seq);
+      }
+      Ring& r = *runs[best].ring;
+      const std::uint64_t stop =
+          std::min<std::uint64_t>(runs[best].end, r.head + (kDeliveryBatch - batch_.size()));
+      do {
+        batch_.push_back(r.at(r.head));
+        r.release_head();
+      } while (r.head != stop && r.at(r.head).seq < limit);
     }
-    if (!any) break;
-    if (best == run_count) {
-      batch_.push_back(pending_[held++]);
-      continue;
-    }
-    // Copy this run's events up to the next source's smallest seq in one go.
-    std::uint64_t limit = ~std::uint64_t{0};
-    if (held < pending_.size()) limit = pending_[held].seq;
-    for (std::size_t i = 0; i < run_count; ++i) {
-      const Ring& r = *runs[i].ring;
-      if (i != best && r.head != runs[i].end) limit = std::min(limit, r.at(r.head).seq);
-    }
-    Ring& r = *runs[best].ring;
-    do {
-      batch_.push_back(r.at(r.head));
-      r.release_head();
-    } while (r.head != runs[best].end && r.at(r.head).seq < limit);
-  }
-  pending_.clear();
+    if (batch_.empty()) break;
 
-  // Deliver the contiguous run from next_expected_. Stragglers (seq below it)
-  // go out at once. A gap is waited for during one drain: once an event that
-  // was already held back last time is behind it, the gap is a dropped event.
-  std::size_t ready = 0;
-  while (ready < batch_.size()) {
-    const std::uint64_t seq = batch_[ready].seq;
-    if (seq >= next_expected_) {
-      if (seq != next_expected_ && !final && seq > held_back_through_) break;
-      next_expected_ = seq + 1;
+    // Deliver the contiguous run from next_expected_. Stragglers (seq below it)
+    // go out at once. A gap is waited for during one drain: once an event that
+    // was already held back last time is behind it, the gap is a dropped event.
+    std::size_t ready = 0;
+    while (!holding && ready < batch_.size()) {
+      const std::uint64_t seq = batch_[ready].seq;
+      if (seq >= next_expected_) {
+        if (seq != next_expected_ && !final && seq > held_back_through_) {
+          holding = true;
+          break;
+        }
+        next_expected_ = seq + 1;
+      }
+      ++ready;
     }
-    ++ready;
+    if (ready > 0) {
+      const std::span<const Event> batch(batch_.data(), ready);
+      for (EventSink* sink : sinks_) sink->on_events(batch);
+    }
+    kept.insert(kept.end(), batch_.begin() + static_cast<std::ptrdiff_t>(ready), batch_.end());
   }
-  held_back_through_ = ready < batch_.size() ? batch_.back().seq : 0;
-
-  const std::span<const Event> batch(batch_.data(), ready);
-  for (EventSink* sink : sinks_) sink->on_events(batch);
-  pending_.assign(batch_.begin() + static_cast<std::ptrdiff_t>(ready), batch_.end());
+  held_back_through_ = kept.empty() ? 0 : kept.back().seq;
+  if (kept.empty()) {
+    pending_.clear();  // keeps its capacity
+  } else {
+    pending_.swap(kept);
+  }
 }
 
 }  // namespace poolviz
