@@ -291,7 +291,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine rate[] = {{&s.throughput, "done", pal.series[3], "/s"},
                            {&s.arrivals, "arrived", pal.series[0], "/s"},
                            {&s.rejections, "rejected", pal.series[2], "/s"}};
-  const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
+  const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0], " %"}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
   const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads},
                                    {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
@@ -322,7 +322,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
       case PlotKind::queue_depth: place({"Queue depth", "jobs"}, depth); break;
       case PlotKind::wait: place({"Wait before start", "ms", 0, wait_window}, wait); break;
       case PlotKind::throughput: place({"Throughput", "jobs/s", 0, rate_window}, rate); break;
-      case PlotKind::utilization: place({"Utilisation", "%", 100}, util); break;
+      case PlotKind::utilization: place({"Utilisation", "%", 100, rate_window}, util); break;
       case PlotKind::threads:
         if (threads) {
           place({"Threads alive", "count"}, threads_only);
