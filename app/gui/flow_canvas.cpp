@@ -114,8 +114,8 @@ void draw_arrivals(const Frame& f) {
     dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), fade(pal.lane_bg, 0.6F), 4);
     dl->AddRect(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h),
                 blocked ? rgb(okabe_ito::kOrange) : pal.lane_border, 4, 0, blocked ? 3 * line_w : line_w);
-    if (blocked) {
-      text_centred(c, small, c.at(r.centre().x, r.y + r.h - small->FontSize), rgb(okabe_ito::kOrange), "blocked");
+    if (blocked) {  // above the box: inside, the waiting producer's chip covers it
+      text_centred(c, small, c.at(r.centre().x, r.y - small->FontSize * 0.7F), rgb(okabe_ito::kOrange), "blocked");
     }
     const float y = g.queue.centre().y;
     arrow(c, c.at(r.x + r.w + 2, y), c.at(g.queue.x - 3, y), pal.text_dim, line_w);
@@ -187,13 +187,19 @@ void draw_queue(const Frame& f) {
                    count_text(depth));
       text_centred(c, small, c.at(r.centre().x, r.centre().y + large->FontSize * 0.5F), pal.text_dim,
                    "jobs waiting (too many to draw)");
-    } else if (depth > slots) {
-      dl->AddText(small, small->FontSize, c.at(r.x + 4, r.y + r.h - small->FontSize - 2), pal.text,
-                  ("+" + count_text(depth - slots) + " more").c_str());
+    }
+    // Words about the queue go under its fill bar, never inside the box where
+    // the chips would cover them: "+10 more" (not drawn) at the right, what a
+    // full queue does at the left.
+    float more_w = 0;
+    if (!model.queue_collapsed() && depth > slots) {
+      const std::string more = "+" + count_text(depth - slots) + " more";
+      more_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, more.c_str()).x + 6 * scale;
+      dl->AddText(small, small->FontSize, c.at(r.x + r.w - more_w + 6 * scale, by + 8 * scale), pal.text, more.c_str());
     }
     if (full) {
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               std::string(describe(scenario.pool.overflow).when_full), r.w);
+               std::string(describe(scenario.pool.overflow).when_full), r.w - more_w);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
       const auto& rr = g.retry;

@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 #include "poolviz/queueing.h"
 #include "poolviz/theory_overlay.h"
@@ -68,13 +69,6 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
     }
   }
   const float title_h = (legend_at.empty() ? a.y + 3 : legend_at.back().y) - a.y + line_h + 2;
-  const float left = ImGui::CalcTextSize("0000 ms").x * 0.85F + 6;
-  const ImVec2 pa(a.x + left, a.y + title_h + 4);
-  const ImVec2 pb(b.x - 10, b.y - fs - 6);
-  if (pb.x - pa.x < 30 || pb.y - pa.y < 20) {
-    ImGui::PopID();
-    return;
-  }
   double x_hi = axes.x_max, y_hi = axes.y_max;
   if (x_hi <= 0 || y_hi <= 0) {
     double xm = 0, ym = 0;
@@ -89,6 +83,22 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
     if (x_hi <= 0) x_hi = round_up(xm * 1.05);
     if (y_hi <= 0) y_hi = round_up(ym * 1.08);
   }
+  // Long waits read in seconds (an axis in ms reaching 2 s shows s), and the
+  // margin is as wide as the widest y label, so no label is cut.
+  const bool in_seconds = std::string_view(axes.y_unit) == "ms" && y_hi >= 2000;
+  const char* y_unit = in_seconds ? "s" : axes.y_unit;
+  const double y_shown = in_seconds ? 0.001 : 1.0;  // label value = value × y_shown
+  float left = 0;
+  for (int i = 0; i <= 4; i += 2) {
+    left = std::max(left, small->CalcTextSizeA(fs, FLT_MAX, 0, axis_label(y_hi * i / 4 * y_shown, y_unit).c_str()).x);
+  }
+  left += 10;
+  const ImVec2 pa(a.x + left, a.y + title_h + 4);
+  const ImVec2 pb(b.x - 10, b.y - fs - 6);
+  if (pb.x - pa.x < 30 || pb.y - pa.y < 20) {
+    ImGui::PopID();
+    return;
+  }
   const double x_lo = axes.x_min;
   const auto x_of = [&](double x) {
     return pa.x + static_cast<float>((x - x_lo) / (x_hi - x_lo)) * (pb.x - pa.x);
@@ -100,7 +110,7 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
     const float y = y_of(v);
     dl->AddLine(ImVec2(pa.x, y), ImVec2(pb.x, y), pal.grid);
     if (i % 2 == 0) {
-      const std::string label = axis_label(v, axes.y_unit);
+      const std::string label = axis_label(v * y_shown, y_unit);
       const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
       dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
     }
