@@ -48,6 +48,10 @@ struct Frame {
   ImVec2 mouse{};
 };
 
+/// Too many lanes for a line of text each (32 or 50 workers in a compare
+/// pane): lanes are drawn compact, without words, under a one-line summary.
+bool compact_lanes(const Frame& f) { return f.g.lane(0).h < f.theme.small->FontSize; }
+
 void draw_headings(const Frame& f) {
   const FlowModel& model = f.model;
   const FlowGeometry& g = f.g;
@@ -92,8 +96,15 @@ void draw_headings(const Frame& f) {
                       static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
       }
     }
-    // Cut by whole words where a narrow canvas (a compare pane) leaves too little room.
-    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4);
+    // Compact lanes, or a narrow canvas (a compare pane), get the short form,
+    // whole, rather than a long one cut mid-phrase ("Workers: 5 alive, 5 in...").
+    const float workers_w = g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4;
+    if (!threads && (compact_lanes(f) || theme.regular->CalcTextSizeA(theme.regular->FontSize, FLT_MAX, 0,
+                                                                     workers).x > workers_w)) {
+      std::snprintf(workers, sizeof workers, "%lld workers: %lld busy", static_cast<long long>(counts.workers_alive),
+                    static_cast<long long>(counts.running + counts.at_gate));
+    }
+    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, workers_w);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
     heading(g.bins[0].x, g.bins[0].y, "Outcomes", g.bins[0].w);
   }
@@ -284,6 +295,7 @@ const WorkerLane* draw_lanes(const Frame& f) {
   const WorkerLane* hovered_lane = nullptr;
   if (!threads) {
     const float fs = small->FontSize;
+    const bool compact = compact_lanes(f);  // no words per lane; the Workers heading sums them up
     for (std::size_t row = 0; row < model.lanes().size(); ++row) {
       const WorkerLane& lane = model.lanes()[row];
       const auto r = g.lane(static_cast<int>(row));
@@ -328,16 +340,16 @@ const WorkerLane* draw_lanes(const Frame& f) {
       }
       if (fresh) what += "  (new: " + lane.note + ")";
       if (const std::string stage = model.lane_stage(lane.id); !stage.empty()) what = stage + ": " + what;
-      dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
-      // Progress bar behind the running job's words.
+      if (!compact) dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
+      // Progress bar behind the running job's words (the whole lane's height when compact: a heat strip).
       const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
-      if (lane.state == LaneState::busy && job != nullptr && bar_w > 20 && r.h > fs * 0.8F) {
-        const float bh = std::min(r.h - 4, fs + 4);
+      if (lane.state == LaneState::busy && job != nullptr && bar_w > 20) {
+        const float bh = compact ? r.h : std::min(r.h - 4, fs + 4);
         const float by = r.y + (r.h - bh) / 2;
         dl->AddRectFilled(c.at(bar_x, by), c.at(bar_x + bar_w * std::clamp(job->progress, 0.0F, 1.0F), by + bh),
-                          rgb(okabe_ito::kBlue, 110), 3);
+                          rgb(okabe_ito::kBlue, 110), compact ? 0 : 3);
       }
-      text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
+      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
       if (hovered && mouse.x >= c.at(r.x, 0).x && mouse.x <= c.at(r.x + r.w, 0).x &&
           mouse.y >= c.at(0, r.y).y && mouse.y <= c.at(0, r.y + r.h).y) {
         hovered_lane = &lane;
