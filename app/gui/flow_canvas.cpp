@@ -339,8 +339,11 @@ const WorkerLane* draw_lanes(const Frame& f) {
         case LaneState::retired: what = "retired: " + lane.note; break;
       }
       if (fresh) what += "  (new: " + lane.note + ")";
-      if (const std::string stage = model.lane_stage(lane.id); !stage.empty()) what = stage + ": " + what;
-      if (!compact) dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
+      // A pipeline's lane says its stage where the words are ("parse 0: job 61"):
+      // the short column left of the chip has no room for a stage name.
+      const bool staged = !model.lane_stage(lane.id).empty();
+      if (staged) what = name + ": " + what;
+      if (!compact && !staged) dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
       // Progress bar behind the running job's words (the whole lane's height when compact: a heat strip).
       const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
       if (lane.state == LaneState::busy && job != nullptr && bar_w > 20) {
