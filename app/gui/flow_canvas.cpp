@@ -325,7 +325,6 @@ const WorkerLane* draw_lanes(const Frame& f) {
       // Name, then what it is doing, in words.
       const std::string name = model.lane_name(lane.id);
       const float text_y = r.y + (r.h - fs) / 2;
-      const float name_x = x0 + 7.5F * g.chip;
       std::string what;
       const JobView* job = lane.job != 0 ? model.job(lane.job) : nullptr;
       switch (lane.state) {
@@ -345,7 +344,8 @@ const WorkerLane* draw_lanes(const Frame& f) {
       if (staged) what = name + ": " + what;
       if (!compact && !staged) dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
       // Progress bar behind the running job's words (the whole lane's height when compact: a heat strip).
-      const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
+      // The words start right of the running chip (at 4.5 chips); a lane named on its left needs more room.
+      const float bar_x = x0 + (staged ? 5.3F : 7.5F) * g.chip, bar_w = r.x + r.w - 6 - bar_x;
       if (lane.state == LaneState::busy && job != nullptr && bar_w > 20) {
         const float bh = compact ? r.h : std::min(r.h - 4, fs + 4);
         const float by = r.y + (r.h - bh) / 2;
