@@ -72,6 +72,17 @@ TEST(Histogram, PercentilesStayWithinTheStatedRelativeError) {
   EXPECT_EQ(h.max(), values.back());
 }
 
+TEST(Histogram, TheExtremeRanksAreExact) {
+  // Ten jobs: p99 is the tenth value by nearest rank, i.e. the max, exactly
+  // (a bucket midpoint below the max would print "p99 297.8 < max 301.4").
+  Histogram h;
+  for (int i = 1; i <= 10; ++i) h.record(290'000'000 + i * 1'140'000);
+  EXPECT_EQ(h.percentile(99), h.max());
+  EXPECT_EQ(h.percentile(100), h.max());
+  EXPECT_EQ(h.percentile(0), h.min());
+  EXPECT_LE(h.percentile(95), h.max());
+}
+
 TEST(Histogram, MeanIsExact) {
   Histogram h;
   h.record(1'000'000);

@@ -35,7 +35,8 @@ class Recorder final : public EventSink {
 
 /// The reference: a job's state by (job, stage), gauges by counting states.
 struct Reference {
-  enum class State { arriving, queued, gate, running, retry };
+  // handing: enqueued at depth 0, handed straight to a worker; never queued.
+  enum class State { arriving, queued, handing, gate, running, retry };
   struct Job {
     State state = State::arriving;
     Nanos submitted = 0;
@@ -96,7 +97,8 @@ struct Reference {
       }
       case EventKind::enqueued:
       case EventKind::stolen:
-        if (found != jobs.end()) found->second.state = State::queued;
+        if (found == jobs.end()) break;
+        found->second.state = e.kind == EventKind::enqueued && e.x == 0 ? State::handing : State::queued;
         break;
       case EventKind::gate_waiting:
         if (found != jobs.end()) found->second.state = State::gate;

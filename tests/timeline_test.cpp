@@ -64,6 +64,28 @@ TEST(Timeline, QueueMaxLeavesOutJobsHandedStraightToAnIdleWorker) {
   EXPECT_EQ(m.queue_depth_max(), 7);
 }
 
+TEST(Timeline, JobsOnTheirWayToAWorkerAreInNoQueueFigure) {
+  // Thread-per-task under load: five jobs handed to threads still being
+  // created (enqueued at depth 0) wait a second to start. They are handing
+  // off, not queued: depth, mean, max and the plotted sample all read 0.
+  Timeline m;
+  std::vector<Event> events;
+  for (std::uint64_t j = 1; j <= 5; ++j) {
+    events.push_back(ev(EventKind::submitted, 0, j));
+    events.push_back(ev(EventKind::enqueued, 0, j, -1, 0));
+  }
+  m.on_events(events);
+  m.advance_to(1000 * ms);
+  EXPECT_EQ(m.counts().in_queue, 0);
+  EXPECT_EQ(m.counts().handing_off, 5);
+  EXPECT_EQ(m.queue_depth_max(), 0);
+  EXPECT_EQ(m.queue_depth_mean(), 0.0);
+  ASSERT_FALSE(m.series().empty());
+  EXPECT_EQ(m.series().back().queue_depth, 0);
+  m.apply(ev(EventKind::started, 1000 * ms, 1, 0));
+  EXPECT_EQ(m.counts().handing_off, 4);
+}
+
 TEST(Timeline, WaitsAreTimedFromThePlannedArrival) {
   // The producer submitted 40 ms after the job was due (submitted's value, ms):
   // the job waited 40 ms before the submit and 10 ms in the queue.
@@ -76,6 +98,11 @@ TEST(Timeline, WaitsAreTimedFromThePlannedArrival) {
                                  ev(EventKind::finished, 60 * ms, 1, 0, 1, static_cast<std::uint8_t>(Outcome::completed))});
   EXPECT_NEAR(to_ms(m.wait().percentile(50)), 50.0, 50.0 / 64);
   EXPECT_NEAR(to_ms(m.sojourn().percentile(50)), 60.0, 60.0 / 64);
+  // L counts the job from when it was due too, so Little's law holds: one job
+  // in the system for the whole 60 ms, L = λW = 1.
+  const LittleLaw l = m.little(60 * ms);
+  EXPECT_NEAR(l.mean_in_system, 1.0, 1e-9);
+  EXPECT_NEAR(l.lambda_w, 1.0, 1e-9);
 }
 
 TEST(Timeline, QueueDepthAndInServiceFollowTheJobs) {
@@ -83,7 +110,7 @@ TEST(Timeline, QueueDepthAndInServiceFollowTheJobs) {
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 5; ++j) {
     events.push_back(ev(EventKind::submitted, 0, j));
-    events.push_back(ev(EventKind::enqueued, 0, j));
+    events.push_back(ev(EventKind::enqueued, 0, j, -1, static_cast<std::int64_t>(j)));  // depth after
   }
   events.push_back(ev(EventKind::started, 1 * ms, 1, 0, 1));
   events.push_back(ev(EventKind::gate_waiting, 1 * ms, 2, 1));

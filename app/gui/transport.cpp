@@ -103,8 +103,8 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
   if (comparing) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "comparing");
   } else if (session.scrubbing()) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s (of %.1f s)", session.scrub_seconds(),
-                       session.now_seconds());
+    // The span recorded is under the timeline bar; one "of" on screen, not two.
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s, back in time", session.scrub_seconds());
   } else {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
   }

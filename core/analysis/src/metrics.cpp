@@ -86,6 +86,10 @@ std::int64_t Histogram::percentile(double p) const {
   for (int b = 0; b < kBucketCount; ++b) {
     seen += buckets_[static_cast<std::size_t>(b)];
     if (seen >= rank) {
+      // The extreme ranks are known exactly (a p99 of ten jobs is their max),
+      // unless a sliding window took that value back (then its bucket differs).
+      if (rank == count_ && bucket_of(max_) == b) return max_;
+      if (rank == 1 && bucket_of(min_) == b) return min_;
       const std::int64_t low = bucket_low(b);
       const std::int64_t mid = low + (bucket_high(b) - low) / 2;
       return std::clamp(mid, min_, max_);

@@ -264,9 +264,12 @@ void Timeline::leave_phase(JobLifecycle& job) {
   StageCounts& stage = stages_[job.stage];
   switch (job.phase) {
     case JobPhase::queued:
-      --counts_.in_queue;
-      --stage.in_queue;
-      if (job.handed_off) --handed_off_;
+      if (job.handed_off) {
+        --counts_.handing_off;
+      } else {
+        --counts_.in_queue;
+        --stage.in_queue;
+      }
       job.handed_off = false;
       break;
     case JobPhase::at_gate:
@@ -294,12 +297,16 @@ void Timeline::enter_phase(JobLifecycle& job, JobPhase phase, bool handed_off) {
   StageCounts& stage = stages_[job.stage];
   switch (phase) {
     case JobPhase::queued:
+      // A job handed straight to an idle worker is on its way, not waiting in
+      // the queue: in no queue figure (depth, mean, max, plots, counters).
+      job.handed_off = handed_off;
+      if (handed_off) {
+        ++counts_.handing_off;
+        break;
+      }
       ++counts_.in_queue;
       ++stage.in_queue;
-      job.handed_off = handed_off;
-      if (handed_off) ++handed_off_;
-      // The queue's max counts jobs waiting in it, not those on their way to a worker.
-      queue_depth_max_ = std::max(queue_depth_max_, counts_.in_queue - handed_off_);
+      queue_depth_max_ = std::max(queue_depth_max_, counts_.in_queue);
       break;
     case JobPhase::at_gate:
       ++counts_.at_gate;
@@ -394,6 +401,8 @@ void Timeline::on_submitted(const Event& e) {
   job.found_busy = found_busy;
   ++accepted_;
   ++counts_.in_system;
+  // It was in the system from when it was due: L counts what W counts (Little's law).
+  system_area_ += static_cast<double>(e.t - job.submitted);
   live_[key_of(e.job, 0)] = job;
 }
 

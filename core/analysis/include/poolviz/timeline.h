@@ -114,7 +114,10 @@ static_assert(sizeof(JobLifecycle) <= 56);
 struct TimelineCounts {
   std::uint64_t submitted = 0, started = 0, completed = 0, failed = 0, timed_out = 0,
                 cancelled = 0, rejected = 0, retried = 0, steals = 0;
-  std::int64_t in_queue = 0, at_gate = 0, running = 0, retry_waiting = 0, in_system = 0;
+  // in_queue: waiting in a queue. handing_off: enqueued at depth 0, handed
+  // straight to an idle worker (or, thread-per-task, to a thread being
+  // created) and not started yet; never counted as queued.
+  std::int64_t in_queue = 0, handing_off = 0, at_gate = 0, running = 0, retry_waiting = 0, in_system = 0;
   std::int64_t workers_alive = 0, threads_max = 0;
   std::int64_t blocked_producers = 0;
   std::int64_t in_service() const { return at_gate + running; }
@@ -262,7 +265,7 @@ class Timeline final : public EventSink {
   void emit_sample(Nanos t_end);
   void leave_phase(JobLifecycle& job);
   /// `handed_off`: an enqueue at depth 0, the job passed straight to an idle
-  /// worker; it is in_queue until the worker takes it, never in the queue's max.
+  /// worker; it is handing_off until the worker takes it, never in_queue.
   void enter_phase(JobLifecycle& job, JobPhase phase, bool handed_off = false);
   void end_job(std::unordered_map<std::uint64_t, JobLifecycle>::iterator it, const Event& e, JobPhase phase);
   int stage_of(const Event& e) const;
@@ -305,7 +308,6 @@ class Timeline final : public EventSink {
   void record_windowed(std::vector<PeriodValues>& periods, Histogram& window, Nanos value);
 
   std::int64_t queue_depth_max_ = 0, workers_min_ = 0, workers_max_ = 0;
-  std::int64_t handed_off_ = 0;  // queued jobs that were handed straight to a worker
   bool workers_min_seen_ = false;
   Nanos last_end_ = 0;
 
