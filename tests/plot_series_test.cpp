@@ -83,7 +83,7 @@ TEST(PlotSeriesSet, ShowsTheTimelinesFiguresAtEachSample) {
   es.push_back(e(EventKind::worker_spawned, 0, 0, 0, 1));
   for (std::uint64_t id = 1; id <= 4; ++id) {
     es.push_back(e(EventKind::submitted, 0, id));
-    es.push_back(e(EventKind::enqueued, 0, id));
+    es.push_back(e(EventKind::enqueued, 0, id, -1, static_cast<std::int64_t>(id)));  // x: depth after it
   }
   es.push_back(e(EventKind::started, 200 * kMillisecond, 1, 0, 1));
   es.push_back(e(EventKind::finished, 250 * kMillisecond, 1, 0, 1));
