@@ -190,6 +190,28 @@ TEST(Timeline, UtilizationIsBusyTimeOverWorkerTime) {
   EXPECT_NEAR(m.utilization(), 0.5, 1e-9);  // one of two workers busy the whole span
 }
 
+TEST(Timeline, RecentUtilizationIsSmoothedOverTheRateWindowLikeTheRates) {
+  Timeline m(TimelineOptions{.sample_period = 100 * ms, .keep_all_samples = true, .rate_window = 1000 * ms});
+  spawn(m, 1);
+  // Busy for the first 700 ms of each second, idle for the rest.
+  std::vector<Event> events;
+  for (std::uint64_t j = 1; j <= 2; ++j) {
+    const Nanos t0 = static_cast<Nanos>(j - 1) * 1000 * ms;
+    events.push_back(ev(EventKind::submitted, t0, j));
+    events.push_back(ev(EventKind::started, t0, j, 0, 1));
+    events.push_back(ev(EventKind::finished, t0 + 700 * ms, j, 0, 1));
+  }
+  m.on_events(events);
+  m.advance_to(2000 * ms);
+  ASSERT_EQ(m.all_samples().size(), 20u);
+  const Sample& busy = m.all_samples()[15];  // in a busy period of the second second
+  EXPECT_NEAR(busy.utilization, 1.0, 1e-9);
+  EXPECT_NEAR(busy.utilization_recent, 0.7, 1e-9);  // the last 1 s: 700 ms busy of 1000
+  const Sample& idle = m.all_samples().back();
+  EXPECT_NEAR(idle.utilization, 0.0, 1e-9);
+  EXPECT_NEAR(idle.utilization_recent, 0.7, 1e-9);
+}
+
 TEST(Timeline, SourceFilterIgnoresOtherExecutors) {
   Timeline m(TimelineOptions{.source = 1, .filter_source = true});
   Event mine = ev(EventKind::submitted, 0, 1);

@@ -303,7 +303,7 @@ TEST(FlowModel, APipelineItemCrossesEveryStageAndLandsOnce) {
            at_stage(ev(EventKind::started, 1, 7, 0, 1), 0)});
   EXPECT_EQ(m.counts().workers_alive, 2);  // one per stage, summed
   ASSERT_EQ(m.lanes().size(), 2u);
-  EXPECT_EQ(m.lane_name(m.lanes()[1].id), "W0");
+  EXPECT_EQ(m.lane_name(m.lanes()[1].id), "store 0");
   EXPECT_EQ(m.lane_stage(m.lanes()[1].id), "store");
   EXPECT_EQ(m.lane(0)->job, 7u);
 

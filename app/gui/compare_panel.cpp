@@ -260,9 +260,8 @@ XySeries visible(const TimeSeries& s, double t0, std::string label, ImU32 colour
 
 void draw_overlaid_plots(CompareView& view, UiState& ui, const Theme& theme, ImVec2 size) {
   const Palette& pal = theme.colours();
-  const double now = view.now_seconds();
-  const double t1 = std::max(now, std::min(ui.plot_window_s, 10.0));
-  const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+  const PlotTimeAxis axis = plot_time_axis(view.now_seconds(), view, ui.plot_window_s);
+  const double t0 = axis.t0, t1 = axis.t1;
   struct Pick {
     const char* title;
     const char* unit;

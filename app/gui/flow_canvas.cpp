@@ -48,6 +48,10 @@ struct Frame {
   ImVec2 mouse{};
 };
 
+/// Too many lanes for a line of text each (32 or 50 workers in a compare
+/// pane): lanes are drawn compact, without words, under a one-line summary.
+bool compact_lanes(const Frame& f) { return f.g.lane(0).h < f.theme.small->FontSize; }
+
 void draw_headings(const Frame& f) {
   const FlowModel& model = f.model;
   const FlowGeometry& g = f.g;
@@ -92,8 +96,15 @@ void draw_headings(const Frame& f) {
                       static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
       }
     }
-    // Cut by whole words where a narrow canvas (a compare pane) leaves too little room.
-    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4);
+    // Compact lanes, or a narrow canvas (a compare pane), get the short form,
+    // whole, rather than a long one cut mid-phrase ("Workers: 5 alive, 5 in...").
+    const float workers_w = g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4;
+    if (!threads && (compact_lanes(f) || theme.regular->CalcTextSizeA(theme.regular->FontSize, FLT_MAX, 0,
+                                                                     workers).x > workers_w)) {
+      std::snprintf(workers, sizeof workers, "%lld workers: %lld busy", static_cast<long long>(counts.workers_alive),
+                    static_cast<long long>(counts.running + counts.at_gate));
+    }
+    heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, workers_w);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
     heading(g.bins[0].x, g.bins[0].y, "Outcomes", g.bins[0].w);
   }
@@ -114,8 +125,8 @@ void draw_arrivals(const Frame& f) {
     dl->AddRectFilled(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h), fade(pal.lane_bg, 0.6F), 4);
     dl->AddRect(c.at(r.x, r.y), c.at(r.x + r.w, r.y + r.h),
                 blocked ? rgb(okabe_ito::kOrange) : pal.lane_border, 4, 0, blocked ? 3 * line_w : line_w);
-    if (blocked) {
-      text_centred(c, small, c.at(r.centre().x, r.y + r.h - small->FontSize), rgb(okabe_ito::kOrange), "blocked");
+    if (blocked) {  // above the box: inside, the waiting producer's chip covers it
+      text_centred(c, small, c.at(r.centre().x, r.y - small->FontSize * 0.7F), rgb(okabe_ito::kOrange), "blocked");
     }
     const float y = g.queue.centre().y;
     arrow(c, c.at(r.x + r.w + 2, y), c.at(g.queue.x - 3, y), pal.text_dim, line_w);
@@ -187,13 +198,19 @@ void draw_queue(const Frame& f) {
                    count_text(depth));
       text_centred(c, small, c.at(r.centre().x, r.centre().y + large->FontSize * 0.5F), pal.text_dim,
                    "jobs waiting (too many to draw)");
-    } else if (depth > slots) {
-      dl->AddText(small, small->FontSize, c.at(r.x + 4, r.y + r.h - small->FontSize - 2), pal.text,
-                  ("+" + count_text(depth - slots) + " more").c_str());
+    }
+    // Words about the queue go under its fill bar, never inside the box where
+    // the chips would cover them: "+10 more" (not drawn) at the right, what a
+    // full queue does at the left.
+    float more_w = 0;
+    if (!model.queue_collapsed() && depth > slots) {
+      const std::string more = "+" + count_text(depth - slots) + " more";
+      more_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, more.c_str()).x + 6 * scale;
+      dl->AddText(small, small->FontSize, c.at(r.x + r.w - more_w + 6 * scale, by + 8 * scale), pal.text, more.c_str());
     }
     if (full) {
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               std::string(describe(scenario.pool.overflow).when_full), r.w);
+               std::string(describe(scenario.pool.overflow).when_full), r.w - more_w);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
       const auto& rr = g.retry;
@@ -278,6 +295,7 @@ const WorkerLane* draw_lanes(const Frame& f) {
   const WorkerLane* hovered_lane = nullptr;
   if (!threads) {
     const float fs = small->FontSize;
+    const bool compact = compact_lanes(f);  // no words per lane; the Workers heading sums them up
     for (std::size_t row = 0; row < model.lanes().size(); ++row) {
       const WorkerLane& lane = model.lanes()[row];
       const auto r = g.lane(static_cast<int>(row));
@@ -307,7 +325,6 @@ const WorkerLane* draw_lanes(const Frame& f) {
       // Name, then what it is doing, in words.
       const std::string name = model.lane_name(lane.id);
       const float text_y = r.y + (r.h - fs) / 2;
-      const float name_x = x0 + 7.5F * g.chip;
       std::string what;
       const JobView* job = lane.job != 0 ? model.job(lane.job) : nullptr;
       switch (lane.state) {
@@ -321,17 +338,21 @@ const WorkerLane* draw_lanes(const Frame& f) {
         case LaneState::retired: what = "retired: " + lane.note; break;
       }
       if (fresh) what += "  (new: " + lane.note + ")";
-      if (const std::string stage = model.lane_stage(lane.id); !stage.empty()) what = stage + ": " + what;
-      dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
-      // Progress bar behind the running job's words.
-      const float bar_x = name_x, bar_w = r.x + r.w - 6 - bar_x;
-      if (lane.state == LaneState::busy && job != nullptr && bar_w > 20 && r.h > fs * 0.8F) {
-        const float bh = std::min(r.h - 4, fs + 4);
+      // A pipeline's lane says its stage where the words are ("parse 0: job 61"):
+      // the short column left of the chip has no room for a stage name.
+      const bool staged = !model.lane_stage(lane.id).empty();
+      if (staged) what = name + ": " + what;
+      if (!compact && !staged) dl->AddText(small, fs, c.at(x0 + 4, text_y), fade(pal.text, alpha), name.c_str());
+      // Progress bar behind the running job's words (the whole lane's height when compact: a heat strip).
+      // The words start right of the running chip (at 4.5 chips); a lane named on its left needs more room.
+      const float bar_x = x0 + (staged ? 5.3F : 7.5F) * g.chip, bar_w = r.x + r.w - 6 - bar_x;
+      if (lane.state == LaneState::busy && job != nullptr && bar_w > 20) {
+        const float bh = compact ? r.h : std::min(r.h - 4, fs + 4);
         const float by = r.y + (r.h - bh) / 2;
         dl->AddRectFilled(c.at(bar_x, by), c.at(bar_x + bar_w * std::clamp(job->progress, 0.0F, 1.0F), by + bh),
-                          rgb(okabe_ito::kBlue, 110), 3);
+                          rgb(okabe_ito::kBlue, 110), compact ? 0 : 3);
       }
-      text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
+      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
       if (hovered && mouse.x >= c.at(r.x, 0).x && mouse.x <= c.at(r.x + r.w, 0).x &&
           mouse.y >= c.at(0, r.y).y && mouse.y <= c.at(0, r.y + r.h).y) {
         hovered_lane = &lane;

@@ -236,7 +236,12 @@ void FlowModel::on_events(std::span<const Event> batch) {
 }
 
 std::string FlowModel::lane_name(int lane) const {
-  return format("W%d", options_.stage_names.size() > 1 ? lane % kStageLaneStride : lane);
+  // A pipeline's lanes are named by stage ("parse 0", "store 1"): six lanes
+  // called W0, W1, W0, W1, ... read as two workers.
+  if (const std::string stage = lane_stage(lane); !stage.empty()) {
+    return format("%s %d", stage.c_str(), lane % kStageLaneStride);
+  }
+  return format("W%d", lane);
 }
 
 std::string FlowModel::lane_stage(int lane) const {

@@ -175,7 +175,7 @@ struct FlowModelOptions {
   int priority_levels = 0;
   /// Pipelines: the stages' names, in order (events carry source = stage).
   /// Stage k's workers become lanes k * kStageLaneStride + worker, named
-  /// "<stage> W<worker>"; stage 0's input queue is the shared queue and stage
+  /// "<stage> <worker>"; stage 0's input queue is the shared queue and stage
   /// k's (k > 0) is the queue strip of its first lane. An item that completes a
   /// stage moves on; only the last stage's completion lands in a bin.
   std::vector<std::string> stage_names{};
@@ -222,8 +222,9 @@ class FlowModel final : public EventSink {
 
   /// Lanes in display order (by worker id), retired ones while they fade.
   const std::vector<WorkerLane>& lanes() const { return lanes_; }
-  /// What a lane is called on the canvas: "W3" (a stage's own worker index in
-  /// a pipeline), and the stage it belongs to ("parse"; empty outside pipelines).
+  /// What a lane is called on the canvas: "W3", or in a pipeline its stage and
+  /// the stage's own worker index ("parse 1"); and the stage it belongs to
+  /// ("parse"; empty outside pipelines).
   std::string lane_name(int lane) const;
   std::string lane_stage(int lane) const;
   static constexpr int kStageLaneStride = 1000;

@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 #include "poolviz/queueing.h"
 #include "poolviz/theory_overlay.h"
@@ -49,15 +50,25 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
   dl->AddRect(a, b, pal.grid, 4);
   ImFont* small = theme.small != nullptr ? theme.small : ImGui::GetFont();
   const float fs = small->FontSize;
-  const float title_h = ImGui::GetFontSize() + 4;
-  const float left = ImGui::CalcTextSize("0000 ms").x * 0.85F + 6;
-  const ImVec2 pa(a.x + left, a.y + title_h + 4);
-  const ImVec2 pb(b.x - 10, b.y - fs - 6);
-  if (pb.x - pa.x < 30 || pb.y - pa.y < 20) {
-    ImGui::PopID();
-    return;
+  // Title, then the legend on the same line while it fits, wrapping onto more
+  // lines above the plot: every series drawn is named.
+  const float sw = fs * 0.8F;
+  const float line_h = ImGui::GetFontSize() + 2;
+  std::vector<ImVec2> legend_at;  // top-left of each series' legend entry
+  {
+    float x = a.x + 8 + ImGui::CalcTextSize(axes.title).x + 12;
+    float y = a.y + 3;
+    for (const XySeries& s : series) {
+      const float w = sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, s.label.c_str()).x;
+      if (x + w > b.x - 4 && x > a.x + 8) {
+        x = a.x + 8;
+        y += line_h;
+      }
+      legend_at.emplace_back(x, y);
+      x += w + 12;
+    }
   }
-
+  const float title_h = (legend_at.empty() ? a.y + 3 : legend_at.back().y) - a.y + line_h + 2;
   double x_hi = axes.x_max, y_hi = axes.y_max;
   if (x_hi <= 0 || y_hi <= 0) {
     double xm = 0, ym = 0;
@@ -72,6 +83,22 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
     if (x_hi <= 0) x_hi = round_up(xm * 1.05);
     if (y_hi <= 0) y_hi = round_up(ym * 1.08);
   }
+  // Long waits read in seconds (an axis in ms reaching 2 s shows s), and the
+  // margin is as wide as the widest y label, so no label is cut.
+  const bool in_seconds = std::string_view(axes.y_unit) == "ms" && y_hi >= 2000;
+  const char* y_unit = in_seconds ? "s" : axes.y_unit;
+  const double y_shown = in_seconds ? 0.001 : 1.0;  // label value = value × y_shown
+  float left = 0;
+  for (int i = 0; i <= 4; i += 2) {
+    left = std::max(left, small->CalcTextSizeA(fs, FLT_MAX, 0, axis_label(y_hi * i / 4 * y_shown, y_unit).c_str()).x);
+  }
+  left += 10;
+  const ImVec2 pa(a.x + left, a.y + title_h + 4);
+  const ImVec2 pb(b.x - 10, b.y - fs - 6);
+  if (pb.x - pa.x < 30 || pb.y - pa.y < 20) {
+    ImGui::PopID();
+    return;
+  }
   const double x_lo = axes.x_min;
   const auto x_of = [&](double x) {
     return pa.x + static_cast<float>((x - x_lo) / (x_hi - x_lo)) * (pb.x - pa.x);
@@ -83,7 +110,7 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
     const float y = y_of(v);
     dl->AddLine(ImVec2(pa.x, y), ImVec2(pb.x, y), pal.grid);
     if (i % 2 == 0) {
-      const std::string label = axis_label(v, axes.y_unit);
+      const std::string label = axis_label(v * y_shown, y_unit);
       const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
       dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
     }
@@ -131,15 +158,10 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
   }
   dl->PopClipRect();
 
-  // Title, then the legend on the same line while it fits.
-  float x = a.x + 8;
-  const float ty = a.y + 3;
-  dl->AddText(ImVec2(x, ty), pal.text, axes.title);
-  x += ImGui::CalcTextSize(axes.title).x + 12;
-  const float sw = fs * 0.8F;
-  for (const XySeries& s : series) {
-    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, s.label.c_str());
-    if (x + sw + 4 + ts.x > b.x - 4) break;
+  dl->AddText(ImVec2(a.x + 8, a.y + 3), pal.text, axes.title);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const XySeries& s = series[i];
+    const float x = legend_at[i].x, ty = legend_at[i].y;
     const float cy = ty + (ImGui::GetFontSize() - sw) / 2 + 1;
     if (s.dots) {
       dl->AddCircleFilled(ImVec2(x + sw / 2, cy + sw / 2), sw / 2, s.colour, 10);
@@ -147,7 +169,6 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
       dl->AddRectFilled(ImVec2(x, cy + sw / 2 - 1.5F), ImVec2(x + sw, cy + sw / 2 + 1.5F), s.colour);
     }
     dl->AddText(small, fs, ImVec2(x + sw + 4, ty + (ImGui::GetFontSize() - fs) / 2 + 1), pal.text, s.label.c_str());
-    x += sw + 4 + ts.x + 12;
   }
   ImGui::PopID();
 }

@@ -52,6 +52,14 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
 void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt);
 void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);
+/// The live plots' time axis, [t0, t1] in scenario seconds: it fits the run (a
+/// 0.4 s run fills the plot), follows it as it grows up to `window_s` wide, and
+/// while `shown` is scrubbed far back it moves to keep the moment shown in view.
+/// The single run's plots and the compare view's overlays both use it.
+struct PlotTimeAxis {
+  double t0 = 0, t1 = 0;
+};
+PlotTimeAxis plot_time_axis(double now, const Scrubbable& shown, double window_s);
 void draw_controls(Session& session, const Theme& theme, ImVec2 size);
 void draw_counters_row(Session& session, const Theme& theme);
 /// A number as a person would write it on an axis or in a legend: 2.5, 40,

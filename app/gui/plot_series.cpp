@@ -106,7 +106,7 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     throughput.push(t, s.throughput_per_s);
     arrivals.push(t, s.arrivals_per_s);
     rejections.push(t, s.rejections_per_s);
-    if (s.workers > 0) utilisation.push(t, 100.0 * s.utilization);
+    if (s.workers > 0) utilisation.push(t, 100.0 * s.utilization_recent);  // over the rate window, as the rates
     threads.push(t, static_cast<double>(s.threads));
     workers.push(t, static_cast<double>(s.workers));
     if (s.tokens >= 0) tokens.push(t, s.tokens);

@@ -66,7 +66,7 @@ struct PlotSeriesSet {
   TimeSeries wait_p50, wait_p95, wait_p99;           // ms, jobs started in the window
   TimeSeries sojourn_p99;                            // ms, jobs ended in the window
   TimeSeries throughput, arrivals, rejections;       // jobs/s over the rate window
-  TimeSeries utilisation;                            // % of alive workers running a job
+  TimeSeries utilisation;                            // % of worker time busy, over the rate window
   TimeSeries threads, workers;                       // count
   TimeSeries tokens;                                 // limiter level (tokens, free permits)
   TimeSeries permits_in_use;                         // a semaphore's capacity - free permits

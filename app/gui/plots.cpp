@@ -248,17 +248,20 @@ std::vector<PlotKind> chosen_plots(const Scenario& scenario, bool threads) {
 
 }  // namespace
 
+PlotTimeAxis plot_time_axis(double now, const Scrubbable& shown, double window_s) {
+  double t1 = std::max(now, 0.5);
+  if (shown.scrubbing()) t1 = std::clamp(shown.scrub_seconds() + window_s / 2, std::min(t1, window_s), t1);
+  return {std::max(0.0, t1 - window_s), t1};
+}
+
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) {
   const Palette& pal = theme.colours();
   PlotSeriesSet& s = session.series();
   const double now = session.now_seconds();
   // Scrubbed back: the shared cursor line marks the moment shown (unless the mouse sets it).
   if (session.scrubbing() && std::isnan(ui.hover_t)) ui.hover_t = session.scrub_seconds();
-  // The axis fits the run (a 0.4 s run fills the plot) and follows it as it grows.
-  double t1 = std::max(now, 0.5);
-  // Scrubbed far back: the axis moves to keep the cursor in view.
-  if (session.scrubbing()) t1 = std::clamp(session.scrub_seconds() + ui.plot_window_s / 2, std::min(t1, ui.plot_window_s), t1);
-  const double t0 = std::max(0.0, t1 - ui.plot_window_s);
+  const PlotTimeAxis axis = plot_time_axis(now, session, ui.plot_window_s);
+  const double t0 = axis.t0, t1 = axis.t1;
   char wait_window[48], sojourn_window[48], rate_window[64];
   std::snprintf(wait_window, sizeof wait_window, "last %.0f s", s.window_s);
   std::snprintf(sojourn_window, sizeof sojourn_window, "last %.0f s", s.window_s);
@@ -288,7 +291,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine rate[] = {{&s.throughput, "done", pal.series[3], "/s"},
                            {&s.arrivals, "arrived", pal.series[0], "/s"},
                            {&s.rejections, "rejected", pal.series[2], "/s"}};
-  const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0]}};
+  const PlotLine util[] = {{&s.utilisation, "busy", pal.series[0], " %"}};
   const PlotLine sojourn[] = {{&s.sojourn_p99, "p99", pal.series[4]}};
   const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads},
                                    {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
@@ -319,7 +322,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
       case PlotKind::queue_depth: place({"Queue depth", "jobs"}, depth); break;
       case PlotKind::wait: place({"Wait before start", "ms", 0, wait_window}, wait); break;
       case PlotKind::throughput: place({"Throughput", "jobs/s", 0, rate_window}, rate); break;
-      case PlotKind::utilization: place({"Utilisation", "%", 100}, util); break;
+      case PlotKind::utilization: place({"Utilisation", "%", 100, rate_window}, util); break;
       case PlotKind::threads:
         if (threads) {
           place({"Threads alive", "count"}, threads_only);

@@ -174,6 +174,8 @@ double Timeline::utilization() const {
 }
 
 void Timeline::emit_sample(Nanos t_end) {
+  this_period_.busy_area = period_busy_area_;
+  this_period_.worker_area = period_worker_area_;
   rate_periods_[period_index_ % rate_periods_.size()] = this_period_;
   ++period_index_;
   this_period_ = {};
@@ -184,6 +186,8 @@ void Timeline::emit_sample(Nanos t_end) {
     recent.done += p.done;
     recent.arrived += p.arrived;
     recent.rejected += p.rejected;
+    recent.busy_area += p.busy_area;
+    recent.worker_area += p.worker_area;
   }
   const double span_s = to_seconds(options_.sample_period) * static_cast<double>(k);
 
@@ -209,6 +213,7 @@ void Timeline::emit_sample(Nanos t_end) {
   s.wait_p99_ms = window_percentile(wait_window_, wait_periods_, 99);
   s.sojourn_p99_ms = window_percentile(sojourn_window_, sojourn_periods_, 99);
   s.utilization = period_worker_area_ > 0 ? period_busy_area_ / period_worker_area_ : 0.0;
+  s.utilization_recent = recent.worker_area > 0 ? recent.busy_area / recent.worker_area : 0.0;
   s.tokens = tokens_.seen ? tokens_.level : -1.0;
   period_busy_area_ = period_worker_area_ = 0;
 

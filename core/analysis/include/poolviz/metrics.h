@@ -97,6 +97,9 @@ struct Sample {
   std::int64_t in_system = 0;
   double arrivals_per_s = 0, rejections_per_s = 0;  // over the rate window
   double wait_p95_ms = 0;                           // over the window
+  /// Busy worker time / worker time over the rate window, smoothed as the
+  /// rates are ("busy 71 % over 1 s"); `utilization` is one period's.
+  double utilization_recent = 0;
 };
 
 // [SECTION] SampleRing ----------------------------------------------------------

@@ -328,6 +328,7 @@ class Timeline final : public EventSink {
   // Per-period counts for the rates: completions, arrivals, rejections.
   struct PeriodCounts {
     std::uint64_t done = 0, arrived = 0, rejected = 0;
+    double busy_area = 0, worker_area = 0;  // worker-nanoseconds, for utilization_recent
   };
   std::vector<PeriodCounts> rate_periods_;
   std::uint64_t period_index_ = 0;
