@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/leaky_bucket_limiter.h"
 #include "poolviz/pool_spec.h"
 #include "support/watchdog.h"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/event.h"
 #include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
 #include "poolviz/export.h"
 #include "poolviz/run.h"
 

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
+
 #include "raw_http.h"
 #include "serve/http_server.h"
 #include "serve_support.h"

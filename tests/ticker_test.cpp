@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
 #include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/ticker_limiter.h"

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/event.h"
 #include "poolviz/worker_pool.h"
 #include "support/accounting.h"

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gui/theme.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/scenario.h"
 #include "poolviz/sweep.h"
 

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
+
 #include "serve/http_client.h"
 
 namespace poolviz::serve {

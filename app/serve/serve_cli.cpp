@@ -13,6 +13,7 @@
 #include "gui/gui.h"
 #endif
 #include "common/flag_checks.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
 

@@ -10,6 +10,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "poolviz/compat_thread.h"
+
 namespace poolviz {
 
 std::string_view to_string(EventKind kind) {
