@@ -5,7 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 #include <thread>
 
@@ -109,7 +109,7 @@ HookRun hook_run(int workers, long jobs, std::size_t ring) {
   EventBus bus(ring);
   CountingSink sink;
   bus.attach(&sink);
-  std::jthread drainer([&bus](std::stop_token stop) {
+  poolviz::jthread drainer([&bus](poolviz::stop_token stop) {
     while (!stop.stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(16));
       bus.drain();

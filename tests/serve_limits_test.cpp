@@ -48,7 +48,7 @@ TEST(ServeLimits, AnEndlessHeaderLineIsCutAt431AndTheConnectionClosed) {
   RawConnection c(pool.port);
   ASSERT_TRUE(c.connected());
   // The sender keeps sending (up to 64 MB) while this thread reads the answer.
-  std::jthread sender([&c] {
+  poolviz::jthread sender([&c] {
     if (!c.send("GET /queue/status HTTP/1.1\r\nHost: x\r\nX-Endless: ")) return;
     const std::string chunk(64 * 1024, 'a');
     for (int i = 0; i < 1024; ++i) {

@@ -154,7 +154,7 @@ TEST(Ticker, HeldJobsTakeTheTicksInTheOrderTheyArrived) {
   std::mutex mutex;
   std::condition_variable released;
   std::vector<std::uint64_t> order;
-  std::vector<std::jthread> holders;
+  std::vector<poolviz::jthread> holders;
   constexpr int kJobs = 5;
   for (int i = 1; i <= kJobs; ++i) {
     holders.emplace_back([&, i] {

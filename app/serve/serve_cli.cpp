@@ -148,7 +148,7 @@ int serve_command(const ServeCommandOptions& options) {
     if (with_window) {
       // The window runs on this thread; a watcher takes the signal and closes it.
       std::atomic<bool> close_window{false};
-      std::jthread watcher([&](std::stop_token stop) {
+      poolviz::jthread watcher([&](poolviz::stop_token stop) {
         const timespec tick{0, 100'000'000};
         while (!stop.stop_requested()) {
           if (const int got = sigtimedwait(&stop_signals, nullptr, &tick); got > 0) {
@@ -174,9 +174,9 @@ int serve_command(const ServeCommandOptions& options) {
                  options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
                  static_cast<long long>(outstanding));
     // A second Ctrl-C while draining cancels what is left instead of waiting.
-    std::jthread escalate;
+    poolviz::jthread escalate;
     if (options.serve.on_exit == ShutdownMode::drain) {
-      escalate = std::jthread([&server, &stop_signals](std::stop_token stop) {
+      escalate = poolviz::jthread([&server, &stop_signals](poolviz::stop_token stop) {
         const timespec tick{0, 100'000'000};
         while (!stop.stop_requested()) {
           if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
