@@ -16,6 +16,7 @@
 #include "poolviz/compat_thread.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
+#include "serve/static_site.h"
 
 namespace poolviz::serve {
 
@@ -236,6 +237,7 @@ struct ServeCommands::State {
   std::string on_exit = "drain";
   LoadOptions load_options;
   bool load_json = false;
+  std::string web_dir;  // --web DIR: serve the browser build instead of a pool
 };
 
 ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) {
@@ -284,6 +286,11 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
       ->needs(gui);
   s.serve->add_option("--at", s.serve_options.screenshot_at, "Scenario seconds for --screenshot (default 5)")
       ->check(flags::number_in(flags::kScreenshotAt));
+  s.serve
+      ->add_option("--web", s.web_dir,
+                   "Serve this folder (the browser build, scripts/web -> build/web) as a static, "
+                   "cross-origin isolated site instead of a pool")
+      ->excludes(gui);
 
   s.load = app.add_subcommand(
       "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");
@@ -313,6 +320,9 @@ ServeCommands::~ServeCommands() = default;
 
 std::optional<int> ServeCommands::dispatch() {
   State& s = *state_;
+  if (*s.serve && !s.web_dir.empty()) {
+    return serve_static_command(s.web_dir, s.serve_options.serve.bind, s.serve_options.serve.port);
+  }
   if (*s.serve) {
     s.serve_options.serve.on_exit =
         s.on_exit == "cancel" ? ShutdownMode::cancel : ShutdownMode::drain;
