@@ -85,7 +85,7 @@ void StaticSite::handle(const HttpRequest& request, HttpResponse& response) cons
   const fs::path file = resolve(root_, request.path);
   std::ifstream in;
   if (!file.empty()) in.open(file, std::ios::binary);
-  if (!in) {
+  if (!in.is_open()) {  // a stream never opened is not in a failed state: ask is_open
     response.status = 404;
     response.content_type = "text/plain; charset=utf-8";
     response.body = "not found\n";
