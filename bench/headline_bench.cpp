@@ -7,7 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <thread>
 #include <vector>
 
@@ -38,7 +38,7 @@ void headline(benchmark::State& state, MakeExecutor make) {
     const bool hwm_ok = reset_peak_rss();
     Peaks peaks;
     // Relaxed: the peaks are read after join(), which orders them.
-    std::jthread sampler([&peaks](std::stop_token stop) {
+    poolviz::jthread sampler([&peaks](poolviz::stop_token stop) {
       while (!stop.stop_requested()) {
         peaks.threads.store(
             std::max(peaks.threads.load(std::memory_order_relaxed), proc_status("Threads")),

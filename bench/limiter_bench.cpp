@@ -7,7 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "bench_support.h"
 #include "poolviz/token_bucket_limiter.h"
@@ -27,7 +27,7 @@ void acquire_cost(benchmark::State& state) {
     RealClock clock;
     // A billion tokens banked: every acquire finds one.
     auto bucket = token_bucket(1e9, 1'000'000'000, clock);
-    std::stop_source never;
+    poolviz::stop_source never;
     const Nanos t0 = steady_now();
     for (long i = 0; i < n; ++i) {
       benchmark::DoNotOptimize(
@@ -50,7 +50,7 @@ void rate_error(benchmark::State& state, int burst) {
   for (auto _ : state) {
     RealClock clock;
     auto bucket = token_bucket(kRate, burst, clock);
-    std::stop_source never;
+    poolviz::stop_source never;
     // The bucket starts full: those tokens are free; count the rest.
     for (int i = 0; i < burst; ++i) bucket->acquire(JobId{1}, never.get_token());
     const Nanos t0 = clock.now();

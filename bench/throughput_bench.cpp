@@ -5,7 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 #include <thread>
 
@@ -107,7 +107,7 @@ HookRun hook_run(int workers, long jobs, std::size_t ring) {
   bus.attach(&sink);
   // The largest count one drain delivered (a drain hands it over in parts).
   std::uint64_t largest_drain = 0;
-  std::jthread drainer([&bus, &sink, &largest_drain](std::stop_token stop) {
+  poolviz::jthread drainer([&bus, &sink, &largest_drain](poolviz::stop_token stop) {
     while (!stop.stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(16));
       const std::uint64_t before = sink.count;

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <thread>
 #include <vector>
 
@@ -26,7 +26,7 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-ExecutorEnv env_of(Clock& clock, std::stop_token cancel, EventBus* bus = nullptr) {
+ExecutorEnv env_of(Clock& clock, poolviz::stop_token cancel, EventBus* bus = nullptr) {
   ExecutorEnv env;
   env.clock = &clock;
   env.bus = bus;
@@ -46,7 +46,7 @@ Job io_job(Nanos service) {
 TEST(Cancellation, TutorialRunEndsWithNineDoneThreeCutEightNeverStarted) {
   Watchdog watchdog(std::chrono::seconds(60), "tutorial 001 cancel");
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   EventBus bus;
   test::EventRecorder recorder;
   bus.attach(&recorder);
@@ -89,7 +89,7 @@ class CancelEveryStrategy : public ::testing::TestWithParam<Strategy> {};
 TEST_P(CancelEveryStrategy, CancelledRunReturnsPromptly) {
   Watchdog watchdog(std::chrono::seconds(60), "prompt cancel");
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   PoolSpec spec;
   spec.strategy = GetParam();
   spec.workers = 2;
@@ -113,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(Cancellation, CancelEveryStrategy,
 TEST(Cancellation, PendingRetriesEndCancelled) {
   Watchdog watchdog(std::chrono::seconds(60), "cancel pending retries");
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   PoolConfig config;
   config.workers = 1;
   EventBus bus;
@@ -150,7 +150,7 @@ TEST(Cancellation, PendingRetriesEndCancelled) {
 TEST(Cancellation, JobsHeldAtTheLimiterGateEndCancelled) {
   Watchdog watchdog(std::chrono::seconds(60), "cancel at the gate");
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   TickerConfig every_hour;
   every_hour.interval = 3600 * kSecond;
   auto ticker = std::make_shared<TickerLimiter>(every_hour, clock);
@@ -174,7 +174,7 @@ TEST(Cancellation, JobsHeldAtTheLimiterGateEndCancelled) {
 TEST(Cancellation, JobThatNeverChecksRunsToItsEndButCountsCompleted) {
   Watchdog watchdog(std::chrono::seconds(60), "deaf job");
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   PoolConfig config;
   config.workers = 1;
   WorkerPool pool(config, env_of(clock, cancel.get_token()));
@@ -193,7 +193,7 @@ TEST(Cancellation, JobThatNeverChecksRunsToItsEndButCountsCompleted) {
 
 TEST(Cancellation, AlreadyCancelledTokenRefusesEverySubmission) {
   ManualClock clock;
-  std::stop_source cancel;
+  poolviz::stop_source cancel;
   cancel.request_stop();
   PoolConfig config;
   config.workers = 1;

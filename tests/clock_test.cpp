@@ -5,7 +5,7 @@
 
 #include <atomic>
 #include <chrono>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <thread>
 #include <vector>
 
@@ -26,7 +26,7 @@ TEST(ManualClock, SleeperWakesOnlyWhenTimeReachesItsDeadline) {
   EXPECT_EQ(clock.now(), 10);
   EXPECT_FALSE(clock.flows());
   std::atomic<int> result{-1};
-  std::thread sleeper([&] { result = clock.sleep_until(100, std::stop_token{}); });
+  std::thread sleeper([&] { result = clock.sleep_until(100, poolviz::stop_token{}); });
   clock.wait_for_sleepers(1);
   clock.advance(50);  // 60 < 100: the sleeper stays (it is counted until it returns)
   EXPECT_EQ(clock.sleepers(), 1);
@@ -41,7 +41,7 @@ TEST(ManualClock, SleeperWakesOnlyWhenTimeReachesItsDeadline) {
 TEST(ManualClock, StopWakesASleeperWithFalse) {
   Watchdog watchdog(30s, "manual clock stop");
   ManualClock clock;
-  std::stop_source stop;
+  poolviz::stop_source stop;
   std::atomic<int> result{-1};
   std::thread sleeper([&] { result = clock.sleep_until(kNever, stop.get_token()); });
   clock.wait_for_sleepers(1);
@@ -52,7 +52,7 @@ TEST(ManualClock, StopWakesASleeperWithFalse) {
 
 TEST(ManualClock, PastDeadlineReturnsAtOnceAndSetMayGoBackwards) {
   ManualClock clock(1000);
-  EXPECT_TRUE(clock.sleep_until(999, std::stop_token{}));
+  EXPECT_TRUE(clock.sleep_until(999, poolviz::stop_token{}));
   clock.advance(-5);  // negative steps are ignored
   EXPECT_EQ(clock.now(), 1000);
   clock.set(200);
@@ -66,7 +66,7 @@ TEST(ManualClock, OneAdvanceWakesEverySleeperWhoseDeadlinePassed) {
   std::vector<std::thread> sleepers;
   for (int i = 1; i <= 4; ++i) {
     sleepers.emplace_back([&, i] {
-      if (clock.sleep_until(i * kMillisecond, std::stop_token{})) ++woke;
+      if (clock.sleep_until(i * kMillisecond, poolviz::stop_token{})) ++woke;
     });
   }
   clock.wait_for_sleepers(4);
@@ -93,8 +93,8 @@ TEST(RealClock, StartsNearZeroAndNeverGoesBackwards) {
 TEST(RealClock, SleepReturnsTrueAtTheDeadlineAndFalseWhenStopped) {
   Watchdog watchdog(30s, "real clock sleep");
   RealClock clock;
-  EXPECT_TRUE(clock.sleep_until(clock.now() + kMicrosecond, std::stop_token{}));
-  std::stop_source stop;
+  EXPECT_TRUE(clock.sleep_until(clock.now() + kMicrosecond, poolviz::stop_token{}));
+  poolviz::stop_source stop;
   stop.request_stop();
   EXPECT_FALSE(clock.sleep_until(clock.now() + 3600 * kSecond, stop.get_token()));
 }
@@ -175,7 +175,7 @@ TEST(ScenarioClock, SleeperOnAPausedClockWakesOnResume) {
   ScenarioClock clock(1e6, /*start_paused=*/true);
   const Nanos deadline = clock.now() + 1 * kSecond;  // a microsecond of real time once running
   std::atomic<int> result{-1};
-  std::thread sleeper([&] { result = clock.sleep_until(deadline, std::stop_token{}); });
+  std::thread sleeper([&] { result = clock.sleep_until(deadline, poolviz::stop_token{}); });
   EXPECT_EQ(clock.now(), deadline - 1 * kSecond) << "paused: the deadline cannot have come";
   clock.resume();
   sleeper.join();
@@ -188,7 +188,7 @@ TEST(ScenarioClock, SleeperOnASlowClockWakesWhenSpedUp) {
   ScenarioClock clock(1e-6);  // one second of scenario time: eleven days of real time
   const Nanos deadline = clock.now() + 1 * kSecond;
   std::atomic<int> result{-1};
-  std::thread sleeper([&] { result = clock.sleep_until(deadline, std::stop_token{}); });
+  std::thread sleeper([&] { result = clock.sleep_until(deadline, poolviz::stop_token{}); });
   clock.set_speed(1e9);  // now a nanosecond of real time is a second of scenario time
   sleeper.join();
   EXPECT_EQ(result.load(), 1);
@@ -198,7 +198,7 @@ TEST(ScenarioClock, SleeperOnASlowClockWakesWhenSpedUp) {
 TEST(ScenarioClock, SleeperOnAPausedClockWakesOnStop) {
   Watchdog watchdog(30s, "scenario clock stop");
   ScenarioClock clock(1.0, /*start_paused=*/true);
-  std::stop_source stop;
+  poolviz::stop_source stop;
   std::atomic<int> result{-1};
   std::thread sleeper([&] { result = clock.sleep_until(clock.now() + kSecond, stop.get_token()); });
   stop.request_stop();
@@ -209,7 +209,7 @@ TEST(ScenarioClock, SleeperOnAPausedClockWakesOnStop) {
 TEST(ScenarioClock, SleeperOnARunningSlowClockWakesOnStop) {
   Watchdog watchdog(30s, "scenario clock stop while running");
   ScenarioClock clock(1e-6);  // an hour of scenario time would take ages of real time
-  std::stop_source stop;
+  poolviz::stop_source stop;
   std::atomic<int> result{-1};
   std::thread sleeper(
       [&] { result = clock.sleep_until(clock.now() + 3600 * kSecond, stop.get_token()); });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/leaky_bucket_limiter.h"
 #include "poolviz/pool_spec.h"
 #include "support/watchdog.h"
@@ -113,7 +114,7 @@ TEST(LeakyBucket, AStoppedWaiterGivesItsSlotBack) {
   ManualClock clock;
   LeakyBucketLimiter bucket(bucket_of(5, 2.0), clock);
   ASSERT_TRUE(bucket.acquire(JobId{1}, {}));
-  std::stop_source stop;
+  poolviz::stop_source stop;
   std::thread waiter([&] { EXPECT_FALSE(bucket.acquire(JobId{2}, stop.get_token())); });
   clock.wait_for_sleepers(1);
   stop.request_stop();

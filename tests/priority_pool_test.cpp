@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/event.h"
 #include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
@@ -60,7 +61,7 @@ class Turnstile {
     std::unique_lock lock(mutex_);
     ++arrivals_;
     changed_.notify_all();
-    std::stop_token stop = ctx.stop_token();
+    poolviz::stop_token stop = ctx.stop_token();
     if (changed_.wait(lock, stop, [this] { return open_ || permits_ > 0; })) {
       if (!open_) --permits_;
     }
@@ -82,7 +83,7 @@ class Turnstile {
 
  private:
   std::mutex mutex_;
-  std::condition_variable_any changed_;
+  poolviz::condition_variable_any changed_;
   int arrivals_ = 0;
   int permits_ = 0;
   bool open_ = false;

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
 #include "poolviz/export.h"
 #include "poolviz/run.h"
 
@@ -178,7 +179,7 @@ TEST(Run, CancelNowCutsADrainShort) {
   apply_override(s, "workload.service_mean_ms=600000");
   poolviz::Run run(s, RunOptions{.speed = 1});
   run.start();
-  std::jthread second_ctrl_c([&run] { run.cancel_now(); });
+  poolviz::jthread second_ctrl_c([&run] { run.cancel_now(); });
   run.stop(ShutdownMode::drain);
   const RunSummary summary = run.summary();
   EXPECT_EQ(summary.jobs.completed, 0u);

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
+
 #include "raw_http.h"
 #include "serve/http_server.h"
 #include "serve_support.h"
@@ -46,7 +48,7 @@ TEST(ServeLimits, AnEndlessHeaderLineIsCutAt431AndTheConnectionClosed) {
   RawConnection c(pool.port);
   ASSERT_TRUE(c.connected());
   // The sender keeps sending (up to 64 MB) while this thread reads the answer.
-  std::jthread sender([&c] {
+  poolviz::jthread sender([&c] {
     if (!c.send("GET /queue/status HTTP/1.1\r\nHost: x\r\nX-Endless: ")) return;
     const std::string chunk(64 * 1024, 'a');
     for (int i = 0; i < 1024; ++i) {

@@ -9,7 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 
 #include "poolviz/scenario.h"
@@ -62,7 +62,7 @@ class JobGate {
 
  private:
   std::mutex mutex_;  // guards entered_ and permits_
-  std::condition_variable_any changed_;
+  poolviz::condition_variable_any changed_;
   int entered_ = 0;
   int permits_ = 0;
 };

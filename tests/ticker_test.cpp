@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
 #include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/ticker_limiter.h"
@@ -153,7 +154,7 @@ TEST(Ticker, HeldJobsTakeTheTicksInTheOrderTheyArrived) {
   std::mutex mutex;
   std::condition_variable released;
   std::vector<std::uint64_t> order;
-  std::vector<std::jthread> holders;
+  std::vector<poolviz::jthread> holders;
   constexpr int kJobs = 5;
   for (int i = 1; i <= kJobs; ++i) {
     holders.emplace_back([&, i] {

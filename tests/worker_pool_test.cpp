@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "poolviz/clock.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/event.h"
 #include "poolviz/worker_pool.h"
 #include "support/accounting.h"
@@ -520,7 +521,7 @@ TEST(WorkerPool, JobThatIgnoresItsDeadlineAndReturnsLateStillTimesOut) {
   pool.submit(make_job(
       [&](JobContext& ctx) {
         // Sleeps on the clock directly, past its deadline, without asking the context.
-        ctx.clock().sleep_until(2 * kSecond, std::stop_token{});
+        ctx.clock().sleep_until(2 * kSecond, poolviz::stop_token{});
       },
       1 * kSecond));
   clock.wait_for_sleepers(1);
@@ -663,7 +664,7 @@ TEST(WorkerPool, DestroyingARunningPoolCancelsItsJobsAndReturns) {
 TEST(WorkerPool, AnExternalCancelTokenStopsRunningJobsAndRefusesNewOnes) {
   Watchdog watchdog(60s, "external cancel");
   ManualClock clock;
-  std::stop_source run_cancel;
+  poolviz::stop_source run_cancel;
   ExecutorEnv env = env_of(clock);
   env.cancel = run_cancel.get_token();
   WorkerPool pool(PoolConfig{.workers = 2}, env);

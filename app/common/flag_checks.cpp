@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
 #include "poolviz/scenario.h"
 
 namespace poolviz::flags {
@@ -38,7 +39,7 @@ bool parse_double(const std::string& text, double& value) {
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   if (begin != end && *begin == '+') ++begin;
-  const auto [stop, ec] = std::from_chars(begin, end, value);
+  const auto [stop, ec] = poolviz::from_chars_double(begin, end, value);
   return ec == std::errc{} && stop == end && begin != end;
 }
 

@@ -8,6 +8,9 @@
 //  | plots (one shared time axis)                      | controls           |
 //  +---------------------------------------------------+--------------------+
 #include <GLFW/glfw3.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -19,13 +22,14 @@
 #include <fstream>
 #include <optional>
 #include <stdexcept>
-#include <stop_token>
 #include <thread>
 #include <vector>
 
 #include "gui/compare_panel.h"
 #include "gui/gui.h"
 #include "gui/panels.h"
+#include "poolviz/compat_thread.h"
+#include "poolviz/thread_per_task.h"
 #include "render/screenshot.h"
 #include "render/window.h"
 
@@ -139,11 +143,18 @@ struct FrameStats {
   }
 };
 
-/// CPU time this thread has used, in ms.
+double now_ms();
+
+/// CPU time this thread has used, in ms (the browser has no thread CPU clock:
+/// there the main thread's wall time, which it spends drawing or idle).
 double thread_cpu_ms() {
+#if defined(__EMSCRIPTEN__)
+  return now_ms();
+#else
   timespec ts{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+#endif
 }
 
 double now_ms() {
@@ -159,7 +170,23 @@ std::string screenshot_name(const Session& session) {
 bool save_window(render::Window& window, const std::string& path, std::string& error) {
   int w = 0, h = 0;
   window.framebuffer_size(w, h);
-  return render::write_png(path, w, h, render::read_pixels(w, h, true), error);
+  if (!render::write_png(path, w, h, render::read_pixels(w, h, true), error)) return false;
+#if defined(__EMSCRIPTEN__)
+  // The file is in the page's memory: hand it to the browser as a download.
+  EM_ASM(
+      {
+        const path = UTF8ToString($0);
+        const blob = new Blob([FS.readFile(path)], {type : 'image/png'});
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = path.split('/').pop();
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+        FS.unlink(path);
+      },
+      path.c_str());
+#endif
+  return true;
 }
 
 /// The window's recording of its run, in the file format of `run --record`.
@@ -221,6 +248,23 @@ class WindowLoop {
   /// Step 5: closing mid-run cancels the runs and joins their threads before the window goes.
   void close();
 
+#if defined(__EMSCRIPTEN__)
+  // [SECTION] The browser ----------------------------------------------------
+  // The page's main thread must return to the browser after every frame, so
+  // instead of loop() the browser calls browser_frame() once per animation
+  // frame; there is no idle wait (the browser throttles hidden tabs itself).
+  void browser_frame() {
+    window_->poll_events();
+    frame();
+    ++browser_frames_;
+  }
+  /// What the page's hook window.poolviz.status() returns, as JSON.
+  std::string status_json() const;
+  void set_paused(bool paused) { compare_ ? compare_->set_paused(paused) : session_->set_paused(paused); }
+  void request_screenshot() { ui_.screenshot_requested = true; }
+  void open_file(const char* path) { window_->add_dropped_path(path); }
+#endif
+
  private:
   enum class Wait { draw, skip, close };
   /// Idle costs nothing: paused, finished or minimised, the loop sleeps until
@@ -270,15 +314,16 @@ class WindowLoop {
   // scenario time reaches --at, so the picture shows that moment however long
   // a frame takes to render (under load a frame is 100+ ms of scenario time).
   // Declared after the sessions: they stop and join before the clocks go.
-  std::vector<std::jthread> pause_at_;
+  std::vector<poolviz::jthread> pause_at_;
 
   void pause_clocks_at(double seconds);
+  std::uint64_t browser_frames_ = 0;
 };
 
 void WindowLoop::pause_clocks_at(double seconds) {
   if (seconds <= 0 || session_->replay()) return;
   const auto pause_at = [this, t = from_seconds(seconds)](ScenarioClock& clock) {
-    pause_at_.emplace_back([&clock, t](std::stop_token stop) {
+    pause_at_.emplace_back([&clock, t](poolviz::stop_token stop) {
       if (clock.sleep_until(t, stop)) clock.pause();
     });
   };
@@ -488,7 +533,57 @@ void WindowLoop::close() {
   }
 }
 
+#if defined(__EMSCRIPTEN__)
+
+std::string WindowLoop::status_json() const {
+  // Means over the last frames: the main thread's time per frame, and the
+  // interval between frames (the browser's frame rate).
+  constexpr std::size_t kRecent = 120;
+  const std::size_t n = std::min(kRecent, stats_.wall_ms.size());
+  double work = 0;
+  for (std::size_t i = stats_.wall_ms.size() - n; i < stats_.wall_ms.size(); ++i) work += stats_.wall_ms[i];
+  const Timeline& timeline = session_->timeline();
+  char json[640];
+  std::snprintf(json, sizeof json,
+                "{\"frames\":%llu,\"frame_ms\":%.3f,\"scenario\":\"%s\",\"t\":%.3f,\"paused\":%s,"
+                "\"submitted\":%llu,\"completed\":%llu,\"threads\":%lld,\"thread_cap\":%d,"
+                "\"hardware_concurrency\":%u,\"gl_errors\":\"%s\"}",
+                static_cast<unsigned long long>(browser_frames_), n > 0 ? work / static_cast<double>(n) : 0.0,
+                session_->scenario().id.c_str(), session_->now_seconds(), session_->paused() ? "true" : "false",
+                static_cast<unsigned long long>(timeline.counts().submitted),
+                static_cast<unsigned long long>(timeline.counts().completed),
+                static_cast<long long>(timeline.counts().threads_alive()), kPlatformThreadCap,
+                std::thread::hardware_concurrency(), gl_errors_.c_str());
+  return json;
+}
+
+// The one loop of the page: emscripten's main-loop callback takes no argument,
+// so the browser build keeps it here (set once by run(), lives as long as the page).
+WindowLoop* browser_loop = nullptr;
+
+#endif
+
 }  // namespace
+
+#if defined(__EMSCRIPTEN__)
+// The page's hooks (app/web/shell.html wraps them as window.poolviz).
+extern "C" {
+EMSCRIPTEN_KEEPALIVE const char* poolviz_web_status() {
+  static std::string last;
+  last = browser_loop != nullptr ? browser_loop->status_json() : "{}";
+  return last.c_str();
+}
+EMSCRIPTEN_KEEPALIVE void poolviz_web_play(int playing) {
+  if (browser_loop != nullptr) browser_loop->set_paused(playing == 0);
+}
+EMSCRIPTEN_KEEPALIVE void poolviz_web_screenshot() {
+  if (browser_loop != nullptr) browser_loop->request_screenshot();
+}
+EMSCRIPTEN_KEEPALIVE void poolviz_web_open_file(const char* path) {
+  if (browser_loop != nullptr) browser_loop->open_file(path);
+}
+}
+#endif
 
 int run(const GuiOptions& options) {
   Scenario scenario;
@@ -498,6 +593,15 @@ int run(const GuiOptions& options) {
     std::fprintf(stderr, "poolviz: screenshot needs an output path\n");
     return 2;
   }
+#if defined(__EMSCRIPTEN__)
+  // run() returns at once; the page keeps the loop (and the options it reads).
+  static const GuiOptions kept = options;
+  auto* loop = new WindowLoop(kept);
+  if (const int status = loop->open(scenario, replay); status != 0) return status;
+  browser_loop = loop;
+  emscripten_set_main_loop([] { browser_loop->browser_frame(); }, 0, false);
+  return 0;
+#endif
   WindowLoop window(options);
   if (const int status = window.open(scenario, replay); status != 0) return status;
   const int status = window.loop();

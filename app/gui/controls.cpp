@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "gui/panels.h"
+#include "poolviz/thread_per_task.h"
 
 namespace poolviz::gui {
 
@@ -89,6 +90,9 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
     row("thread cap", "Safety cap on live threads; takes effect on restart");
     int cap = pool.max_threads > 0 ? pool.max_threads : 2000;
     if (ImGui::SliderInt("##cap", &cap, 10, 5000)) pool.max_threads = cap;
+    if (kPlatformThreadCap > 0) {
+      ImGui::TextWrapped("In the browser at most %d threads: the page's pool of Web Workers", kPlatformThreadCap);
+    }
   } else {
     row("queue capacity", "0 = unbounded; applied to the running queue");
     int cap = static_cast<int>(pool.queue_capacity);

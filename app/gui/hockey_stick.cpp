@@ -188,7 +188,7 @@ void SweepRunner::start(const Scenario& scenario, const SweepRange& range, doubl
     error_.clear();
     done_ = false;
   }
-  thread_ = std::jthread([this, speed](std::stop_token stop) {
+  thread_ = poolviz::jthread([this, speed](poolviz::stop_token stop) {
     SweepOptions options;
     options.speed = speed;
     options.stop = stop;

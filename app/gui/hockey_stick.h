@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "gui/theme.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/scenario.h"
 #include "poolviz/sweep.h"
 
@@ -77,7 +78,7 @@ class SweepRunner {
   std::size_t total_ = 0;
   Scenario scenario_;
   SweepRange range_;
-  std::jthread thread_;
+  poolviz::jthread thread_;
 };
 
 // [SECTION] draw_hockey_stick ------------------------------------------------------

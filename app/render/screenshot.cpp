@@ -1,8 +1,12 @@
 #include "render/screenshot.h"
 
-#include <glad/gl.h>
+#include "render/gl.h"
 // libstb ships the compiled stb_image_write (stbi_write_png is exported by
-// libstb.so), so only the declarations are included here.
+// libstb.so), so only the declarations are included here; the browser build
+// has no libstb and compiles Debian's header itself.
+#if defined(__EMSCRIPTEN__)
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#endif
 #include <stb_image_write.h>
 
 #include <cerrno>
@@ -37,9 +41,17 @@ void OffscreenTarget::unbind() { glBindFramebuffer(GL_FRAMEBUFFER, 0); }
 
 std::vector<std::uint8_t> read_pixels(int width, int height, bool back_buffer) {
   if (back_buffer) glReadBuffer(GL_BACK);
-  std::vector<std::uint8_t> rgb(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
+  const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  std::vector<std::uint8_t> rgb(pixels * 3);
   glPixelStorei(GL_PACK_ALIGNMENT, 1);
+#if POOLVIZ_GLES3
+  // WebGL 2 reads only RGBA bytes from the default framebuffer.
+  std::vector<std::uint8_t> rgba(pixels * 4);
+  glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+  for (std::size_t i = 0; i < pixels; ++i) std::memcpy(&rgb[i * 3], &rgba[i * 4], 3);
+#else
   glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+#endif
   // GL's rows start at the bottom; PNG's at the top.
   const std::size_t stride = static_cast<std::size_t>(width) * 3;
   std::vector<std::uint8_t> row(stride);

@@ -1,7 +1,7 @@
 #include "render/window.h"
 
-#include <glad/gl.h>
-// glad must come first: it provides the GL declarations GLFW would otherwise include.
+#include "render/gl.h"
+// The GL declarations must come first: GLFW would otherwise include its own.
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -15,6 +15,15 @@
 namespace poolviz::render {
 
 namespace {
+
+/// Loads the GL functions of the current context (glad); the browser's are linked in.
+bool load_gl_functions() {
+#if POOLVIZ_GLES3
+  return true;
+#else
+  return gladLoadGL(glfwGetProcAddress) != 0;
+#endif
+}
 
 void print_glfw_error(int code, const char* what) {
   // Only worth a line when it explains a failure; GLFW reports init problems here.
@@ -35,19 +44,28 @@ Window::Window(const WindowOptions& options) {
   if (glfwInit() != GLFW_TRUE) {
     throw std::runtime_error("cannot open a window: no display (set DISPLAY, or run under xvfb-run)");
   }
+#if POOLVIZ_GLES3
+  // The browser: WebGL 2 (OpenGL ES 3.0) on the page's <canvas id="canvas">.
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+#else
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
   glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+#endif
   glfwWindowHint(GLFW_VISIBLE, options.visible ? GLFW_TRUE : GLFW_FALSE);
+#if !POOLVIZ_GLES3  // emscripten's GLFW is 3.2: no monitor scaling (the page is laid out in CSS pixels)
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
+#endif
   window_ = glfwCreateWindow(options.width, options.height, options.title.c_str(), nullptr, nullptr);
   if (window_ == nullptr) {
     glfwTerminate();
     throw std::runtime_error("cannot create an OpenGL 3.3 core window");
   }
   glfwMakeContextCurrent(window_);
-  if (gladLoadGL(glfwGetProcAddress) == 0) {
+  if (!load_gl_functions()) {
     glfwDestroyWindow(window_);
     glfwTerminate();
     throw std::runtime_error("cannot load the OpenGL 3.3 functions");
@@ -65,7 +83,7 @@ Window::Window(const WindowOptions& options) {
   ImGui::CreateContext();
   ImGui::GetIO().IniFilename = nullptr;  // the layout is computed, not remembered
   ImGui_ImplGlfw_InitForOpenGL(window_, true);
-  ImGui_ImplOpenGL3_Init("#version 330 core");
+  ImGui_ImplOpenGL3_Init(kGlslVersion);
 }
 
 Window::~Window() {
@@ -90,9 +108,13 @@ void Window::poll_events(double wait_seconds) {
 bool Window::iconified() const { return glfwGetWindowAttrib(window_, GLFW_ICONIFIED) != 0; }
 
 float Window::content_scale() const {
+#if POOLVIZ_GLES3
+  return 1.0F;
+#else
   float x = 1, y = 1;
   glfwGetWindowContentScale(window_, &x, &y);
   return x > 0 ? x : 1.0F;
+#endif
 }
 
 void Window::framebuffer_size(int& width, int& height) const {

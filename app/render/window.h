@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 struct GLFWwindow;
@@ -59,6 +60,8 @@ class Window {
 
   /// .toml (or any) paths dropped onto the window since the last call.
   std::vector<std::string> take_dropped_paths();
+  /// A path opened another way (the web page's file picker), taken like a drop.
+  void add_dropped_path(std::string path) { dropped_.push_back(std::move(path)); }
 
   GLFWwindow* handle() const { return window_; }
 

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "poolviz/compat_thread.h"
+
 #include "serve/http_client.h"
 
 namespace poolviz::serve {
@@ -228,7 +230,7 @@ LoadReport run_load(const LoadOptions& options) {
 
   std::vector<SenderTally> tallies(static_cast<std::size_t>(threads));
   {
-    std::vector<std::jthread> senders;
+    std::vector<poolviz::jthread> senders;
     senders.reserve(tallies.size());
     for (SenderTally& tally : tallies) {
       senders.emplace_back([&, open_loop] {

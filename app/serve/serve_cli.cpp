@@ -13,8 +13,10 @@
 #include "gui/gui.h"
 #endif
 #include "common/flag_checks.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
+#include "serve/static_site.h"
 
 namespace poolviz::serve {
 
@@ -147,7 +149,7 @@ int serve_command(const ServeCommandOptions& options) {
     if (with_window) {
       // The window runs on this thread; a watcher takes the signal and closes it.
       std::atomic<bool> close_window{false};
-      std::jthread watcher([&](std::stop_token stop) {
+      poolviz::jthread watcher([&](poolviz::stop_token stop) {
         const timespec tick{0, 100'000'000};
         while (!stop.stop_requested()) {
           if (const int got = sigtimedwait(&stop_signals, nullptr, &tick); got > 0) {
@@ -173,9 +175,9 @@ int serve_command(const ServeCommandOptions& options) {
                  options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
                  static_cast<long long>(outstanding));
     // A second Ctrl-C while draining cancels what is left instead of waiting.
-    std::jthread escalate;
+    poolviz::jthread escalate;
     if (options.serve.on_exit == ShutdownMode::drain) {
-      escalate = std::jthread([&server, &stop_signals](std::stop_token stop) {
+      escalate = poolviz::jthread([&server, &stop_signals](poolviz::stop_token stop) {
         const timespec tick{0, 100'000'000};
         while (!stop.stop_requested()) {
           if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
@@ -235,6 +237,7 @@ struct ServeCommands::State {
   std::string on_exit = "drain";
   LoadOptions load_options;
   bool load_json = false;
+  std::string web_dir;  // --web DIR: serve the browser build instead of a pool
 };
 
 ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) {
@@ -283,6 +286,11 @@ ServeCommands::ServeCommands(CLI::App& app) : state_(std::make_unique<State>()) 
       ->needs(gui);
   s.serve->add_option("--at", s.serve_options.screenshot_at, "Scenario seconds for --screenshot (default 5)")
       ->check(flags::number_in(flags::kScreenshotAt));
+  s.serve
+      ->add_option("--web", s.web_dir,
+                   "Serve this folder (the browser build, scripts/web -> build/web) as a static, "
+                   "cross-origin isolated site instead of a pool")
+      ->excludes(gui);
 
   s.load = app.add_subcommand(
       "load", "Load a `poolviz serve` with POST /tasks and report status codes and latency");
@@ -312,6 +320,9 @@ ServeCommands::~ServeCommands() = default;
 
 std::optional<int> ServeCommands::dispatch() {
   State& s = *state_;
+  if (*s.serve && !s.web_dir.empty()) {
+    return serve_static_command(s.web_dir, s.serve_options.serve.bind, s.serve_options.serve.port);
+  }
   if (*s.serve) {
     s.serve_options.serve.on_exit =
         s.on_exit == "cancel" ? ShutdownMode::cancel : ShutdownMode::drain;

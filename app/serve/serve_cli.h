@@ -7,6 +7,7 @@
 //   poolviz serve [SCENARIO|FILE] [--port N] [--bind ADDR] [--set K=V]...
 //                 [--on-exit drain|cancel] [--keep N] [--speed X] [--json]
 //                 [--http-threads N] [--allow-unbounded] [--token T]
+//   poolviz serve --web DIR [--port N] [--bind ADDR]    (the browser build, scripts/web)
 //   poolviz load URL [--rate R | --concurrency C] [--duration S] [--requests N]
 //                [--body JSON] [--json] [--allow-remote]
 #pragma once

@@ -133,11 +133,11 @@ int TaskServer::start() {
   http->start(options_.http_threads > 0 ? options_.http_threads : 2);
   http_ = std::move(http);
   if (options_.own_poll_thread) {
-    poller_ = std::jthread([this](std::stop_token stop) {
+    poller_ = poolviz::jthread([this](poolviz::stop_token stop) {
       // A pump, not a synchronisation: events flow to Metrics and the store
       // every 10 ms so the rings stay short and the series keeps its rows.
       std::mutex m;
-      std::condition_variable_any cv;
+      poolviz::condition_variable_any cv;
       std::unique_lock lock(m);
       while (!stop.stop_requested()) {
         poll();

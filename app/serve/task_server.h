@@ -38,7 +38,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 #include <string_view>
 #include <thread>
@@ -178,7 +178,7 @@ class TaskServer {
   int port_ = 0;
 
   std::mutex control_mutex_;  // serialises poll / live edits / stop on the Run
-  std::jthread poller_;
+  poolviz::jthread poller_;
   std::optional<RunSummary> summary_;  // guarded by control_mutex_
 
   std::atomic<bool> shutting_down_{false};  // release/acquire: handlers see it promptly

@@ -17,7 +17,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <utility>
 
 #include "poolviz/executor.h"
@@ -64,7 +64,7 @@ class JobGate {
       std::unique_lock lock(mutex_);
       ++arrivals_;
       changed_.notify_all();
-      std::stop_token stop = ctx.stop_token();
+      poolviz::stop_token stop = ctx.stop_token();
       if (changed_.wait(lock, stop, [this] { return open_; })) return true;
     }
     ctx.stop_requested();  // records the cancellation the job saw
@@ -98,7 +98,7 @@ class JobGate {
 
  private:
   mutable std::mutex mutex_;
-  std::condition_variable_any changed_;
+  poolviz::condition_variable_any changed_;
   int arrivals_ = 0;
   bool open_ = false;
 };

@@ -28,7 +28,7 @@ namespace {
 // after a notification, or until stopped. Long waits are capped so that a
 // missed notification can never strand a sleeper for longer than the cap.
 template <class Lock, class Woken>
-void wait_real(std::condition_variable_any& cv, Lock& lock, std::stop_token& stop, Nanos real_ns,
+void wait_real(poolviz::condition_variable_any& cv, Lock& lock, poolviz::stop_token& stop, Nanos real_ns,
                Woken woken) {
   constexpr Nanos kCap = 200 * kMillisecond;
   const auto until = std::chrono::steady_clock::now() +
@@ -44,9 +44,9 @@ RealClock::RealClock() : origin_(steady_now()) {}
 
 Nanos RealClock::now() const { return steady_now() - origin_; }
 
-bool RealClock::sleep_until(Nanos deadline, std::stop_token stop) {
+bool RealClock::sleep_until(Nanos deadline, poolviz::stop_token stop) {
   std::mutex m;
-  std::condition_variable_any cv;
+  poolviz::condition_variable_any cv;
   std::unique_lock lock(m);
   for (;;) {
     if (stop.stop_requested()) return false;
@@ -143,7 +143,7 @@ void ScenarioClock::set_speed(double speed) {
   rebase([&] { speed_.store(speed, std::memory_order_relaxed); });
 }
 
-bool ScenarioClock::sleep_until(Nanos deadline, std::stop_token stop) {
+bool ScenarioClock::sleep_until(Nanos deadline, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (stop.stop_requested()) return false;
@@ -166,7 +166,7 @@ bool ScenarioClock::sleep_until(Nanos deadline, std::stop_token stop) {
 
 // ManualClock ----------------------------------------------------------------
 
-bool ManualClock::sleep_until(Nanos deadline, std::stop_token stop) {
+bool ManualClock::sleep_until(Nanos deadline, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   ++sleepers_;
   changed_.notify_all();  // wait_for_sleepers() listens on the same condition

@@ -23,7 +23,7 @@ bool ConcurrencyLimiter::take_locked(JobId job) {
   return true;
 }
 
-bool ConcurrencyLimiter::acquire(JobId job, std::stop_token stop) {
+bool ConcurrencyLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   if (!permit_freed_.wait(lock, stop, [&] { return in_use_ < max_; })) return false;
   return take_locked(job);

@@ -10,6 +10,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "poolviz/compat_thread.h"
+
 namespace poolviz {
 
 namespace {
@@ -77,7 +79,7 @@ std::string_view to_string(ResizeReason reason) {
 struct EventBus::Ring {
   static constexpr std::size_t kWarmCells = 1 << 14;  // the old fixed capacity
   struct Cell {
-    std::uint64_t turn_offset;  // accessed through std::atomic_ref only
+    std::uint64_t turn_offset;  // accessed through poolviz::atomic_ref only
     Event event;
   };
   static_assert(std::is_trivially_copyable_v<Cell> && std::is_trivially_destructible_v<Cell>);
@@ -94,8 +96,8 @@ struct EventBus::Ring {
   Ring(const Ring&) = delete;
   Ring& operator=(const Ring&) = delete;
 
-  static std::atomic_ref<std::uint64_t> turn_of(Cell& cell) {
-    return std::atomic_ref<std::uint64_t>(cell.turn_offset);
+  static poolviz::atomic_ref<std::uint64_t> turn_of(Cell& cell) {
+    return poolviz::atomic_ref<std::uint64_t>(cell.turn_offset);
   }
 
   bool push(const Event& e) {

@@ -354,8 +354,8 @@ void ExecutorCore::retry_timer_main() {
       lock.lock();
       continue;
     }
-    retry_wake_ = std::stop_source{};
-    const std::stop_token wake = retry_wake_.get_token();
+    retry_wake_ = poolviz::stop_source{};
+    const poolviz::stop_token wake = retry_wake_.get_token();
     lock.unlock();
     env_.clock->sleep_until(due, wake);
     lock.lock();

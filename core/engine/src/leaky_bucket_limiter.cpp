@@ -23,7 +23,7 @@ void LeakyBucketLimiter::emit_locked(EventKind kind, JobId job, double water) co
   detail::emit_limiter_event(bus_, clock_, source_, kind, job, std::max(0.0, capacity_ - water), capacity_);
 }
 
-bool LeakyBucketLimiter::acquire(JobId job, std::stop_token stop) {
+bool LeakyBucketLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   if (stop.stop_requested()) return false;
   const Nanos now = clock_.now();

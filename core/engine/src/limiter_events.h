@@ -4,7 +4,7 @@
 
 #include <functional>
 #include <optional>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
@@ -31,10 +31,10 @@ inline void emit_limiter_event(EventBus* bus, Clock& clock, std::uint8_t source,
 /// Sleeps in `clock` time until `deadline`, or until either `stop` (the run was
 /// cancelled) or `reconfigured` (the limiter's rate changed, so the deadline is
 /// stale) is requested. Returns false only when `stop` was requested.
-inline bool sleep_until_either(Clock& clock, Nanos deadline, const std::stop_token& stop,
-                               const std::stop_token& reconfigured) {
-  std::stop_source either;
-  std::optional<std::stop_callback<std::function<void()>>> on_stop, on_change;
+inline bool sleep_until_either(Clock& clock, Nanos deadline, const poolviz::stop_token& stop,
+                               const poolviz::stop_token& reconfigured) {
+  poolviz::stop_source either;
+  std::optional<poolviz::stop_callback<std::function<void()>>> on_stop, on_change;
   if (stop.stop_possible())
     on_stop.emplace(stop, std::function<void()>([&] { either.request_stop(); }));
   on_change.emplace(reconfigured, std::function<void()>([&] { either.request_stop(); }));

@@ -1,11 +1,21 @@
 #include "poolviz/thread_per_task.h"
 
+#include <algorithm>
 #include <system_error>
 
 namespace poolviz {
 
+namespace {
+
+int effective_max_threads(int requested) {
+  const int cap = requested > 0 ? requested : 2000;
+  return kPlatformThreadCap > 0 ? std::min(cap, kPlatformThreadCap) : cap;
+}
+
+}  // namespace
+
 ThreadPerTask::ThreadPerTask(ThreadPerTaskConfig config, ExecutorEnv env)
-    : core_(std::move(env), *this), max_threads_(config.max_threads > 0 ? config.max_threads : 2000) {
+    : core_(std::move(env), *this), max_threads_(effective_max_threads(config.max_threads)) {
   // A retry gets a fresh thread, cap or not: it was accepted and must not be lost.
   core_.set_requeue([this](Job&& job) { start_thread(std::move(job), false); });
 }
@@ -14,7 +24,7 @@ ThreadPerTask::~ThreadPerTask() { shutdown(ShutdownMode::cancel); }
 
 void ThreadPerTask::set_max_threads(int max_threads) {
   std::lock_guard lock(mutex_);
-  max_threads_ = max_threads > 0 ? max_threads : 2000;
+  max_threads_ = effective_max_threads(max_threads);
 }
 
 SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {

@@ -29,7 +29,7 @@ bool TickerLimiter::take_locked(JobId job) {
   return true;
 }
 
-bool TickerLimiter::acquire(JobId job, std::stop_token stop) {
+bool TickerLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   const std::uint64_t ticket = next_ticket_++;
   waiting_.push_back(ticket);

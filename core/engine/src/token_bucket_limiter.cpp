@@ -54,13 +54,13 @@ bool TokenBucketLimiter::take_locked(JobId job) {
   return true;
 }
 
-bool TokenBucketLimiter::acquire(JobId job, std::stop_token stop) {
+bool TokenBucketLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (stop.stop_requested()) return false;
     if (take_locked(job)) return true;
     const Nanos next_token = anchor_ + interval_;
-    const std::stop_token reconfigured = reconfigured_.get_token();
+    const poolviz::stop_token reconfigured = reconfigured_.get_token();
     lock.unlock();
     if (!detail::sleep_until_either(clock_, next_token, stop, reconfigured)) return false;
     lock.lock();
@@ -88,7 +88,7 @@ void TokenBucketLimiter::set_rate(double per_second) {
   refill_locked(clock_.now());  // time so far accrues at the old rate
   interval_ = interval_for(per_second);
   reconfigured_.request_stop();
-  reconfigured_ = std::stop_source{};
+  reconfigured_ = poolviz::stop_source{};
 }
 
 Nanos TokenBucketLimiter::refill_interval() const {

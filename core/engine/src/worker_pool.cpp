@@ -479,8 +479,8 @@ void WorkerPool::scaler_main() {
       scaler_cv_.wait(lock);  // a worker parking or a resize pokes
       continue;
     }
-    scaler_wake_ = std::stop_source{};
-    const std::stop_token wake = scaler_wake_.get_token();
+    scaler_wake_ = poolviz::stop_source{};
+    const poolviz::stop_token wake = scaler_wake_.get_token();
     lock.unlock();
     clock.sleep_until(deadline, wake);
     lock.lock();

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "lesson_expr.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/scenario.h"
 
 namespace poolviz {
@@ -203,7 +204,7 @@ class Parser {
       if (c != '_') digits += c;
     }
     double value = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    const auto [end, ec] = poolviz::from_chars_double(digits.data(), digits.data() + digits.size(), value);
     if (ec != std::errc() || end != digits.data() + digits.size()) {
       fail(start, "\"" + std::string(text_.substr(start, pos_ - start)) + "\" is not a number");
     }

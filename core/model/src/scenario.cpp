@@ -7,6 +7,7 @@
 #include <charconv>
 #include <string>
 
+#include "poolviz/compat_thread.h"
 #include "scenario_fields.h"
 
 namespace poolviz {
@@ -112,7 +113,7 @@ void apply_override(Scenario& scenario, std::string_view key, std::string_view v
       (text.front() == '"' || text.front() == '\'') && text.back() == text.front()) {
     const std::string inner = text.substr(1, text.size() - 2);
     double unused = 0;
-    const auto [end, ec] = std::from_chars(inner.data(), inner.data() + inner.size(), unused);
+    const auto [end, ec] = poolviz::from_chars_double(inner.data(), inner.data() + inner.size(), unused);
     if (ec == std::errc{} && end == inner.data() + inner.size() && !inner.empty()) {
       throw ScenarioError("--set", 0, 0, k,
                           text + " is a number in quotes; remove the quotes (" + k + "=" + inner + ")");
@@ -132,7 +133,7 @@ void apply_override(Scenario& scenario, std::string_view key, std::string_view v
     }
     case FieldType::number: {
       double d = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
+      const auto [end, ec] = poolviz::from_chars_double(text.data(), text.data() + text.size(), d);
       if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
         throw ScenarioError("--set", 0, 0, k,
                             "\"" + text + "\" is not a number (allowed: " + range_text(*field) + ")");

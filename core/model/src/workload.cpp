@@ -259,7 +259,7 @@ class HeldMemory {
  public:
   HeldMemory(std::size_t bytes, JobTally* tally) : size_(bytes), tally_(tally) {
     if (bytes == 0) return;
-    bytes_ = std::make_unique_for_overwrite<char[]>(bytes);
+    bytes_ = std::unique_ptr<char[]>(new char[bytes]);  // uninitialised, as make_unique_for_overwrite (not in the browser's libc++ 13)
     constexpr std::size_t kPage = 4096;
     volatile char* p = bytes_.get();
     for (std::size_t i = 0; i < bytes; i += kPage) p[i] = 1;

@@ -49,7 +49,7 @@ class Run::SwappableLimiter final : public Limiter {
  public:
   explicit SwappableLimiter(std::shared_ptr<Limiter> inner) : inner_(std::move(inner)) {}
 
-  bool acquire(JobId job, std::stop_token stop) override { return current()->acquire(job, stop); }
+  bool acquire(JobId job, poolviz::stop_token stop) override { return current()->acquire(job, stop); }
   bool try_acquire(JobId job) override { return current()->try_acquire(job); }
   void release() override { current()->release(); }
   bool drops_at_submit() const override { return current()->drops_at_submit(); }
@@ -175,9 +175,9 @@ void Run::start() {
   started_ = true;
   rss_at_start_mb_ = rss_peak_mb_ = current_rss_mb();
   cpu_at_start_s_ = process_cpu_seconds();
-  arrival_thread_ = std::jthread([this](std::stop_token stop) { arrival_main(std::move(stop)); });
+  arrival_thread_ = poolviz::jthread([this](poolviz::stop_token stop) { arrival_main(std::move(stop)); });
   if (scenario_.shutdown.at_s > 0) {
-    shutdown_thread_ = std::jthread([this](std::stop_token stop) {
+    shutdown_thread_ = poolviz::jthread([this](poolviz::stop_token stop) {
       if (!clock_.sleep_until(from_seconds(scenario_.shutdown.at_s), stop)) return;
       arrival_thread_.request_stop();  // thread-safe; a blocked submit is refused below
       executor_->shutdown(scenario_.shutdown.mode);
@@ -199,7 +199,7 @@ void Run::release_clock() {
   clock_.resume();
 }
 
-void Run::arrival_main(std::stop_token stop) {
+void Run::arrival_main(poolviz::stop_token stop) {
   const Nanos limit = duration_limit();
   // Scenario time starts here, not at construction: on a loaded machine at
   // high speed, building the executor and starting this thread must not count
@@ -247,7 +247,7 @@ void Run::arrival_main(std::stop_token stop) {
   arrivals_done_.store(true, std::memory_order_release);
 }
 
-bool Run::wait_while_paused(std::stop_token& stop) {
+bool Run::wait_while_paused(poolviz::stop_token& stop) {
   // An arrival due at t = 0 is due at once even on a paused clock; a paused
   // scenario must show nothing run (or refused) yet, so it waits for play.
   while (clock_.paused()) {
@@ -345,7 +345,7 @@ void Run::stop(ShutdownMode mode) {
     // A paused clock would freeze the drain forever: time must flow to finish.
     if (clock_.paused()) clock_.resume();
     // Cancel whatever is still running after the drain budget (scenario time).
-    std::jthread watchdog([this](std::stop_token stop) {
+    poolviz::jthread watchdog([this](poolviz::stop_token stop) {
       if (clock_.sleep_until(clock_.now() + options_.drain_budget, stop)) cancel_.request_stop();
     });
     executor_->shutdown(ShutdownMode::drain);

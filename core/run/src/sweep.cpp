@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "poolviz/compat_thread.h"
 
 namespace poolviz {
 
@@ -34,7 +35,7 @@ SweepRange parse_sweep_range(std::string_view text) {
     const std::size_t colon = i < 2 ? rest.find(':') : rest.size();
     if (colon == std::string_view::npos) fail("needs three numbers separated by ':'");
     const std::string_view item = rest.substr(0, colon);
-    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), parts[i]);
+    const auto [end, ec] = poolviz::from_chars_double(item.data(), item.data() + item.size(), parts[i]);
     if (ec != std::errc{} || end != item.data() + item.size() || item.empty()) {
       fail("\"" + std::string(item) + "\" is not a number");
     }

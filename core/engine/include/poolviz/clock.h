@@ -16,7 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 namespace poolviz {
 
@@ -54,7 +54,7 @@ class Clock {
 
   /// Blocks until now() >= deadline or `stop` is requested.
   /// Returns true when the deadline was reached, false when stopped first.
-  virtual bool sleep_until(Nanos deadline, std::stop_token stop) = 0;
+  virtual bool sleep_until(Nanos deadline, poolviz::stop_token stop) = 0;
 
   /// True when spinning on a CPU makes this clock's time pass (real and running
   /// scenario time). False for a paused scenario clock and for the manual clock:
@@ -73,7 +73,7 @@ class RealClock final : public Clock {
  public:
   RealClock();
   Nanos now() const override;
-  bool sleep_until(Nanos deadline, std::stop_token stop) override;
+  bool sleep_until(Nanos deadline, poolviz::stop_token stop) override;
 
  private:
   Nanos origin_;
@@ -89,7 +89,7 @@ class ScenarioClock final : public Clock {
   explicit ScenarioClock(double speed = 1.0, bool start_paused = false);
 
   Nanos now() const override;
-  bool sleep_until(Nanos deadline, std::stop_token stop) override;
+  bool sleep_until(Nanos deadline, poolviz::stop_token stop) override;
   bool flows() const override { return !paused(); }
   double rate() const override { return speed(); }
 
@@ -116,7 +116,7 @@ class ScenarioClock final : public Clock {
   std::atomic<bool> paused_{false};
 
   std::mutex mutex_;
-  std::condition_variable_any changed_;
+  poolviz::condition_variable_any changed_;
 };
 
 // [SECTION] ManualClock -------------------------------------------------------
@@ -129,7 +129,7 @@ class ManualClock final : public Clock {
   explicit ManualClock(Nanos start = 0) : now_(start) {}
 
   Nanos now() const override { return now_.load(std::memory_order_acquire); }
-  bool sleep_until(Nanos deadline, std::stop_token stop) override;
+  bool sleep_until(Nanos deadline, poolviz::stop_token stop) override;
   bool flows() const override { return false; }
 
   /// Moves time forward by `delta` (>= 0) and wakes sleepers whose deadline passed.
@@ -145,7 +145,7 @@ class ManualClock final : public Clock {
  private:
   std::atomic<Nanos> now_;
   mutable std::mutex mutex_;
-  std::condition_variable_any changed_;
+  poolviz::condition_variable_any changed_;
   int sleepers_ = 0;
 };
 

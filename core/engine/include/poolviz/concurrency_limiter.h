@@ -17,7 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
@@ -36,7 +36,7 @@ class ConcurrencyLimiter final : public Limiter {
   ConcurrencyLimiter(ConcurrencyConfig config, Clock& clock, EventBus* bus = nullptr,
                      std::uint8_t source = 0);
 
-  bool acquire(JobId job, std::stop_token stop) override;
+  bool acquire(JobId job, poolviz::stop_token stop) override;
   bool try_acquire(JobId job) override;
   void release() override;
   std::string_view kind() const override { return "max_concurrency"; }
@@ -57,7 +57,7 @@ class ConcurrencyLimiter final : public Limiter {
   bool drop_;
 
   mutable std::mutex mutex_;  // guards everything below
-  std::condition_variable_any permit_freed_;
+  poolviz::condition_variable_any permit_freed_;
   int max_;
   int in_use_ = 0;
 };

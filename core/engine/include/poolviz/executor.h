@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,7 +79,7 @@ struct ExecutorEnv {
   EventBus* bus = nullptr;           // optional; events are only built when it has a sink
   std::uint8_t source = 0;           // stamped on events (stage or compare variant)
   std::shared_ptr<Limiter> limiter;  // optional gate before each start
-  std::stop_token cancel;            // optional run-wide cancellation from outside
+  poolviz::stop_token cancel;            // optional run-wide cancellation from outside
 };
 
 // [SECTION] Executor ----------------------------------------------------------

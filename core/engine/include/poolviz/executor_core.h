@@ -19,7 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <queue>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <thread>
 #include <vector>
 
@@ -77,7 +77,7 @@ class ExecutorCore {
 
   // Lifecycle --------------------------------------------------------------
   /// Cooperative cancellation seen by every running job, gate and retry wait.
-  std::stop_token stop_token() const { return stop_.get_token(); }
+  poolviz::stop_token stop_token() const { return stop_.get_token(); }
   bool stopping() const { return stop_.stop_requested(); }
   /// Cancels running jobs (cooperatively) and every pending retry.
   void request_stop();
@@ -108,8 +108,8 @@ class ExecutorCore {
   ExecutorEnv env_;
   Executor& owner_;
   Requeue requeue_;
-  std::stop_source stop_;
-  std::optional<std::stop_callback<std::function<void()>>> forward_cancel_;
+  poolviz::stop_source stop_;
+  std::optional<poolviz::stop_callback<std::function<void()>>> forward_cancel_;
 
   // The counters sit on two cache lines by who writes them, so that a
   // submitting thread and the workers do not invalidate each other's line on
@@ -143,10 +143,10 @@ class ExecutorCore {
     }
   };
   std::mutex retry_mutex_;
-  std::condition_variable_any retry_cv_;
+  poolviz::condition_variable_any retry_cv_;
   std::priority_queue<PendingRetry, std::vector<PendingRetry>, LaterFirst> retries_;
   std::uint64_t retry_order_ = 0;
-  std::stop_source retry_wake_;  // interrupts the timer's clock sleep
+  poolviz::stop_source retry_wake_;  // interrupts the timer's clock sleep
   bool retry_closed_ = false;
   std::thread retry_thread_;
 };

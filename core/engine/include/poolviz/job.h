@@ -9,7 +9,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string_view>
 
 #include "poolviz/clock.h"
@@ -106,7 +106,7 @@ class JobContext {
   /// `stop` is the executor's own stop source, read in place: a job costs no
   /// stop_token copy (two atomic read-modify-writes) unless it asks for one.
   JobContext(ExecutorCore& core, Executor& executor, const Job& job, int worker, Nanos deadline,
-             const std::stop_source& stop)
+             const poolviz::stop_source& stop)
       : core_(core), executor_(executor), job_(job), worker_(worker), deadline_(deadline),
         stop_(stop) {}
 
@@ -118,7 +118,7 @@ class JobContext {
   Executor& executor() const { return executor_; }
 
   /// Run-wide cancellation (shutdown(cancel) or the environment's stop token).
-  std::stop_token stop_token() const { return stop_.get_token(); }
+  poolviz::stop_token stop_token() const { return stop_.get_token(); }
   /// Scenario time at which this attempt times out; kNever when it has no timeout.
   Nanos deadline() const { return deadline_; }
 
@@ -147,7 +147,7 @@ class JobContext {
   const Job& job_;
   int worker_;
   Nanos deadline_;
-  const std::stop_source& stop_;  // outlives the call: owned by the executor's core
+  const poolviz::stop_source& stop_;  // outlives the call: owned by the executor's core
   bool observed_cancel_ = false;
   bool observed_deadline_ = false;
 };

@@ -25,7 +25,7 @@
 
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
@@ -45,7 +45,7 @@ class LeakyBucketLimiter final : public Limiter {
   LeakyBucketLimiter(LeakyBucketConfig config, Clock& clock, EventBus* bus = nullptr,
                      std::uint8_t source = 0);
 
-  bool acquire(JobId job, std::stop_token stop) override;
+  bool acquire(JobId job, poolviz::stop_token stop) override;
   bool try_acquire(JobId job) override;
   std::string_view kind() const override { return "leaky_bucket"; }
   /// The water in the bucket (jobs waiting to leak, or the meter) of capacity.

@@ -7,7 +7,7 @@
 // `<-ticker.C` or a semaphore while holding the job they took.
 #pragma once
 
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string_view>
 
 #include "poolviz/job.h"
@@ -25,7 +25,7 @@ class Limiter {
   virtual ~Limiter() = default;
 
   /// Blocks until `job` may start; false when `stop` was requested first.
-  virtual bool acquire(JobId job, std::stop_token stop) = 0;
+  virtual bool acquire(JobId job, poolviz::stop_token stop) = 0;
   /// Never blocks; true when a permit was taken.
   virtual bool try_acquire(JobId job) = 0;
   /// Returns the permit acquire() took once the job has ended (semaphores);

@@ -18,8 +18,18 @@
 
 namespace poolviz {
 
+// The browser build defines POOLVIZ_THREAD_CAP: its page has a fixed pool of
+// Web Workers (emscripten's PTHREAD_POOL_SIZE), and a thread asked for beyond
+// it would wait for a worker the busy main thread cannot create. 0 = no cap.
+#ifndef POOLVIZ_THREAD_CAP
+#define POOLVIZ_THREAD_CAP 0
+#endif
+/// The most live threads this build lets thread-per-task hold, whatever the
+/// scenario's max_threads says; 0 = no platform limit.
+inline constexpr int kPlatformThreadCap = POOLVIZ_THREAD_CAP;
+
 struct ThreadPerTaskConfig {
-  int max_threads = 0;  // 0 = 2,000
+  int max_threads = 0;  // 0 = 2,000 (and never above kPlatformThreadCap)
 };
 
 class ThreadPerTask final : public Executor {

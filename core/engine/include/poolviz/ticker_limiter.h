@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
@@ -38,7 +38,7 @@ class TickerLimiter final : public Limiter {
 
   /// First come, first served: jobs held at the gate take the ticks in the
   /// order they reached it (a Go ticker's channel is a FIFO of receivers).
-  bool acquire(JobId job, std::stop_token stop) override;
+  bool acquire(JobId job, poolviz::stop_token stop) override;
   /// Takes a ready tick only when no held job is waiting for it.
   bool try_acquire(JobId job) override;
   std::string_view kind() const override { return "ticker"; }

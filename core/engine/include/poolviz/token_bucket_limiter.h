@@ -18,7 +18,7 @@
 
 #include <cstdint>
 #include <mutex>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
@@ -38,7 +38,7 @@ class TokenBucketLimiter final : public Limiter {
   TokenBucketLimiter(TokenBucketConfig config, Clock& clock, EventBus* bus = nullptr,
                      std::uint8_t source = 0);
 
-  bool acquire(JobId job, std::stop_token stop) override;
+  bool acquire(JobId job, poolviz::stop_token stop) override;
   bool try_acquire(JobId job) override;
   std::string_view kind() const override { return "token_bucket"; }
   /// Whole tokens plus the fraction of the next one already accrued.
@@ -64,7 +64,7 @@ class TokenBucketLimiter final : public Limiter {
   std::int64_t tokens_;
   Nanos interval_;
   Nanos anchor_;                   // tokens accrue on the grid anchor_ + k × interval_
-  std::stop_source reconfigured_;  // wakes waiters whose next-token time went stale
+  poolviz::stop_source reconfigured_;  // wakes waiters whose next-token time went stale
 };
 
 }  // namespace poolviz

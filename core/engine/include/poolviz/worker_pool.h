@@ -31,7 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <thread>
 #include <vector>
 
@@ -136,7 +136,7 @@ class WorkerPool final : public Executor {
   // Scaler (scaling only): wakes at the next periodic check or idle deadline.
   std::thread scaler_;
   std::condition_variable scaler_cv_;  // no deadline: waits here for a poke
-  std::stop_source scaler_wake_;       // interrupts its clock sleep
+  poolviz::stop_source scaler_wake_;       // interrupts its clock sleep
   Nanos scaler_deadline_ = kNever;     // what it sleeps until; kNever = on scaler_cv_
   Nanos next_check_ = 0;
   bool scaler_stop_ = false;

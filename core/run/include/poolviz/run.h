@@ -27,7 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <string>
 #include <thread>
 #include <vector>
@@ -138,11 +138,11 @@ class Run {
   void report_idle_refill();
   class SwappableLimiter;
 
-  void arrival_main(std::stop_token stop);
+  void arrival_main(poolviz::stop_token stop);
   /// Lets scenario time flow (unless the run starts paused). Arrival thread, once.
   void release_clock();
   /// Blocks while the clock is paused; false when stopped first.
-  bool wait_while_paused(std::stop_token& stop);
+  bool wait_while_paused(poolviz::stop_token& stop);
   /// `due`: the planned arrival (Job::arrival; < 0 = now).
   void submit_planned(const PlannedJob& planned, int client, Nanos due);
   void on_client_job_end(int client, Nanos at);
@@ -169,15 +169,15 @@ class Run {
     Nanos at;
   };
   std::mutex clients_mutex_;  // guards client_ends_
-  std::condition_variable_any clients_cv_;
+  poolviz::condition_variable_any clients_cv_;
   std::deque<ClientEnd> client_ends_;
 
-  std::stop_source cancel_;  // ExecutorEnv::cancel: the drain budget's last resort
+  poolviz::stop_source cancel_;  // ExecutorEnv::cancel: the drain budget's last resort
   std::atomic<std::uint64_t> arrivals_{0};
   std::atomic<bool> arrivals_done_{false};  // release: every submit happened before
   bool clock_released_ = false;  // arrival thread only
-  std::jthread arrival_thread_;
-  std::jthread shutdown_thread_;  // the scenario's [shutdown] timer, when it has one
+  poolviz::jthread arrival_thread_;
+  poolviz::jthread shutdown_thread_;  // the scenario's [shutdown] timer, when it has one
   bool started_ = false;
   bool stopped_ = false;
   Nanos stopped_at_ = 0;

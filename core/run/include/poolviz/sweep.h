@@ -15,7 +15,7 @@
 #include <optional>
 #include <ostream>
 #include <span>
-#include <stop_token>
+#include "poolviz/compat_thread.h"
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -46,7 +46,7 @@ struct SweepOptions {
   std::optional<double> duration_s;  // per step: cut each run after this much scenario time
   /// When stop is requested, the step running is cut (cancel) and run_sweep
   /// returns the steps finished so far (the GUI's "stop sweep", closing the window).
-  std::stop_token stop;
+  poolviz::stop_token stop;
 };
 
 struct SweepPoint {
