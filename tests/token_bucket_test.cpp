@@ -146,9 +146,11 @@ TEST(TokenBucket, EmitsTakenAndRefilledEventsCarryingTheLevel) {
   std::vector<float> taken, refilled;
   for (const Event& e : recorder.events()) {
     EXPECT_EQ(e.source, 7);
-    EXPECT_EQ(e.x, 3);  // capacity
-    if (e.kind == EventKind::token_taken) taken.push_back(e.value);
-    if (e.kind == EventKind::token_refilled) refilled.push_back(e.value);
+    const payload::Tokens& level =
+        e.kind == EventKind::token_taken ? e.token_taken : e.token_refilled;
+    EXPECT_EQ(level.capacity, 3);
+    if (e.kind == EventKind::token_taken) taken.push_back(level.tokens);
+    if (e.kind == EventKind::token_refilled) refilled.push_back(level.tokens);
   }
   EXPECT_EQ(taken, (std::vector<float>{2, 1, 0, 1}));
   EXPECT_EQ(refilled, (std::vector<float>{2}));
