@@ -12,6 +12,7 @@
 #include "poolviz/clock.h"
 #include "poolviz/leaky_bucket_limiter.h"
 #include "poolviz/pool_spec.h"
+#include "support/limiter_fixtures.h"
 #include "support/watchdog.h"
 
 namespace poolviz {
@@ -20,13 +21,7 @@ namespace {
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-LeakyBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
-  LeakyBucketConfig config;
-  config.capacity = capacity;
-  config.rate = rate;
-  config.drop = drop;
-  return config;
-}
+constexpr auto bucket_of = test::bucket_of<LeakyBucketConfig>;
 
 /// Starts `n` waiters at the gate one after the other (each parked on the
 /// clock before the next pours in, so the leave order is the pour order).

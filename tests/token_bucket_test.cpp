@@ -8,11 +8,12 @@
 #include <mutex>
 #include <vector>
 
-#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/token_bucket_limiter.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
+#include "support/limiter_fixtures.h"
 #include "support/test_jobs.h"
 #include "support/watchdog.h"
 
@@ -22,46 +23,12 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-PoolConfig workers(int n) {
-  PoolConfig config;
-  config.workers = n;
-  return config;
-}
+using test::StartLog;
+using test::workers;
 
 using test::env_of;
 
-TokenBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
-  TokenBucketConfig config;
-  config.capacity = capacity;
-  config.rate = rate;
-  config.drop = drop;
-  return config;
-}
-
-/// Start times of jobs, in clock time; a test can wait for the n-th start.
-class StartLog {
- public:
-  void record(Nanos t) {
-    std::lock_guard lock(mutex_);
-    starts_.push_back(t);
-    changed_.notify_all();
-  }
-  void wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return starts_.size() >= n; });
-  }
-  std::vector<Nanos> sorted() const {
-    std::lock_guard lock(mutex_);
-    std::vector<Nanos> s = starts_;
-    std::sort(s.begin(), s.end());
-    return s;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Nanos> starts_;
-};
+constexpr auto bucket_of = test::bucket_of<TokenBucketConfig>;
 
 // The tutorial's bucket (000): capacity 5, starts full, +1 token per second,
 // 3 workers, 10 jobs: five start at once, then one per second, job 10 at 5 s.

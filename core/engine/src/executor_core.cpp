@@ -30,16 +30,6 @@ std::string_view to_string(RejectReason reason) {
   return "?";
 }
 
-std::string_view to_string(Overflow overflow) {
-  switch (overflow) {
-    case Overflow::block: return "block";
-    case Overflow::reject: return "reject";
-    case Overflow::drop_oldest: return "drop_oldest";
-    case Overflow::caller_runs: return "caller_runs";
-  }
-  return "?";
-}
-
 // JobContext -----------------------------------------------------------------
 
 Clock& JobContext::clock() const { return core_.clock(); }
