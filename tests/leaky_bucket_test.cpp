@@ -21,7 +21,9 @@ namespace {
 using test::Watchdog;
 using namespace std::chrono_literals;
 
-constexpr auto bucket_of = test::bucket_of<LeakyBucketConfig>;
+LeakyBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
+  return test::bucket_of<LeakyBucketConfig>(capacity, rate, drop);
+}
 
 /// Starts `n` waiters at the gate one after the other (each parked on the
 /// clock before the next pours in, so the leave order is the pour order).

@@ -28,7 +28,9 @@ using test::workers;
 
 using test::env_of;
 
-constexpr auto bucket_of = test::bucket_of<TokenBucketConfig>;
+TokenBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
+  return test::bucket_of<TokenBucketConfig>(capacity, rate, drop);
+}
 
 // The tutorial's bucket (000): capacity 5, starts full, +1 token per second,
 // 3 workers, 10 jobs: five start at once, then one per second, job 10 at 5 s.
