@@ -25,29 +25,25 @@ std::vector<Event> pool_log(std::size_t events) {
   std::mt19937_64 rng(1);
   std::vector<Event> log;
   log.reserve(events + 8);
-  auto add = [&](EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0) {
-    Event e;
-    e.kind = kind;
-    e.t = t;
-    e.job = job;
-    e.worker = worker;
-    e.x = x;
+  auto add = [&](Event e) {
     e.seq = log.size() + 1;
     log.push_back(e);
   };
-  for (int w = 0; w < 4; ++w) add(EventKind::worker_spawned, 0, 0, w, w + 1);
+  for (int w = 0; w < 4; ++w) add(events::worker_spawned(w, WorkerReason::start, w + 1));
   // Four jobs in flight at a time, 10 ms apart: a steady 100 jobs/s per worker.
   Nanos t = 0;
   for (std::uint64_t id = 1; log.size() < events; ++id) {
     t += kMillisecond;
-    add(EventKind::submitted, t, id);
+    const JobId job{id};
+    const int worker = static_cast<int>(id % 4);
+    add(events::submitted(job, 0, 0, 0).at(t));
     if (rng() % 20 == 0) {
-      add(EventKind::rejected, t, id);
+      add(events::rejected(job, RejectReason::none).at(t));
       continue;
     }
-    add(EventKind::enqueued, t, id, -1, 1);
-    add(EventKind::started, t + static_cast<Nanos>(rng() % 5) * kMillisecond, id, static_cast<int>(id % 4), 1);
-    add(EventKind::finished, t + 5 * kMillisecond, id, static_cast<int>(id % 4), 1);
+    add(events::enqueued(job, -1, 1).at(t));
+    add(events::started(job, worker, 1, 0).at(t + static_cast<Nanos>(rng() % 5) * kMillisecond));
+    add(events::finished(job, worker, Outcome::completed, 1).at(t + 5 * kMillisecond));
   }
   return log;
 }

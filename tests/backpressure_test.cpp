@@ -90,9 +90,9 @@ TEST(Backpressure, TrySubmitAnswersQueueFullWhileSubmitWaitsForRoom) {
   EXPECT_EQ(stats.rejected, 1U);
   for (const Event& e : recorder.events()) {
     if (e.kind == EventKind::rejected) {
-      EXPECT_EQ(e.code, static_cast<std::uint8_t>(RejectReason::queue_full));
-      EXPECT_EQ(e.x, 2) << "depth";
-      EXPECT_EQ(e.y, 2) << "capacity";
+      EXPECT_EQ(e.rejected.reason, RejectReason::queue_full);
+      EXPECT_EQ(e.rejected.depth, 2) << "depth";
+      EXPECT_EQ(e.rejected.capacity, 2) << "capacity";
     }
   }
   EXPECT_TRUE(has_event(recorder.events(), EventKind::unblocked));

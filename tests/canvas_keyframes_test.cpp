@@ -15,21 +15,21 @@ namespace {
 std::vector<Event> pool_log(std::uint64_t seed, int jobs) {
   std::mt19937_64 rng(seed);
   std::vector<Event> log;
-  for (int w = 0; w < 3; ++w) log.push_back(make_event(EventKind::worker_spawned, 0, 0, w, w + 1));
+  for (int w = 0; w < 3; ++w) log.push_back(ev::worker_spawned(0, w, WorkerReason::start, w + 1));
   Nanos t = 0;
   for (int j = 1; j <= jobs; ++j) {
     const auto id = static_cast<std::uint64_t>(j);
     t += static_cast<Nanos>(1 + rng() % 5) * kMillisecond;
-    log.push_back(make_event(EventKind::submitted, t, id));
+    log.push_back(ev::submitted(t, id));
     if (rng() % 8 == 0) {
-      log.push_back(make_event(EventKind::rejected, t, id, -1, 4, static_cast<std::uint8_t>(RejectReason::queue_full)));
+      log.push_back(ev::rejected(t, id, RejectReason::queue_full, 4));
       continue;
     }
-    log.push_back(make_event(EventKind::enqueued, t, id));
+    log.push_back(ev::enqueued(t, id));
     const Nanos start = t + static_cast<Nanos>(rng() % 20) * kMillisecond;
     const int worker = static_cast<int>(rng() % 3);
-    log.push_back(make_event(EventKind::started, start, id, worker, 1));
-    log.push_back(make_event(EventKind::finished, start + 7 * kMillisecond, id, worker, 1));
+    log.push_back(ev::started(start, id, worker, 1));
+    log.push_back(ev::finished(start + 7 * kMillisecond, id, worker, Outcome::completed, 1));
   }
   std::stable_sort(log.begin(), log.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
   return log;

@@ -11,8 +11,9 @@
 #include <sstream>
 #include <thread>
 
-#include "poolviz/timeline.h"
 #include "poolviz/theory_overlay.h"
+#include "poolviz/timeline.h"
+#include "support/event_builder.h"
 #include "support/watchdog.h"
 
 namespace poolviz {
@@ -315,22 +316,15 @@ TEST(TheoryFor, SaysPlainlyWhenNoModelApplies) {
 
 // [SECTION] Occupancy (the measured side, in the Timeline) ---------------------------------------
 
-Event ev(EventKind kind, std::uint64_t job, Nanos t, std::uint8_t code = 0) {
-  Event e;
-  e.kind = kind;
-  e.job = job;
-  e.t = t;
-  e.code = code;
-  return e;
-}
-
 TEST(TimelineOccupancy, LittlesLawHoldsOverAWindowThatStartsAndEndsEmpty) {
   Timeline occupancy(TimelineOptions{.servers = 1});
   const std::vector<Event> events = {
-      ev(EventKind::submitted, 1, 0),          ev(EventKind::started, 1, 0),
-      ev(EventKind::submitted, 2, 1 * kSecond),  // finds the one worker busy
-      ev(EventKind::finished, 1, 2 * kSecond), ev(EventKind::started, 2, 2 * kSecond),
-      ev(EventKind::finished, 2, 4 * kSecond),
+      ev::submitted(0, 1),
+      ev::started(0, 1, -1, 0),
+      ev::submitted(1 * kSecond, 2),  // finds the one worker busy
+      ev::finished(2 * kSecond, 1, -1, Outcome::completed, 0),
+      ev::started(2 * kSecond, 2, -1, 0),
+      ev::finished(4 * kSecond, 2, -1, Outcome::completed, 0),
   };
   occupancy.on_events(events);
   const LittleLaw l = occupancy.little(4 * kSecond);
@@ -348,10 +342,10 @@ TEST(TimelineOccupancy, LittlesLawHoldsOverAWindowThatStartsAndEndsEmpty) {
 TEST(TimelineOccupancy, RefusedArrivalsAreNotAcceptedButEvictedOnesLeaveTheSystem) {
   Timeline occupancy(TimelineOptions{.servers = 1});
   const std::vector<Event> events = {
-      ev(EventKind::submitted, 1, 0),
-      ev(EventKind::submitted, 2, 0),
-      ev(EventKind::rejected, 2, 0, static_cast<std::uint8_t>(RejectReason::queue_full)),
-      ev(EventKind::rejected, 1, kSecond, static_cast<std::uint8_t>(RejectReason::dropped_oldest)),
+      ev::submitted(0, 1),
+      ev::submitted(0, 2),
+      ev::rejected(0, 2, RejectReason::queue_full),
+      ev::rejected(kSecond, 1, RejectReason::dropped_oldest),
   };
   occupancy.on_events(events);
   EXPECT_EQ(occupancy.accepted(), 1U);

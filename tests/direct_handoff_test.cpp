@@ -121,7 +121,7 @@ TEST(DirectHandoffRule, HandedOffJobsPassTheQueueAtDepthZero) {
   bus.drain();
   std::vector<std::int64_t> depths;
   for (const Event& e : recorder.events()) {
-    if (e.kind == EventKind::enqueued) depths.push_back(e.x);
+    if (e.kind == EventKind::enqueued) depths.push_back(e.enqueued.depth_after);
   }
   // Three straight to a worker, then the queue fills 1, 2, 3, 4.
   EXPECT_EQ(depths, (std::vector<std::int64_t>{0, 0, 0, 1, 2, 3, 4}));

@@ -64,16 +64,21 @@ void expect_within_bounds(const std::vector<Event>& events, int min, int max) {
   for (const Event& e : events) {
     if (e.kind != EventKind::worker_spawned && e.kind != EventKind::worker_retired) continue;
     // The start (spawned one by one up to min) and the shutdown are outside the run.
-    const auto why = static_cast<WorkerReason>(e.code);
+    const payload::WorkerChange& change =
+        e.kind == EventKind::worker_spawned ? e.worker_spawned : e.worker_retired;
+    const WorkerReason why = change.reason;
     if (why == WorkerReason::start || why == WorkerReason::shutdown) continue;
-    EXPECT_LE(e.x, max) << to_string(e.kind) << " at seq " << e.seq;
-    EXPECT_GE(e.x, min) << to_string(e.kind) << " at seq " << e.seq;
+    EXPECT_LE(change.alive_after, max) << to_string(e.kind) << " at seq " << e.seq;
+    EXPECT_GE(change.alive_after, min) << to_string(e.kind) << " at seq " << e.seq;
   }
 }
 
-std::size_t count_with_code(const std::vector<Event>& events, EventKind kind, std::uint8_t code) {
+std::size_t count_with_reason(const std::vector<Event>& events, EventKind kind,
+                              WorkerReason reason) {
   return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [&](const Event& e) {
-    return e.kind == kind && e.code == code;
+    if (e.kind != kind) return false;
+    return (kind == EventKind::worker_spawned ? e.worker_spawned.reason
+                                              : e.worker_retired.reason) == reason;
   }));
 }
 
@@ -115,29 +120,29 @@ TEST(DynamicScaling, GrowsToMaxUnderABurstThenShrinksToMinAfterIdleNeverOutside)
   const auto resized = of_kind(events, EventKind::pool_resized);
   int ups = 0, retires = 0;
   for (const Event& e : resized) {
-    switch (static_cast<ResizeReason>(e.code)) {
+    const payload::PoolResized& r = e.pool_resized;
+    switch (r.reason) {
       case ResizeReason::scale_up:
         ++ups;
-        EXPECT_GT(e.x, e.y);
-        EXPECT_LE(e.x, kMax);
-        EXPECT_GT(e.value, 2.0F * static_cast<float>(e.y)) << "depth > 2 × workers";
+        EXPECT_GT(r.workers_after, r.workers_before);
+        EXPECT_LE(r.workers_after, kMax);
+        EXPECT_GT(r.trigger_depth, 2.0F * static_cast<float>(r.workers_before))
+            << "depth > 2 × workers";
         break;
       case ResizeReason::idle_retire:
         ++retires;
-        EXPECT_EQ(e.x, e.y - 1);
-        EXPECT_GE(e.x, kMin);
+        EXPECT_EQ(r.workers_after, r.workers_before - 1);
+        EXPECT_GE(r.workers_after, kMin);
         break;
       default:
-        ADD_FAILURE() << "unexpected resize reason " << int{e.code};
+        ADD_FAILURE() << "unexpected resize reason " << static_cast<int>(r.reason);
     }
   }
   EXPECT_GE(ups, 1);
   EXPECT_EQ(retires, kMax - kMin);
-  EXPECT_EQ(count_with_code(events, EventKind::worker_spawned,
-                            static_cast<std::uint8_t>(WorkerReason::scale_up)),
+  EXPECT_EQ(count_with_reason(events, EventKind::worker_spawned, WorkerReason::scale_up),
             static_cast<std::size_t>(kMax - kMin));
-  EXPECT_EQ(count_with_code(events, EventKind::worker_retired,
-                            static_cast<std::uint8_t>(WorkerReason::idle_timeout)),
+  EXPECT_EQ(count_with_reason(events, EventKind::worker_retired, WorkerReason::idle_timeout),
             static_cast<std::size_t>(kMax - kMin));
 }
 
@@ -182,10 +187,10 @@ TEST(DynamicScaling, PeriodicCheckAddsDepthOverFactorAtTheInterval) {
 
   const auto resized = of_kind(recorder.events(), EventKind::pool_resized);
   ASSERT_FALSE(resized.empty());
-  EXPECT_EQ(resized.front().code, static_cast<std::uint8_t>(ResizeReason::scale_up));
-  EXPECT_EQ(resized.front().y, 2);
-  EXPECT_EQ(resized.front().x, 10);
-  EXPECT_EQ(resized.front().value, 18.0F);
+  EXPECT_EQ(resized.front().pool_resized.reason, ResizeReason::scale_up);
+  EXPECT_EQ(resized.front().pool_resized.workers_before, 2);
+  EXPECT_EQ(resized.front().pool_resized.workers_after, 10);
+  EXPECT_EQ(resized.front().pool_resized.trigger_depth, 18.0F);
   ScalingPolicy policy = scaling(2, 10).scaling.resolved();
   EXPECT_EQ(explain_resize(resized.front(), policy), "depth 18 > 2×2: +8 workers");
 }

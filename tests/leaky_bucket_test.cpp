@@ -13,6 +13,7 @@
 #include "poolviz/compat_thread.h"
 #include "poolviz/leaky_bucket_limiter.h"
 #include "poolviz/pool_spec.h"
+#include "support/limiter_fixtures.h"
 #include "support/watchdog.h"
 
 namespace poolviz {
@@ -22,11 +23,7 @@ using test::Watchdog;
 using namespace std::chrono_literals;
 
 LeakyBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
-  LeakyBucketConfig config;
-  config.capacity = capacity;
-  config.rate = rate;
-  config.drop = drop;
-  return config;
+  return test::bucket_of<LeakyBucketConfig>(capacity, rate, drop);
 }
 
 /// Starts `n` waiters at the gate one after the other (each parked on the

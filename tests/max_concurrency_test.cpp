@@ -9,10 +9,11 @@
 #include <thread>
 
 #include "poolviz/concurrency_limiter.h"
-#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
+#include "support/limiter_fixtures.h"
 #include "support/test_jobs.h"
 #include "support/watchdog.h"
 
@@ -22,11 +23,7 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-PoolConfig workers(int n) {
-  PoolConfig config;
-  config.workers = n;
-  return config;
-}
+using test::workers;
 
 using test::env_of;
 

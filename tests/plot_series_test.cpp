@@ -5,6 +5,7 @@
 
 #include "gui/flow_model.h"
 #include "gui/plot_series.h"
+#include "support/event_builder.h"
 
 namespace poolviz::gui {
 namespace {
@@ -71,22 +72,13 @@ TEST(PlotSeriesSet, AppendsOnePointPerTimelineSample) {
 TEST(PlotSeriesSet, ShowsTheTimelinesFiguresAtEachSample) {
   Timeline timeline(TimelineOptions{.sample_period = 100 * kMillisecond});
   std::vector<Event> es;
-  auto e = [](EventKind k, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0) {
-    Event ev;
-    ev.kind = k;
-    ev.t = t;
-    ev.job = job;
-    ev.worker = worker;
-    ev.x = x;
-    return ev;
-  };
-  es.push_back(e(EventKind::worker_spawned, 0, 0, 0, 1));
+  es.push_back(ev::worker_spawned(0, 0, WorkerReason::start, 1));
   for (std::uint64_t id = 1; id <= 4; ++id) {
-    es.push_back(e(EventKind::submitted, 0, id));
-    es.push_back(e(EventKind::enqueued, 0, id, -1, static_cast<std::int64_t>(id)));  // x = depth after
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::enqueued(0, id, -1, static_cast<std::int64_t>(id)));  // depth after
   }
-  es.push_back(e(EventKind::started, 200 * kMillisecond, 1, 0, 1));
-  es.push_back(e(EventKind::finished, 250 * kMillisecond, 1, 0, 1));
+  es.push_back(ev::started(200 * kMillisecond, 1, 0, 1));
+  es.push_back(ev::finished(250 * kMillisecond, 1, 0, Outcome::completed, 1));
   timeline.on_events(es);
   timeline.advance_to(300 * kMillisecond);
   PlotSeriesSet set(64);

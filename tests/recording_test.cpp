@@ -23,36 +23,33 @@ namespace {
 std::vector<Event> random_log(std::uint64_t seed, int jobs) {
   std::mt19937_64 rng(seed);
   std::vector<Event> log;
-  auto add = [&](EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0, std::uint8_t code = 0) {
-    log.push_back(make_event(kind, t, job, worker, x, code));
-  };
-  for (int w = 0; w < 4; ++w) add(EventKind::worker_spawned, 0, 0, w, w + 1);
+  auto add = [&](const Event& e) { log.push_back(e); };
+  for (int w = 0; w < 4; ++w) add(ev::worker_spawned(0, w, WorkerReason::start, w + 1));
   Nanos arrival = 0;
   for (int j = 1; j <= jobs; ++j) {
     const auto id = static_cast<std::uint64_t>(j);
     arrival += static_cast<Nanos>(rng() % 20) * kMillisecond;
-    add(EventKind::submitted, arrival, id, -1, static_cast<std::int64_t>(rng() % 3));
+    add(ev::submitted(arrival, id, static_cast<std::int64_t>(rng() % 3)));
     if (rng() % 10 == 0) {
-      add(EventKind::rejected, arrival, id, -1, 0, static_cast<std::uint8_t>(RejectReason::queue_full));
+      add(ev::rejected(arrival, id, RejectReason::queue_full));
       continue;
     }
-    add(EventKind::enqueued, arrival, id);
+    add(ev::enqueued(arrival, id));
     Nanos t = arrival + static_cast<Nanos>(rng() % 300) * kMillisecond;
     const int worker = static_cast<int>(rng() % 4);
-    if (rng() % 5 == 0) add(EventKind::gate_waiting, t, id, worker);
-    add(EventKind::started, t, id, worker, 1);
+    if (rng() % 5 == 0) add(ev::gate_waiting(t, id, worker));
+    add(ev::started(t, id, worker, 1));
     if (rng() % 6 == 0) {
       t += 10 * kMillisecond;
-      add(EventKind::retried, t, id, worker, 2);
+      add(ev::retried(t, id, worker, 2));
       t += 50 * kMillisecond;
-      add(EventKind::enqueued, t, id);
-      add(EventKind::started, t, id, worker, 2);
+      add(ev::enqueued(t, id));
+      add(ev::started(t, id, worker, 2));
     }
     t += static_cast<Nanos>(1 + rng() % 200) * kMillisecond;
-    add(EventKind::finished, t, id, worker, 1, static_cast<std::uint8_t>(rng() % 4));
+    add(ev::finished(t, id, worker, static_cast<Outcome>(rng() % 4), 1));
     if (rng() % 3 == 0) {
-      add(EventKind::token_taken, t, 0, -1, 5);
-      log.back().value = static_cast<float>(rng() % 5);
+      add(ev::token_taken(t, 0, static_cast<float>(rng() % 5), 5));
     }
   }
   std::stable_sort(log.begin(), log.end(), [](const Event& a, const Event& b) { return a.t < b.t; });

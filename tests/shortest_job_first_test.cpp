@@ -104,7 +104,7 @@ TEST(ShortestJobFirst, OneWorkerRunsQueuedJobsShortestFirst) {
   // The enqueued events carry the estimate, so a view can draw the queue by size.
   for (const Event& e : recorder.events()) {
     if (e.kind == EventKind::enqueued && e.job == ids[0]) {
-      EXPECT_FLOAT_EQ(e.value, 40.0F);
+      EXPECT_FLOAT_EQ(e.enqueued.size_estimate_ms, 40.0F);
     }
   }
 }

@@ -44,7 +44,7 @@ struct ObservedPool {
   std::vector<float> progress_of(JobId id) const {
     std::vector<float> out;
     for (const Event& e : recorder.of_job(id.value)) {
-      if (e.kind == EventKind::progress) out.push_back(e.value);
+      if (e.kind == EventKind::progress) out.push_back(e.progress.fraction);
     }
     return out;
   }
@@ -70,7 +70,8 @@ TEST(SyntheticWork, IoWorkProgressesOnlyAsTheClockMoves) {
   clock.advance(50 * kMillisecond);
   observed.recorder.drain_until(observed.bus, [&](const std::vector<Event>& events) {
     for (const Event& e : events) {
-      if (e.job == id.value && e.kind == EventKind::progress && e.value >= 0.5F) return true;
+      if (e.job == id.value && e.kind == EventKind::progress && e.progress.fraction >= 0.5F)
+        return true;
     }
     return false;
   });

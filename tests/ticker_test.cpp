@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "poolviz/compat_thread.h"
-#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/ticker_limiter.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
+#include "support/limiter_fixtures.h"
 #include "support/test_jobs.h"
 #include "support/watchdog.h"
 
@@ -25,11 +26,8 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-PoolConfig workers(int n) {
-  PoolConfig config;
-  config.workers = n;
-  return config;
-}
+using test::StartLog;
+using test::workers;
 
 using test::env_of;
 
@@ -38,30 +36,6 @@ TickerConfig every(Nanos interval) {
   config.interval = interval;
   return config;
 }
-
-class StartLog {
- public:
-  void record(Nanos t) {
-    std::lock_guard lock(mutex_);
-    starts_.push_back(t);
-    changed_.notify_all();
-  }
-  void wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return starts_.size() >= n; });
-  }
-  std::vector<Nanos> sorted() const {
-    std::lock_guard lock(mutex_);
-    std::vector<Nanos> s = starts_;
-    std::sort(s.begin(), s.end());
-    return s;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Nanos> starts_;
-};
 
 class TickerWorkers : public ::testing::TestWithParam<int> {};
 

@@ -84,8 +84,8 @@ struct Reference {
     const auto found = jobs.find(key);
     switch (e.kind) {
       case EventKind::submitted: {
-        // Waits count from the planned arrival: value = how late the submit came (ms).
-        Job job{State::arriving, e.t - std::max<Nanos>(from_ms(e.value), 0), false};
+        // Waits count from the planned arrival: less how late the submit came.
+        Job job{State::arriving, e.t - std::max<Nanos>(from_ms(e.submitted.late_ms), 0), false};
         if (stage > 0) {
           if (auto prev = jobs.find({e.job, stage - 1}); prev != jobs.end()) job.submitted = prev->second.submitted;
           job.started = true;
@@ -98,7 +98,7 @@ struct Reference {
       case EventKind::enqueued:
       case EventKind::stolen:
         if (found == jobs.end()) break;
-        found->second.state = e.kind == EventKind::enqueued && e.x == 0 ? State::handing : State::queued;
+        found->second.state = e.kind == EventKind::enqueued && e.enqueued.depth_after == 0 ? State::handing : State::queued;
         break;
       case EventKind::gate_waiting:
         if (found != jobs.end()) found->second.state = State::gate;
@@ -119,7 +119,7 @@ struct Reference {
         if (found != jobs.end()) jobs.erase(found);
         break;
       case EventKind::finished: {
-        const auto outcome = static_cast<Outcome>(e.code);
+        const Outcome outcome = e.finished.outcome;
         if (outcome == Outcome::completed && stage < stages - 1) {
           if (found != jobs.end()) jobs.erase(found);
           break;
@@ -132,9 +132,17 @@ struct Reference {
         break;
       }
       case EventKind::worker_spawned:
-      case EventKind::worker_retired: workers[stage] = e.x; break;
+        workers[stage] = e.worker_spawned.alive_after;
+        break;
+      case EventKind::worker_retired:
+        workers[stage] = e.worker_retired.alive_after;
+        break;
       case EventKind::token_taken:
-      case EventKind::token_refilled: tokens = e.value; break;
+        tokens = e.token_taken.tokens;
+        break;
+      case EventKind::token_refilled:
+        tokens = e.token_refilled.tokens;
+        break;
       default: break;
     }
   }

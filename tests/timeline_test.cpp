@@ -11,17 +11,12 @@
 namespace poolviz {
 namespace {
 
-Event ev(EventKind kind, Nanos t, std::uint64_t job, int worker = -1, std::int64_t x = 0,
-         std::uint8_t code = 0) {
-  return make_event(kind, t, job, worker, x, code);
-}
-
 constexpr Nanos ms = kMillisecond;
 
 /// `n` workers start at time 0.
 void spawn(Timeline& m, int n) {
   for (int w = 0; w < n; ++w) {
-    m.apply(ev(EventKind::worker_spawned, 0, 0, w, w + 1, static_cast<std::uint8_t>(WorkerReason::start)));
+    m.apply(ev::worker_spawned(0, w, WorkerReason::start, w + 1));
   }
 }
 
@@ -29,10 +24,10 @@ TEST(Timeline, OneJobLifecycleGivesWaitServiceAndSojourn) {
   Timeline m;
   spawn(m, 1);
   const std::vector<Event> events = {
-      ev(EventKind::submitted, 0, 1),
-      ev(EventKind::enqueued, 0, 1, -1, 1),
-      ev(EventKind::started, 30 * ms, 1, 0, 1),
-      ev(EventKind::finished, 80 * ms, 1, 0, 1, static_cast<std::uint8_t>(Outcome::completed)),
+      ev::submitted(0, 1),
+      ev::enqueued(0, 1, -1, 1),
+      ev::started(30 * ms, 1, 0, 1),
+      ev::finished(80 * ms, 1, 0, Outcome::completed, 1),
   };
   m.on_events(events);
   EXPECT_EQ(m.counts().submitted, 1u);
@@ -54,10 +49,11 @@ TEST(Timeline, QueueMaxLeavesOutJobsHandedStraightToAnIdleWorker) {
   spawn(m, 3);
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 10; ++j) {
-    events.push_back(ev(EventKind::submitted, 0, j));
-    events.push_back(ev(EventKind::enqueued, 0, j, -1, j <= 3 ? 0 : static_cast<std::int64_t>(j - 3)));
+    events.push_back(ev::submitted(0, j));
+    events.push_back(ev::enqueued(0, j, -1, j <= 3 ? 0 : static_cast<std::int64_t>(j - 3)));
   }
-  for (std::uint64_t j = 1; j <= 3; ++j) events.push_back(ev(EventKind::gate_waiting, 1 * ms, j, static_cast<int>(j - 1)));
+  for (std::uint64_t j = 1; j <= 3; ++j)
+    events.push_back(ev::gate_waiting(1 * ms, j, static_cast<int>(j - 1)));
   m.on_events(events);
   EXPECT_EQ(m.counts().in_queue, 7);
   EXPECT_EQ(m.counts().at_gate, 3);
@@ -71,8 +67,8 @@ TEST(Timeline, JobsOnTheirWayToAWorkerAreInNoQueueFigure) {
   Timeline m;
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 5; ++j) {
-    events.push_back(ev(EventKind::submitted, 0, j));
-    events.push_back(ev(EventKind::enqueued, 0, j, -1, 0));
+    events.push_back(ev::submitted(0, j));
+    events.push_back(ev::enqueued(0, j, -1, 0));
   }
   m.on_events(events);
   m.advance_to(1000 * ms);
@@ -82,7 +78,7 @@ TEST(Timeline, JobsOnTheirWayToAWorkerAreInNoQueueFigure) {
   EXPECT_EQ(m.queue_depth_mean(), 0.0);
   ASSERT_FALSE(m.series().empty());
   EXPECT_EQ(m.series().back().queue_depth, 0);
-  m.apply(ev(EventKind::started, 1000 * ms, 1, 0));
+  m.apply(ev::started(1000 * ms, 1, 0, 1));
   EXPECT_EQ(m.counts().handing_off, 4);
 }
 
@@ -91,11 +87,10 @@ TEST(Timeline, WaitsAreTimedFromThePlannedArrival) {
   // the job waited 40 ms before the submit and 10 ms in the queue.
   Timeline m;
   spawn(m, 1);
-  Event late = ev(EventKind::submitted, 40 * ms, 1);
-  late.value = 40;
-  m.on_events(std::vector<Event>{late, ev(EventKind::enqueued, 40 * ms, 1, -1, 1),
-                                 ev(EventKind::started, 50 * ms, 1, 0, 1),
-                                 ev(EventKind::finished, 60 * ms, 1, 0, 1, static_cast<std::uint8_t>(Outcome::completed))});
+  const Event late = ev::submitted(40 * ms, 1, 0, 0, 40);
+  m.on_events(std::vector<Event>{late, ev::enqueued(40 * ms, 1, -1, 1),
+                                 ev::started(50 * ms, 1, 0, 1),
+                                 ev::finished(60 * ms, 1, 0, Outcome::completed, 1)});
   EXPECT_NEAR(to_ms(m.wait().percentile(50)), 50.0, 50.0 / 64);
   EXPECT_NEAR(to_ms(m.sojourn().percentile(50)), 60.0, 60.0 / 64);
   // L counts the job from when it was due too, so Little's law holds: one job
@@ -109,23 +104,21 @@ TEST(Timeline, QueueDepthAndInServiceFollowTheJobs) {
   Timeline m;
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 5; ++j) {
-    events.push_back(ev(EventKind::submitted, 0, j));
-    events.push_back(ev(EventKind::enqueued, 0, j, -1, static_cast<std::int64_t>(j)));  // depth after
+    events.push_back(ev::submitted(0, j));
+    events.push_back(ev::enqueued(0, j, -1, static_cast<std::int64_t>(j)));  // depth after
   }
-  events.push_back(ev(EventKind::started, 1 * ms, 1, 0, 1));
-  events.push_back(ev(EventKind::gate_waiting, 1 * ms, 2, 1));
+  events.push_back(ev::started(1 * ms, 1, 0, 1));
+  events.push_back(ev::gate_waiting(1 * ms, 2, 1));
   m.on_events(events);
   EXPECT_EQ(m.counts().in_queue, 3);
   EXPECT_EQ(m.counts().in_service(), 2);
   // drop_oldest evicts a queued job: it leaves the queue and counts as rejected.
-  const std::vector<Event> evict = {
-      ev(EventKind::rejected, 2 * ms, 3, -1, 0, static_cast<std::uint8_t>(RejectReason::dropped_oldest))};
+  const std::vector<Event> evict = {ev::rejected(2 * ms, 3, RejectReason::dropped_oldest)};
   m.on_events(evict);
   EXPECT_EQ(m.counts().in_queue, 2);
   EXPECT_EQ(m.counts().rejected, 1u);
   // A cancelled job that never ran leaves the queue too.
-  const std::vector<Event> cancel = {
-      ev(EventKind::finished, 3 * ms, 4, -1, 0, static_cast<std::uint8_t>(Outcome::cancelled))};
+  const std::vector<Event> cancel = {ev::finished(3 * ms, 4, -1, Outcome::cancelled, 0)};
   m.on_events(cancel);
   EXPECT_EQ(m.counts().in_queue, 1);
   EXPECT_EQ(m.counts().cancelled, 1u);
@@ -135,13 +128,13 @@ TEST(Timeline, QueueDepthAndInServiceFollowTheJobs) {
 TEST(Timeline, RetryLeavesServiceAndRequeues) {
   Timeline m;
   const std::vector<Event> events = {
-      ev(EventKind::submitted, 0, 1),
-      ev(EventKind::enqueued, 0, 1),
-      ev(EventKind::started, 0, 1, 0, 1),
-      ev(EventKind::retried, 10 * ms, 1, 0, 2),
-      ev(EventKind::enqueued, 1010 * ms, 1),
-      ev(EventKind::started, 1010 * ms, 1, 0, 2),
-      ev(EventKind::finished, 1020 * ms, 1, 0, 2, static_cast<std::uint8_t>(Outcome::failed)),
+      ev::submitted(0, 1),
+      ev::enqueued(0, 1),
+      ev::started(0, 1, 0, 1),
+      ev::retried(10 * ms, 1, 0, 2),
+      ev::enqueued(1010 * ms, 1),
+      ev::started(1010 * ms, 1, 0, 2),
+      ev::finished(1020 * ms, 1, 0, Outcome::failed, 2),
   };
   m.on_events(std::span<const Event>(events).first(4));
   EXPECT_EQ(m.counts().in_service(), 0);
@@ -167,9 +160,9 @@ TEST(Timeline, ThroughputCountsCompletionsOfTheLastSecond) {
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 20; ++j) {
     const Nanos t = static_cast<Nanos>(j) * 50 * ms - 1;  // 20 jobs per second
-    events.push_back(ev(EventKind::submitted, t - 10 * ms, j));
-    events.push_back(ev(EventKind::started, t - 10 * ms, j, 0, 1));
-    events.push_back(ev(EventKind::finished, t, j, 0, 1));
+    events.push_back(ev::submitted(t - 10 * ms, j));
+    events.push_back(ev::started(t - 10 * ms, j, 0, 1));
+    events.push_back(ev::finished(t, j, 0, Outcome::completed, 1));
   }
   m.on_events(events);
   m.advance_to(1000 * ms);
@@ -182,9 +175,9 @@ TEST(Timeline, UtilizationIsBusyTimeOverWorkerTime) {
   Timeline m;
   spawn(m, 2);
   const std::vector<Event> events = {
-      ev(EventKind::submitted, 0, 1),
-      ev(EventKind::started, 0, 1, 0, 1),
-      ev(EventKind::finished, 100 * ms, 1, 0, 1),
+      ev::submitted(0, 1),
+      ev::started(0, 1, 0, 1),
+      ev::finished(100 * ms, 1, 0, Outcome::completed, 1),
   };
   m.on_events(events);
   EXPECT_NEAR(m.utilization(), 0.5, 1e-9);  // one of two workers busy the whole span
@@ -197,9 +190,9 @@ TEST(Timeline, RecentUtilizationIsSmoothedOverTheRateWindowLikeTheRates) {
   std::vector<Event> events;
   for (std::uint64_t j = 1; j <= 2; ++j) {
     const Nanos t0 = static_cast<Nanos>(j - 1) * 1000 * ms;
-    events.push_back(ev(EventKind::submitted, t0, j));
-    events.push_back(ev(EventKind::started, t0, j, 0, 1));
-    events.push_back(ev(EventKind::finished, t0 + 700 * ms, j, 0, 1));
+    events.push_back(ev::submitted(t0, j));
+    events.push_back(ev::started(t0, j, 0, 1));
+    events.push_back(ev::finished(t0 + 700 * ms, j, 0, Outcome::completed, 1));
   }
   m.on_events(events);
   m.advance_to(2000 * ms);
@@ -214,9 +207,9 @@ TEST(Timeline, RecentUtilizationIsSmoothedOverTheRateWindowLikeTheRates) {
 
 TEST(Timeline, SourceFilterIgnoresOtherExecutors) {
   Timeline m(TimelineOptions{.source = 1, .filter_source = true});
-  Event mine = ev(EventKind::submitted, 0, 1);
+  Event mine = ev::submitted(0, 1);
   mine.source = 1;
-  Event other = ev(EventKind::submitted, 0, 2);
+  Event other = ev::submitted(0, 2);
   other.source = 2;
   const std::vector<Event> events = {mine, other};
   m.on_events(events);
@@ -228,14 +221,11 @@ TEST(Timeline, WorkerPeaksIgnoreStartupAndShutdownRamps) {
   spawn(m, 3);
   std::vector<Event> events;
   for (int w = 0; w < 3; ++w) {
-    events.push_back(ev(EventKind::worker_spawned, 0, 0, w, w + 1,
-                        static_cast<std::uint8_t>(WorkerReason::start)));
+    events.push_back(ev::worker_spawned(0, w, WorkerReason::start, w + 1));
   }
-  events.push_back(ev(EventKind::worker_spawned, 5 * ms, 0, 3, 4,
-                      static_cast<std::uint8_t>(WorkerReason::scale_up)));
+  events.push_back(ev::worker_spawned(5 * ms, 3, WorkerReason::scale_up, 4));
   for (int w = 0; w < 4; ++w) {
-    events.push_back(ev(EventKind::worker_retired, 9 * ms, 0, w, 3 - w,
-                        static_cast<std::uint8_t>(WorkerReason::shutdown)));
+    events.push_back(ev::worker_retired(9 * ms, w, WorkerReason::shutdown, 3 - w));
   }
   m.on_events(events);
   EXPECT_EQ(m.workers_min(), 3);
@@ -256,14 +246,14 @@ TEST(Timeline, PipelineItemCountsOnceFromFirstSubmitToLastStage) {
     return e;
   };
   const std::vector<Event> events = {
-      at_stage(ev(EventKind::submitted, 0, 1), 0),
-      at_stage(ev(EventKind::started, 10 * ms, 1, 0, 1), 0),
+      at_stage(ev::submitted(0, 1), 0),
+      at_stage(ev::started(10 * ms, 1, 0, 1), 0),
       // The stage-0 worker hands the item on before its own job has finished.
-      at_stage(ev(EventKind::submitted, 30 * ms, 1), 1),
-      at_stage(ev(EventKind::enqueued, 30 * ms, 1), 1),
-      at_stage(ev(EventKind::started, 30 * ms, 1, 1, 1), 1),
-      at_stage(ev(EventKind::finished, 30 * ms, 1, 0, 1), 0),
-      at_stage(ev(EventKind::finished, 90 * ms, 1, 0, 1), 1),
+      at_stage(ev::submitted(30 * ms, 1), 1),
+      at_stage(ev::enqueued(30 * ms, 1), 1),
+      at_stage(ev::started(30 * ms, 1, 1, 1), 1),
+      at_stage(ev::finished(30 * ms, 1, 0, Outcome::completed, 1), 0),
+      at_stage(ev::finished(90 * ms, 1, 0, Outcome::completed, 1), 1),
   };
   m.on_events(events);
   EXPECT_EQ(m.counts().submitted, 1u);
@@ -288,10 +278,10 @@ constexpr Nanos kMs = kMillisecond;
 
 /// One job: submitted at `at`, started after `wait`, done `service` later.
 void one_job(Timeline& m, std::uint64_t id, Nanos at, Nanos wait, Nanos service, int priority = 0) {
-  m.apply(ev(EventKind::submitted, at, id, -1, priority));
-  m.apply(ev(EventKind::enqueued, at, id));
-  m.apply(ev(EventKind::started, at + wait, id, 0, 1));
-  m.apply(ev(EventKind::finished, at + wait + service, id, 0, 1));
+  m.apply(ev::submitted(at, id, priority));
+  m.apply(ev::enqueued(at, id));
+  m.apply(ev::started(at + wait, id, 0, 1));
+  m.apply(ev::finished(at + wait + service, id, 0, Outcome::completed, 1));
 }
 
 TEST(Timeline, WindowedP99ForgetsOldJobsWhileTheWholeRunKeepsThem) {
@@ -353,17 +343,17 @@ TEST(Timeline, MemoryPerJobAndItsCeilingAreBounded) {
   EXPECT_LE(m.memory_bytes(), Timeline::ceiling_bytes(options));
   EXPECT_LT(Timeline::ceiling_bytes(options), std::size_t{8} << 20);  // a few MiB, not a function of run length
   // Jobs still in the system cost live_job_bytes() each, on top.
-  for (std::uint64_t j = 1'000'000; j < 1'010'000; ++j) m.apply(ev(EventKind::submitted, 2001 * kSecond, j));
+  for (std::uint64_t j = 1'000'000; j < 1'010'000; ++j) m.apply(ev::submitted(2001 * kSecond, j));
   EXPECT_LE(m.memory_bytes(), Timeline::ceiling_bytes(options) + 10'000 * Timeline::live_job_bytes() +
                                   m.counts().in_system * sizeof(void*) * 2);
 }
 
 TEST(Timeline, InServiceIsHeldAtTheGatePlusRunning) {
   Timeline m;
-  m.apply(ev(EventKind::submitted, 0, 1));
-  m.apply(ev(EventKind::submitted, 0, 2));
-  m.apply(ev(EventKind::gate_waiting, 0, 1, 0));
-  m.apply(ev(EventKind::started, 0, 2, 1, 1));
+  m.apply(ev::submitted(0, 1));
+  m.apply(ev::submitted(0, 2));
+  m.apply(ev::gate_waiting(0, 1, 0));
+  m.apply(ev::started(0, 2, 1, 1));
   EXPECT_EQ(m.counts().at_gate, 1);
   EXPECT_EQ(m.counts().running, 1);
   EXPECT_EQ(m.counts().in_service(), 2);

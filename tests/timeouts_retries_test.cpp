@@ -94,7 +94,7 @@ TEST(Timeouts, JobPastItsBudgetEndsTimedOutAtTheDeadline) {
   for (const Event& e : recorder.events()) {
     if (e.kind != EventKind::finished) continue;
     ++finished;
-    EXPECT_EQ(e.code, static_cast<std::uint8_t>(Outcome::timed_out));
+    EXPECT_EQ(e.finished.outcome, Outcome::timed_out);
     EXPECT_EQ(e.t, 5 * kSecond);
   }
   EXPECT_EQ(finished, 2);
@@ -168,10 +168,10 @@ TEST(Retries, FailingJobIsRetriedUpToMaxAttemptsAndKeepsItsId) {
     if (e.job == 0) continue;
     EXPECT_EQ(e.job, submitted.id.value) << "a retry must keep its job id";
     if (e.kind == EventKind::started) {
-      started_attempts.push_back(e.x);
+      started_attempts.push_back(e.started.attempt);
       start_times.push_back(e.t);
     }
-    if (e.kind == EventKind::retried) backoffs_ms.push_back(e.y);
+    if (e.kind == EventKind::retried) backoffs_ms.push_back(e.retried.backoff_ms);
   }
   EXPECT_EQ(started_attempts, (std::vector<std::int64_t>{1, 2, 3}));
   EXPECT_EQ(backoffs_ms, (std::vector<std::int32_t>{1000, 2000}));
@@ -199,7 +199,7 @@ TEST(Retries, BackoffGrowsByTheFactorUpToTheCap) {
   bus.drain(true);
   std::vector<std::int32_t> backoffs_ms;
   for (const Event& e : recorder.events()) {
-    if (e.kind == EventKind::retried) backoffs_ms.push_back(e.y);
+    if (e.kind == EventKind::retried) backoffs_ms.push_back(e.retried.backoff_ms);
   }
   EXPECT_EQ(backoffs_ms, (std::vector<std::int32_t>{100, 300, 900, 1000}));
   EXPECT_EQ(pool.stats().retried, 4U);
@@ -225,7 +225,7 @@ TEST(Retries, JitterStaysWithinItsBandAndRepeatsPerJob) {
     pool.shutdown(ShutdownMode::drain);
     bus.drain(true);
     for (const Event& e : recorder.events()) {
-      if (e.kind == EventKind::retried) backoffs.push_back(e.y);
+      if (e.kind == EventKind::retried) backoffs.push_back(e.retried.backoff_ms);
     }
   };
   std::vector<std::int32_t> first, second;

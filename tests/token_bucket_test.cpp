@@ -8,11 +8,12 @@
 #include <mutex>
 #include <vector>
 
-#include "poolviz/worker_pool.h"
 #include "poolviz/pool_spec.h"
 #include "poolviz/token_bucket_limiter.h"
+#include "poolviz/worker_pool.h"
 #include "support/accounting.h"
 #include "support/event_recorder.h"
+#include "support/limiter_fixtures.h"
 #include "support/test_jobs.h"
 #include "support/watchdog.h"
 
@@ -22,46 +23,14 @@ namespace {
 using test::make_job;
 using test::Watchdog;
 
-PoolConfig workers(int n) {
-  PoolConfig config;
-  config.workers = n;
-  return config;
-}
+using test::StartLog;
+using test::workers;
 
 using test::env_of;
 
 TokenBucketConfig bucket_of(int capacity, double rate, bool drop = false) {
-  TokenBucketConfig config;
-  config.capacity = capacity;
-  config.rate = rate;
-  config.drop = drop;
-  return config;
+  return test::bucket_of<TokenBucketConfig>(capacity, rate, drop);
 }
-
-/// Start times of jobs, in clock time; a test can wait for the n-th start.
-class StartLog {
- public:
-  void record(Nanos t) {
-    std::lock_guard lock(mutex_);
-    starts_.push_back(t);
-    changed_.notify_all();
-  }
-  void wait_for(std::size_t n) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return starts_.size() >= n; });
-  }
-  std::vector<Nanos> sorted() const {
-    std::lock_guard lock(mutex_);
-    std::vector<Nanos> s = starts_;
-    std::sort(s.begin(), s.end());
-    return s;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<Nanos> starts_;
-};
 
 // The tutorial's bucket (000): capacity 5, starts full, +1 token per second,
 // 3 workers, 10 jobs: five start at once, then one per second, job 10 at 5 s.
@@ -146,9 +115,11 @@ TEST(TokenBucket, EmitsTakenAndRefilledEventsCarryingTheLevel) {
   std::vector<float> taken, refilled;
   for (const Event& e : recorder.events()) {
     EXPECT_EQ(e.source, 7);
-    EXPECT_EQ(e.x, 3);  // capacity
-    if (e.kind == EventKind::token_taken) taken.push_back(e.value);
-    if (e.kind == EventKind::token_refilled) refilled.push_back(e.value);
+    const payload::Tokens& level =
+        e.kind == EventKind::token_taken ? e.token_taken : e.token_refilled;
+    EXPECT_EQ(level.capacity, 3);
+    if (e.kind == EventKind::token_taken) taken.push_back(level.tokens);
+    if (e.kind == EventKind::token_refilled) refilled.push_back(level.tokens);
   }
   EXPECT_EQ(taken, (std::vector<float>{2, 1, 0, 1}));
   EXPECT_EQ(refilled, (std::vector<float>{2}));

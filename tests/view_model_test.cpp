@@ -11,25 +11,12 @@
 #include "poolviz/clock.h"
 #include "poolviz/event.h"
 #include "poolviz/executor.h"
-#include "poolviz/worker_pool.h"
 #include "poolviz/job.h"
+#include "poolviz/worker_pool.h"
+#include "support/event_builder.h"
 
 namespace poolviz::gui {
 namespace {
-
-Event ev(EventKind kind, Nanos t, std::uint64_t job = 0, int worker = -1, std::int64_t x = 0,
-         std::int32_t y = 0, std::uint8_t code = 0, float value = 0) {
-  Event e;
-  e.kind = kind;
-  e.t = t;
-  e.job = job;
-  e.worker = worker;
-  e.x = x;
-  e.y = y;
-  e.code = code;
-  e.value = value;
-  return e;
-}
 
 void feed(FlowModel& m, std::vector<Event> events) { m.on_events(events); }
 
@@ -44,11 +31,11 @@ FlowGeometry geometry(int lanes = 3, bool worker_queues = false) {
 
 TEST(FlowModel, SubmittedJobWaitsAtArrivalsThenJoinsTheSharedQueue) {
   FlowModel m;
-  feed(m, {ev(EventKind::submitted, 0, 1, -1, 2, 0)});
+  feed(m, {ev::submitted(0, 1, 2)});
   ASSERT_NE(m.job(1), nullptr);
   EXPECT_EQ(m.job(1)->place, JobPlace::arriving);
   EXPECT_EQ(m.job(1)->priority, 2);
-  feed(m, {ev(EventKind::enqueued, 1, 1, -1, 1)});
+  feed(m, {ev::enqueued(1, 1, -1, 1)});
   EXPECT_EQ(m.job(1)->place, JobPlace::queued);
   EXPECT_EQ(m.counts().in_queue, 1);
   EXPECT_EQ(m.queue_order(-1), std::vector<std::uint64_t>{1});
@@ -56,8 +43,8 @@ TEST(FlowModel, SubmittedJobWaitsAtArrivalsThenJoinsTheSharedQueue) {
 
 TEST(FlowModel, StartedJobLeavesTheQueueForItsWorkersLane) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 2, 1), ev(EventKind::submitted, 0, 7),
-           ev(EventKind::enqueued, 0, 7, -1, 1), ev(EventKind::started, 5 * kMillisecond, 7, 2, 1)});
+  feed(m, {ev::worker_spawned(0, 2, WorkerReason::start, 1), ev::submitted(0, 7),
+           ev::enqueued(0, 7, -1, 1), ev::started(5 * kMillisecond, 7, 2, 1)});
   EXPECT_EQ(m.job(7)->place, JobPlace::running);
   EXPECT_EQ(m.job(7)->lane, 2);
   EXPECT_EQ(m.counts().in_queue, 0);
@@ -65,7 +52,7 @@ TEST(FlowModel, StartedJobLeavesTheQueueForItsWorkersLane) {
   ASSERT_NE(m.lane(2), nullptr);
   EXPECT_EQ(m.lane(2)->state, LaneState::busy);
   EXPECT_EQ(m.lane(2)->job, 7u);
-  feed(m, {ev(EventKind::progress, 6 * kMillisecond, 7, 2, 0, 0, 0, 0.5F)});
+  feed(m, {ev::progress(6 * kMillisecond, 7, 2, 0.5F)});
   EXPECT_FLOAT_EQ(m.job(7)->progress, 0.5F);
   ASSERT_EQ(m.timeline().wait().count(), 1u);
   EXPECT_EQ(m.timeline().wait().max(), 5 * kMillisecond);
@@ -75,11 +62,11 @@ TEST(FlowModel, QueueOrderIsHeadFirstAndSkipsJobsThatLeft) {
   FlowModel m;
   std::vector<Event> es;
   for (std::uint64_t id = 1; id <= 5; ++id) {
-    es.push_back(ev(EventKind::submitted, 0, id));
-    es.push_back(ev(EventKind::enqueued, 0, id, -1, static_cast<std::int64_t>(id)));
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::enqueued(0, id, -1, static_cast<std::int64_t>(id)));
   }
-  es.push_back(ev(EventKind::started, 1, 1, 0, 1));
-  es.push_back(ev(EventKind::started, 1, 3, 1, 1));  // out of order (a priority pop)
+  es.push_back(ev::started(1, 1, 0, 1));
+  es.push_back(ev::started(1, 3, 1, 1));  // out of order (a priority pop)
   feed(m, es);
   EXPECT_EQ(m.queue_order(-1), (std::vector<std::uint64_t>{2, 4, 5}));
   EXPECT_EQ(m.queue_size(-1), 3);
@@ -87,9 +74,8 @@ TEST(FlowModel, QueueOrderIsHeadFirstAndSkipsJobsThatLeft) {
 
 TEST(FlowModel, PriorityQueueIsDrawnInTheOrderItWillBeServed) {
   FlowModel m({.queue_by_priority = true});
-  feed(m, {ev(EventKind::submitted, 0, 1, -1, 0), ev(EventKind::enqueued, 0, 1),
-           ev(EventKind::submitted, 0, 2, -1, 1), ev(EventKind::enqueued, 0, 2),
-           ev(EventKind::submitted, 0, 3, -1, 2), ev(EventKind::enqueued, 0, 3)});
+  feed(m, {ev::submitted(0, 1), ev::enqueued(0, 1), ev::submitted(0, 2, 1), ev::enqueued(0, 2),
+           ev::submitted(0, 3, 2), ev::enqueued(0, 3)});
   EXPECT_EQ(m.queue_order(-1), (std::vector<std::uint64_t>{3, 2, 1}));
 }
 
@@ -97,9 +83,9 @@ TEST(FlowModel, FinishedJobsCountIntoTheirBins) {
   FlowModel m;
   std::vector<Event> es;
   for (std::uint64_t id = 1; id <= 4; ++id) {
-    es.push_back(ev(EventKind::submitted, 0, id));
-    es.push_back(ev(EventKind::started, 0, id, 0, 1));
-    es.push_back(ev(EventKind::finished, kSecond, id, 0, 1, 0, static_cast<std::uint8_t>(id - 1)));
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::started(0, id, 0, 1));
+    es.push_back(ev::finished(kSecond, id, 0, static_cast<Outcome>(id - 1), 1));
   }
   feed(m, es);
   EXPECT_EQ(m.counts().completed, 1u);
@@ -113,8 +99,7 @@ TEST(FlowModel, FinishedJobsCountIntoTheirBins) {
 
 TEST(FlowModel, RejectionIsExplainedWithTheQueueBound) {
   FlowModel m;
-  feed(m, {ev(EventKind::submitted, 0, 118),
-           ev(EventKind::rejected, 0, 118, -1, 8, 8, static_cast<std::uint8_t>(RejectReason::queue_full))});
+  feed(m, {ev::submitted(0, 118), ev::rejected(0, 118, RejectReason::queue_full, 8, 8)});
   EXPECT_TRUE(log_has(m, "job 118 rejected: queue full (8/8)"));
   EXPECT_EQ(m.counts().rejected, 1u);
   EXPECT_EQ(m.known_capacity(), 8);
@@ -124,8 +109,8 @@ TEST(FlowModel, AFloodOfRejectionsBecomesOneSummaryLine) {
   FlowModel m;
   std::vector<Event> es;
   for (std::uint64_t id = 1; id <= 50; ++id) {
-    es.push_back(ev(EventKind::submitted, 0, id));
-    es.push_back(ev(EventKind::rejected, 0, id, -1, 8, 8, static_cast<std::uint8_t>(RejectReason::queue_full)));
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::rejected(0, id, RejectReason::queue_full, 8, 8));
   }
   feed(m, es);
   EXPECT_EQ(m.counts().rejected, 50u);
@@ -136,10 +121,10 @@ TEST(FlowModel, AFloodOfRejectionsBecomesOneSummaryLine) {
 
 TEST(FlowModel, StealMovesTheJobToTheThiefAndDrawsAnArc) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 0, 1), ev(EventKind::worker_spawned, 0, 0, 2, 2),
-           ev(EventKind::submitted, 0, 40), ev(EventKind::enqueued, 0, 40, 0, 1),
-           ev(EventKind::submitted, 0, 41), ev(EventKind::enqueued, 0, 41, 0, 2),
-           ev(EventKind::stolen, 1, 40, 2, 0)});
+  feed(m, {ev::worker_spawned(0, 0, WorkerReason::start, 1),
+           ev::worker_spawned(0, 2, WorkerReason::start, 2), ev::submitted(0, 40),
+           ev::enqueued(0, 40, 0, 1), ev::submitted(0, 41), ev::enqueued(0, 41, 0, 2),
+           ev::stolen(1, 40, 2, 0)});
   EXPECT_TRUE(m.has_worker_queues());
   EXPECT_EQ(m.queue_order(0), std::vector<std::uint64_t>{41});
   EXPECT_EQ(m.queue_order(2), std::vector<std::uint64_t>{40});
@@ -155,10 +140,8 @@ TEST(FlowModel, StealMovesTheJobToTheThiefAndDrawsAnArc) {
 
 TEST(FlowModel, IdleRetirementSaysHowLongTheWorkerIdled) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 3, 4, 0, static_cast<std::uint8_t>(WorkerReason::scale_up)),
-           ev(EventKind::worker_parked, kSecond, 0, 3),
-           ev(EventKind::worker_retired, 3 * kSecond, 0, 3, 3, 0,
-              static_cast<std::uint8_t>(WorkerReason::idle_timeout))});
+  feed(m, {ev::worker_spawned(0, 3, WorkerReason::scale_up, 4), ev::worker_parked(kSecond, 3),
+           ev::worker_retired(3 * kSecond, 3, WorkerReason::idle_timeout, 3)});
   EXPECT_TRUE(log_has(m, "worker 3 started: scale up (4 alive)"));
   EXPECT_TRUE(log_has(m, "worker 3 retired: idle 2.0 s (3 alive)"));
   ASSERT_NE(m.lane(3), nullptr);
@@ -174,9 +157,9 @@ TEST(FlowModel, IdleRetirementSaysHowLongTheWorkerIdled) {
 
 TEST(FlowModel, AReusedWorkerSlotComesBackAsAFreshLane) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 1, 2),
-           ev(EventKind::worker_retired, 1, 0, 1, 1, 0, static_cast<std::uint8_t>(WorkerReason::resized)),
-           ev(EventKind::worker_spawned, 2, 0, 1, 2, 0, static_cast<std::uint8_t>(WorkerReason::resized))});
+  feed(m, {ev::worker_spawned(0, 1, WorkerReason::start, 2),
+           ev::worker_retired(1, 1, WorkerReason::resized, 1),
+           ev::worker_spawned(2, 1, WorkerReason::resized, 2)});
   ASSERT_NE(m.lane(1), nullptr);
   EXPECT_EQ(m.lane(1)->state, LaneState::idle);
   EXPECT_EQ(m.lanes().size(), 1u);
@@ -184,16 +167,15 @@ TEST(FlowModel, AReusedWorkerSlotComesBackAsAFreshLane) {
 
 TEST(FlowModel, RetryWaitKeepsTheJobOutOfTheLaneAndCountsOnce) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 0, 1), ev(EventKind::submitted, 0, 9),
-           ev(EventKind::enqueued, 0, 9), ev(EventKind::started, 0, 9, 0, 1),
-           ev(EventKind::retried, kSecond, 9, 0, 2, 1000)});
+  feed(m, {ev::worker_spawned(0, 0, WorkerReason::start, 1), ev::submitted(0, 9),
+           ev::enqueued(0, 9), ev::started(0, 9, 0, 1), ev::retried(kSecond, 9, 0, 2, 1000)});
   EXPECT_EQ(m.job(9)->place, JobPlace::retry_wait);
   EXPECT_EQ(m.lane(0)->state, LaneState::idle);
   EXPECT_EQ(m.counts().running, 0);
   EXPECT_EQ(m.counts().retry_waiting, 1);
   EXPECT_TRUE(log_has(m, "job 9 attempt 1 failed: retry 2 in 1.0 s"));
-  feed(m, {ev(EventKind::enqueued, 2 * kSecond, 9), ev(EventKind::started, 2 * kSecond, 9, 0, 2),
-           ev(EventKind::finished, 3 * kSecond, 9, 0, 2)});
+  feed(m, {ev::enqueued(2 * kSecond, 9), ev::started(2 * kSecond, 9, 0, 2),
+           ev::finished(3 * kSecond, 9, 0, Outcome::completed, 2)});
   EXPECT_EQ(m.counts().completed, 1u);
   EXPECT_EQ(m.counts().retry_waiting, 0);
   EXPECT_EQ(m.counts().in_queue, 0);
@@ -205,10 +187,10 @@ TEST(FlowModel, ThreadPerTaskCountsThreadsWithoutLanes) {
   std::vector<Event> es;
   for (int i = 0; i < 30; ++i) {
     const auto id = static_cast<std::uint64_t>(i + 1);
-    es.push_back(ev(EventKind::submitted, 0, id));
-    es.push_back(ev(EventKind::worker_spawned, 0, 0, i, i + 1));
-    es.push_back(ev(EventKind::enqueued, 0, id, i, 0));
-    es.push_back(ev(EventKind::started, 0, id, i, 1));
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::worker_spawned(0, i, WorkerReason::start, i + 1));
+    es.push_back(ev::enqueued(0, id, i));
+    es.push_back(ev::started(0, id, i, 1));
   }
   feed(m, es);
   EXPECT_EQ(m.counts().threads_alive, 30);
@@ -222,8 +204,8 @@ TEST(FlowModel, ALongQueueCollapsesToACount) {
   FlowModel m({.collapse_queue_above = 10});
   std::vector<Event> es;
   for (std::uint64_t id = 1; id <= 11; ++id) {
-    es.push_back(ev(EventKind::submitted, 0, id));
-    es.push_back(ev(EventKind::enqueued, 0, id));
+    es.push_back(ev::submitted(0, id));
+    es.push_back(ev::enqueued(0, id));
   }
   feed(m, std::vector<Event>(es.begin(), es.end() - 2));
   EXPECT_FALSE(m.queue_collapsed());
@@ -233,8 +215,8 @@ TEST(FlowModel, ALongQueueCollapsesToACount) {
 
 TEST(FlowModel, ChipsMoveSmoothlyTowardTheirPlace) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 0, 1), ev(EventKind::submitted, 0, 1),
-           ev(EventKind::started, 0, 1, 0, 1)});
+  feed(m, {ev::worker_spawned(0, 0, WorkerReason::start, 1), ev::submitted(0, 1),
+           ev::started(0, 1, 0, 1)});
   const FlowGeometry g = geometry(1);
   m.animate(g, 0.0F);  // places the chip at the arrivals column
   const Point start = m.job(1)->pos;
@@ -255,10 +237,10 @@ TEST(FlowModel, ChipsMoveSmoothlyTowardTheirPlace) {
 
 TEST(FlowModel, EndedChipsFlyToTheirBinThenLeave) {
   FlowModel m;
-  feed(m, {ev(EventKind::submitted, 0, 1), ev(EventKind::started, 0, 1, 0, 1)});
+  feed(m, {ev::submitted(0, 1), ev::started(0, 1, 0, 1)});
   const FlowGeometry g = geometry(1);
   m.animate(g, 0.0F);
-  feed(m, {ev(EventKind::finished, kSecond, 1, 0, 1, 0, static_cast<std::uint8_t>(Outcome::failed))});
+  feed(m, {ev::finished(kSecond, 1, 0, Outcome::failed, 1)});
   ASSERT_NE(m.job(1), nullptr);
   const Point bin = m.target_of(*m.job(1), g);
   const auto& rect = g.bins[bin_index(JobPlace::failed)];
@@ -271,8 +253,7 @@ TEST(FlowModel, EndedChipsFlyToTheirBinThenLeave) {
 
 TEST(FlowModel, GateShowsTheTokenLevel) {
   FlowModel m;
-  feed(m, {ev(EventKind::token_refilled, kSecond, 0, -1, 5, 0, 0, 5.0F),
-           ev(EventKind::token_taken, kSecond, 3, -1, 5, 0, 0, 4.0F)});
+  feed(m, {ev::token_refilled(kSecond, 5.0F, 5), ev::token_taken(kSecond, 3, 4.0F, 5)});
   EXPECT_TRUE(m.gate().seen);
   EXPECT_FLOAT_EQ(m.gate().level, 4.0F);
   EXPECT_FLOAT_EQ(m.gate().capacity, 5.0F);
@@ -281,8 +262,8 @@ TEST(FlowModel, GateShowsTheTokenLevel) {
 
 TEST(FlowModel, AJobHeldAtTheGateShowsOnItsWorkersLane) {
   FlowModel m;
-  feed(m, {ev(EventKind::worker_spawned, 0, 0, 1, 2), ev(EventKind::submitted, 0, 4),
-           ev(EventKind::enqueued, 0, 4), ev(EventKind::gate_waiting, 0, 4, 1)});
+  feed(m, {ev::worker_spawned(0, 1, WorkerReason::start, 2), ev::submitted(0, 4),
+           ev::enqueued(0, 4), ev::gate_waiting(0, 4, 1)});
   EXPECT_EQ(m.job(4)->place, JobPlace::at_gate);
   EXPECT_EQ(m.lane(1)->state, LaneState::waiting_gate);
   EXPECT_EQ(m.counts().at_gate, 1);
@@ -297,10 +278,10 @@ Event at_stage(Event e, std::uint8_t stage) {
 TEST(FlowModel, APipelineItemCrossesEveryStageAndLandsOnce) {
   FlowModel m({.stage_names = {"fetch", "store"}});
   const auto done = static_cast<std::uint8_t>(Outcome::completed);
-  feed(m, {at_stage(ev(EventKind::worker_spawned, 0, 0, 0, 1), 0),
-           at_stage(ev(EventKind::worker_spawned, 0, 0, 0, 1), 1),
-           at_stage(ev(EventKind::submitted, 0, 7), 0), at_stage(ev(EventKind::enqueued, 0, 7, -1, 1), 0),
-           at_stage(ev(EventKind::started, 1, 7, 0, 1), 0)});
+  feed(m, {at_stage(ev::worker_spawned(0, 0, WorkerReason::start, 1), 0),
+           at_stage(ev::worker_spawned(0, 0, WorkerReason::start, 1), 1),
+           at_stage(ev::submitted(0, 7), 0), at_stage(ev::enqueued(0, 7, -1, 1), 0),
+           at_stage(ev::started(1, 7, 0, 1), 0)});
   EXPECT_EQ(m.counts().workers_alive, 2);  // one per stage, summed
   ASSERT_EQ(m.lanes().size(), 2u);
   EXPECT_EQ(m.lane_name(m.lanes()[1].id), "store 0");
@@ -308,16 +289,16 @@ TEST(FlowModel, APipelineItemCrossesEveryStageAndLandsOnce) {
   EXPECT_EQ(m.lane(0)->job, 7u);
 
   // Stage 0's body hands the item to stage 1 before its own `finished`.
-  feed(m, {at_stage(ev(EventKind::submitted, 2, 7), 1), at_stage(ev(EventKind::enqueued, 2, 7, -1, 1), 1)});
+  feed(m, {at_stage(ev::submitted(2, 7), 1), at_stage(ev::enqueued(2, 7, -1, 1), 1)});
   EXPECT_EQ(m.job(7)->place, JobPlace::queued);
   EXPECT_EQ(m.queue_size(FlowModel::kStageLaneStride), 1);  // left of store's first lane
-  feed(m, {at_stage(ev(EventKind::finished, 3, 7, 0, 1, 0, done), 0)});
+  feed(m, {at_stage(ev::finished(3, 7, 0, static_cast<Outcome>(done), 1), 0)});
   EXPECT_EQ(m.counts().completed, 0u);  // a hand-off, not an outcome
   EXPECT_EQ(m.lane(0)->state, LaneState::idle);
   EXPECT_EQ(m.job(7)->place, JobPlace::queued);
 
-  feed(m, {at_stage(ev(EventKind::started, 4, 7, 0, 1), 1),
-           at_stage(ev(EventKind::finished, 5, 7, 0, 1, 0, done), 1)});
+  feed(m, {at_stage(ev::started(4, 7, 0, 1), 1),
+           at_stage(ev::finished(5, 7, 0, static_cast<Outcome>(done), 1), 1)});
   EXPECT_EQ(m.counts().submitted, 1u);
   EXPECT_EQ(m.counts().completed, 1u);
   EXPECT_EQ(m.lane(FlowModel::kStageLaneStride)->jobs_done, 1u);
@@ -326,7 +307,7 @@ TEST(FlowModel, APipelineItemCrossesEveryStageAndLandsOnce) {
 
 TEST(FlowModel, ResetForgetsTheOldRun) {
   FlowModel m;
-  feed(m, {ev(EventKind::submitted, 0, 1), ev(EventKind::enqueued, 0, 1)});
+  feed(m, {ev::submitted(0, 1), ev::enqueued(0, 1)});
   m.reset();
   EXPECT_EQ(m.counts().submitted, 0u);
   EXPECT_TRUE(m.jobs().empty());

@@ -226,7 +226,7 @@ TEST(WorkStealing, IdleWorkersStealFromTheLoadedWorker) {
   for (const Event& e : recorder.events()) {
     if (e.kind != EventKind::stolen) continue;
     ++stolen_events;
-    EXPECT_EQ(e.x, parent_worker.load()) << "victim";
+    EXPECT_EQ(e.stolen.victim, parent_worker.load()) << "victim";
     EXPECT_NE(e.worker, parent_worker.load()) << "thief";
     EXPECT_GE(e.worker, 0);
     EXPECT_LT(e.worker, 4);

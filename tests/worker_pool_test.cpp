@@ -211,7 +211,7 @@ TEST(WorkerPool, DropOldestOverflowEvictsTheOldestQueuedJobAndTakesTheNewOne) {
   const auto b_events = recorder.of_job(full.b.id.value);
   ASSERT_FALSE(b_events.empty());
   EXPECT_EQ(b_events.back().kind, EventKind::rejected);
-  EXPECT_EQ(b_events.back().code, static_cast<std::uint8_t>(RejectReason::dropped_oldest));
+  EXPECT_EQ(b_events.back().rejected.reason, RejectReason::dropped_oldest);
   EXPECT_FALSE(test::has_event(b_events, EventKind::started, full.b.id.value));
 }
 
@@ -397,8 +397,7 @@ TEST(WorkerPool, ShrinkingRetiresIdleWorkersAndGrowingSpawnsThem) {
   const auto retired = [](const std::vector<Event>& events) {
     int n = 0;
     for (const Event& e : events) {
-      n += e.kind == EventKind::worker_retired &&
-           e.code == static_cast<std::uint8_t>(WorkerReason::resized);
+      n += e.kind == EventKind::worker_retired && e.worker_retired.reason == WorkerReason::resized;
     }
     return n;
   };
@@ -572,15 +571,15 @@ TEST(WorkerPool, RetriesWithBackoffCountExactly) {
   std::vector<std::int32_t> retry_backoff_ms;
   int finished = 0;
   for (const Event& e : recorder.of_job(id.value)) {
-    if (e.kind == EventKind::started) started_attempts.push_back(e.x);
+    if (e.kind == EventKind::started) started_attempts.push_back(e.started.attempt);
     if (e.kind == EventKind::retried) {
-      retry_next.push_back(e.x);
-      retry_backoff_ms.push_back(e.y);
+      retry_next.push_back(e.retried.next_attempt);
+      retry_backoff_ms.push_back(e.retried.backoff_ms);
     }
     if (e.kind == EventKind::finished) {
       ++finished;
-      EXPECT_EQ(e.code, static_cast<std::uint8_t>(Outcome::failed));
-      EXPECT_EQ(e.x, 3);
+      EXPECT_EQ(e.finished.outcome, Outcome::failed);
+      EXPECT_EQ(e.finished.attempt, 3);
     }
   }
   EXPECT_EQ(started_attempts, (std::vector<std::int64_t>{1, 2, 3}));
@@ -656,8 +655,7 @@ TEST(WorkerPool, DestroyingARunningPoolCancelsItsJobsAndReturns) {
     const auto events = recorder.of_job(id.value);
     ASSERT_FALSE(events.empty());
     EXPECT_EQ(events.back().kind, EventKind::finished) << "job " << id.value;
-    EXPECT_EQ(events.back().code, static_cast<std::uint8_t>(Outcome::cancelled))
-        << "job " << id.value;
+    EXPECT_EQ(events.back().finished.outcome, Outcome::cancelled) << "job " << id.value;
   }
 }
 

@@ -37,37 +37,23 @@ void row(const char* label, const char* help = nullptr) {
   ImGui::SetNextItemWidth(-1);
 }
 
-}  // namespace
-
-void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
-  Scenario& edit = session.edited();
-  const Scenario& running = session.scenario();
-  Run& run = session.run();
-  const Palette& pal = theme.colours();
-  ImGui::BeginChild("controls", size, false);
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.accent), "Change the pool while it runs");
-
-  if (!ImGui::BeginTable("controls-table", 2, ImGuiTableFlags_SizingStretchProp)) {
-    ImGui::EndChild();
-    return;
-  }
-  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed, ImGui::CalcTextSize("queue capacity ").x);
-  ImGui::TableSetupColumn("widget", ImGuiTableColumnFlags_WidthStretch);
-
-  PoolSpec& pool = edit.pool;
+// The strategy picker. True when picking one restarted the scenario.
+bool strategy_row(Session& session, PoolSpec& pool) {
   row("strategy", "Switching strategy restarts the scenario");
   std::string chosen;
-  if (combo_of_names("##strategy", to_string(pool.strategy), strategy_names(), chosen)) {
-    if (auto s = parse_strategy(chosen)) {
-      pool.strategy = *s;
-      session.restart();
-      session.say("restarted with strategy " + chosen);
-      ImGui::EndTable();
-      ImGui::EndChild();
-      return;
-    }
-  }
+  if (!combo_of_names("##strategy", to_string(pool.strategy), strategy_names(), chosen))
+    return false;
+  const auto s = parse_strategy(chosen);
+  if (!s) return false;
+  pool.strategy = *s;
+  session.restart();
+  session.say("restarted with strategy " + chosen);
+  return true;
+}
 
+// The rows the strategy has: workers (fixed or min/max), thread cap or queue.
+void pool_rows(Session& session, Run& run, PoolSpec& pool) {
+  std::string chosen;
   const StrategyDescriptor& strategy = describe(pool.strategy);
   const bool threads = strategy.thread_per_job;
   const bool dynamic = reads(strategy.settings, "pool.min_workers");
@@ -108,8 +94,10 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
       if (auto o = parse_overflow(chosen)) pool.overflow = *o;
     }
   }
+}
 
-  LimiterSpec& lim = edit.limiter;
+// The rows the limiter has: rate, burst, permits.
+void limiter_rows(Run& run, LimiterSpec& lim) {
   const LimiterDescriptor& limiter = describe(lim.kind);
   if (limiter.has_rate) {
     row("limiter rate", "Permits per second; applied live");
@@ -128,14 +116,10 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
     int permits = std::max(lim.max_in_flight, 1);
     if (ImGui::SliderInt("##permits", &permits, 1, 64)) lim.max_in_flight = permits;
   }
+}
 
-  WorkloadSpec& wl = edit.workload;
-  if (session.served()) {  // arrivals come from HTTP clients, not the generator
-    ImGui::EndTable();
-    ImGui::TextWrapped("Jobs arrive as POST /tasks; `poolviz load URL --rate R` sends them.");
-    ImGui::EndChild();
-    return;
-  }
+// Arrival rate (steady arrivals only) and service mean, both applied live.
+void workload_rows(Run& run, WorkloadSpec& wl) {
   // Only steady arrivals have a rate: all-at-once, bursts and closed-loop clients do not.
   if (wl.arrival == ArrivalPattern::constant || wl.arrival == ArrivalPattern::poisson) {
     row("arrival rate", "New jobs per second of scenario time; applied live");
@@ -151,9 +135,11 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
     wl.service_mean_ms = service;
     run.set_service_mean(service);
   }
-  ImGui::EndTable();
+}
 
-  // Settings that need a fresh engine.
+// Restart with the edited settings when some need a fresh engine; else go back
+// to the scenario's own.
+void restart_buttons(Session& session, const Scenario& running, const Scenario& edit) {
   const bool pending = !restart_needed(running.pool, running.limiter, edit.pool, edit.limiter).empty();
   if (pending) {
     ImGui::PushStyleColor(ImGuiCol_Button, ImGui::ColorConvertU32ToFloat4(rgb(okabe_ito::kOrange, 200)));
@@ -169,6 +155,41 @@ void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
       session.load(std::move(fresh));
     }
   }
+}
+
+}  // namespace
+
+void draw_controls(Session& session, const Theme& theme, ImVec2 size) {
+  Scenario& edit = session.edited();
+  const Scenario& running = session.scenario();
+  Run& run = session.run();
+  const Palette& pal = theme.colours();
+  ImGui::BeginChild("controls", size, false);
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.accent), "Change the pool while it runs");
+
+  if (!ImGui::BeginTable("controls-table", 2, ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::EndChild();
+    return;
+  }
+  ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed,
+                          ImGui::CalcTextSize("queue capacity ").x);
+  ImGui::TableSetupColumn("widget", ImGuiTableColumnFlags_WidthStretch);
+  if (strategy_row(session, edit.pool)) {
+    ImGui::EndTable();
+    ImGui::EndChild();
+    return;
+  }
+  pool_rows(session, run, edit.pool);
+  limiter_rows(run, edit.limiter);
+  if (session.served()) {  // arrivals come from HTTP clients, not the generator
+    ImGui::EndTable();
+    ImGui::TextWrapped("Jobs arrive as POST /tasks; `poolviz load URL --rate R` sends them.");
+    ImGui::EndChild();
+    return;
+  }
+  workload_rows(run, edit.workload);
+  ImGui::EndTable();
+  restart_buttons(session, running, edit);
   ImGui::EndChild();
 }
 

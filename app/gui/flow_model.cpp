@@ -20,8 +20,9 @@ std::string format(const char* fmt, auto... args) {
   return buf;
 }
 
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
-long long ll(std::int64_t v) { return static_cast<long long>(v); }
+unsigned long long ull(std::uint64_t v) {
+  return static_cast<unsigned long long>(v);
+}
 
 const char* flood_label(EventKind kind) {
   switch (kind) {
@@ -263,7 +264,7 @@ bool FlowModel::map_stage(Event& e) {
       return true;
     case EventKind::finished:
       if (e.worker >= 0) e.worker += base;
-      if (stage < stages - 1 && static_cast<Outcome>(e.code) == Outcome::completed) {
+      if (stage < stages - 1 && e.finished.outcome == Outcome::completed) {
         // The stage job hands its item on from inside its body, so the next
         // stage's submitted/enqueued (even started) came first: the chip has
         // moved on already; only this stage's lane is free now.
@@ -291,15 +292,15 @@ void FlowModel::apply(const Event& event) {
   switch (e.kind) {
     case EventKind::submitted: {
       JobView& job = job_for(e);
-      job.priority = static_cast<int>(e.x);
-      job.tag = e.y;
+      job.priority = e.submitted.priority;
+      job.tag = e.submitted.tag;
       job.submitted_at = planned_arrival(e);
       break;
     }
     case EventKind::rejected: on_rejected(e); break;
     case EventKind::enqueued: {
       JobView& job = job_for(e);
-      job.size_ms = e.value;
+      job.size_ms = e.enqueued.size_estimate_ms;
       enqueue(job, e.worker);
       if (e.worker < 0) peak_queue_ = std::max(peak_queue_, queue_size(-1));
       break;
@@ -308,7 +309,7 @@ void FlowModel::apply(const Event& event) {
     case EventKind::started: hold(e, JobPlace::running, LaneState::busy); break;
     case EventKind::progress: {
       auto it = jobs_.find(e.job);
-      if (it != jobs_.end()) it->second.progress = e.value;
+      if (it != jobs_.end()) it->second.progress = e.progress.fraction;
       break;
     }
     case EventKind::finished: on_finished(e); break;
@@ -317,13 +318,15 @@ void FlowModel::apply(const Event& event) {
       release_lane(job.lane, e.job, e.t);
       set_place(job, JobPlace::retry_wait);
       job.progress = 0;
-      log(e.t, e.kind, format("job %llu attempt %lld failed: retry %lld in %.1f s", ull(e.job),
-                              ll(e.x - 1), ll(e.x), e.y / 1000.0));
+      log(e.t, e.kind,
+          format("job %llu attempt %d failed: retry %d in %.1f s", ull(e.job),
+                 e.retried.next_attempt - 1, e.retried.next_attempt,
+                 e.retried.backoff_ms / 1000.0));
       break;
     }
     case EventKind::stolen: {
       JobView& job = job_for(e);
-      const int victim = static_cast<int>(e.x);
+      const int victim = e.stolen.victim;
       enqueue(job, e.worker);
       arcs_.push_back({victim, e.worker, e.job, 0});
       log(e.t, e.kind, format("worker %d stole job %llu from worker %d", e.worker, ull(e.job), victim));
@@ -337,7 +340,7 @@ void FlowModel::apply(const Event& event) {
     case EventKind::token_refilled: break;  // the gate's level is the Timeline's
     case EventKind::pool_resized: on_pool_resized(e); break;
     case EventKind::blocked:
-      log(e.t, e.kind, format("producer blocked: queue full (%lld waiting)", ll(e.x)));
+      log(e.t, e.kind, format("producer blocked: queue full (%d waiting)", e.blocked.depth));
       break;
     case EventKind::unblocked: break;
   }
@@ -345,17 +348,23 @@ void FlowModel::apply(const Event& event) {
 
 void FlowModel::on_rejected(const Event& e) {
   JobView& job = job_for(e);
-  const auto why = static_cast<RejectReason>(e.code);
-  known_capacity_ = std::max<std::int64_t>(known_capacity_, e.y);
+  const payload::Rejected& r = e.rejected;
+  const RejectReason why = r.reason;
+  known_capacity_ = std::max<std::int64_t>(known_capacity_, r.capacity);
   switch (why) {
     case RejectReason::queue_full:
-      log(e.t, e.kind, format("job %llu rejected: queue full (%lld/%d)", ull(e.job), ll(e.x), e.y));
+      log(e.t, e.kind,
+          format("job %llu rejected: queue full (%d/%d)", ull(e.job), r.depth, r.capacity));
       break;
     case RejectReason::dropped_oldest:
-      log(e.t, e.kind, format("job %llu dropped: oldest in a full queue (%lld/%d)", ull(e.job), ll(e.x), e.y));
+      log(e.t, e.kind,
+          format("job %llu dropped: oldest in a full queue (%d/%d)", ull(e.job), r.depth,
+                 r.capacity));
       break;
     case RejectReason::thread_cap:
-      log(e.t, e.kind, format("job %llu rejected: thread cap reached (%lld/%d threads)", ull(e.job), ll(e.x), e.y));
+      log(e.t, e.kind,
+          format("job %llu rejected: thread cap reached (%d/%d threads)", ull(e.job), r.depth,
+                 r.capacity));
       break;
     case RejectReason::limiter_drop:
       log(e.t, e.kind, format("job %llu rejected: no token at the gate", ull(e.job)));
@@ -372,7 +381,7 @@ void FlowModel::hold(const Event& e, JobPlace place, LaneState state) {
   set_place(job, place);
   job.lane = e.worker;
   if (place == JobPlace::running) {
-    job.attempt = static_cast<int>(e.x);
+    job.attempt = e.started.attempt;
     job.started_at = e.t;
     job.progress = 0;
   }
@@ -386,18 +395,19 @@ void FlowModel::hold(const Event& e, JobPlace place, LaneState state) {
 
 void FlowModel::on_finished(const Event& e) {
   JobView& job = job_for(e);
-  const auto outcome = static_cast<Outcome>(e.code);
+  const Outcome outcome = e.finished.outcome;
   JobPlace bin = JobPlace::completed;
   switch (outcome) {
     case Outcome::completed: bin = JobPlace::completed; break;
     case Outcome::failed:
       bin = JobPlace::failed;
-      log(e.t, e.kind, format("job %llu failed for good after %lld attempt%s", ull(e.job), ll(e.x),
-                              e.x == 1 ? "" : "s"));
+      log(e.t, e.kind,
+          format("job %llu failed for good after %d attempt%s", ull(e.job), e.finished.attempt,
+                 e.finished.attempt == 1 ? "" : "s"));
       break;
     case Outcome::timed_out:
       bin = JobPlace::timed_out;
-      log(e.t, e.kind, format("job %llu timed out (attempt %lld)", ull(e.job), ll(e.x)));
+      log(e.t, e.kind, format("job %llu timed out (attempt %d)", ull(e.job), e.finished.attempt));
       break;
     case Outcome::cancelled:
       bin = JobPlace::cancelled;
@@ -415,7 +425,7 @@ void FlowModel::on_finished(const Event& e) {
 }
 
 void FlowModel::on_worker_spawned(const Event& e) {
-  const auto why = static_cast<WorkerReason>(e.code);
+  const WorkerReason why = e.worker_spawned.reason;
   if (options_.threads_mode) return;
   WorkerLane& lane = lane_for(e.worker, e.t);
   lane = WorkerLane{};
@@ -424,7 +434,9 @@ void FlowModel::on_worker_spawned(const Event& e) {
   lane.spawned_at = e.t;
   if (why != WorkerReason::start) {
     lane.note = std::string(to_string(why));
-    log(e.t, e.kind, format("worker %d started: %s (%lld alive)", e.worker, lane.note.c_str(), ll(e.x)));
+    log(e.t, e.kind,
+        format("worker %d started: %s (%d alive)", e.worker, lane.note.c_str(),
+               e.worker_spawned.alive_after));
   }
 }
 
@@ -440,7 +452,7 @@ void FlowModel::on_worker_parked(const Event& e) {
 }
 
 void FlowModel::on_worker_retired(const Event& e) {
-  const auto why = static_cast<WorkerReason>(e.code);
+  const WorkerReason why = e.worker_retired.reason;
   if (options_.threads_mode) return;
   WorkerLane& lane = lane_for(e.worker, e.t);
   std::string note;
@@ -453,9 +465,12 @@ void FlowModel::on_worker_retired(const Event& e) {
     note = std::string(to_string(why));
   }
   if (why != WorkerReason::shutdown) {
-    log(e.t, e.kind, format("worker %d retired: %s (%lld alive)", e.worker, note.c_str(), ll(e.x)));
+    log(e.t, e.kind,
+        format("worker %d retired: %s (%d alive)", e.worker, note.c_str(),
+               e.worker_retired.alive_after));
   } else {
-    log(e.t, e.kind, format("shutdown: worker %d exits (%lld alive)", e.worker, ll(e.x)));
+    log(e.t, e.kind,
+        format("shutdown: worker %d exits (%d alive)", e.worker, e.worker_retired.alive_after));
   }
   lane.state = LaneState::retired;
   lane.note = std::move(note);
@@ -466,14 +481,19 @@ void FlowModel::on_worker_retired(const Event& e) {
 }
 
 void FlowModel::on_pool_resized(const Event& e) {
-  const auto why = static_cast<ResizeReason>(e.code);
+  const payload::PoolResized& r = e.pool_resized;
+  const ResizeReason why = r.reason;
   if (why == ResizeReason::scale_up) {
-    log(e.t, e.kind, format("pool grew %d -> %lld workers: queue %.0f > threshold", e.y, ll(e.x),
-                            static_cast<double>(e.value)));
+    log(e.t, e.kind,
+        format("pool grew %d -> %d workers: queue %.0f > threshold", r.workers_before,
+               r.workers_after, static_cast<double>(r.trigger_depth)));
   } else if (why == ResizeReason::manual) {
-    log(e.t, e.kind, format("pool resized by hand: %d -> %lld workers", e.y, ll(e.x)));
+    log(e.t, e.kind,
+        format("pool resized by hand: %d -> %d workers", r.workers_before, r.workers_after));
   } else {
-    log(e.t, e.kind, format("pool shrank %d -> %lld workers: %s", e.y, ll(e.x), std::string(to_string(why)).c_str()));
+    log(e.t, e.kind,
+        format("pool shrank %d -> %d workers: %s", r.workers_before, r.workers_after,
+               std::string(to_string(why)).c_str()));
   }
 }
 

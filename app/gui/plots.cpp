@@ -55,6 +55,123 @@ double nice_ceil(double v) {
   return 10 * p;
 }
 
+/// The plot area's geometry: [pa, pb] in pixels shows [t0, t1] × [0, hi].
+struct PlotArea {
+  ImVec2 pa, pb;
+  double t0, t1, hi;
+  float x_of(double t) const {
+    return pa.x + static_cast<float>((t - t0) / (t1 - t0)) * (pb.x - pa.x);
+  }
+  float y_of(double v) const {
+    return pb.y - static_cast<float>(std::clamp(v / hi, 0.0, 1.05)) * (pb.y - pa.y);
+  }
+};
+
+/// Each line's legend text: its value at the hover cursor, or its newest.
+std::vector<std::string> legend_texts(std::span<const PlotLine> lines, double t0, double t1,
+                                      const UiState& ui, double shown) {
+  std::vector<std::string> legend;
+  for (const PlotLine& l : lines) {
+    std::optional<double> v;
+    if (l.now_t >= 0 && !std::isnan(ui.hover_t) && ui.hover_t >= l.now_t) {
+      v = l.now_v;  // a gauge at (or past) its newest moment: the counters row's number
+    } else if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
+      v = l.series->value_at(ui.hover_t);
+    } else if (l.now_t >= 0) {
+      v = l.now_v;
+    } else if (!l.series->empty()) {
+      v = l.series->newest().v;
+    }
+    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v * shown) + l.suffix : "-"));
+  }
+  return legend;
+}
+
+/// Y range: from 0 to a round number above what is visible (or the spec's fixed top).
+double y_top(const PlotSpec& spec, std::span<const PlotLine> lines, double t0, double t1) {
+  double hi = 0;
+  for (const PlotLine& l : lines) {
+    double lo_v = 0, hi_v = 0;
+    if (l.series->range(t0, t1, lo_v, hi_v)) hi = std::max(hi, hi_v);
+    if (l.now_t >= t0 && l.now_t <= t1) hi = std::max(hi, l.now_v);
+  }
+  return spec.fixed_max > 0 ? spec.fixed_max : nice_ceil(std::max(hi * 1.08, 1.0));
+}
+
+/// Grid and axes with units: three value lines, time ticks in round seconds.
+void draw_axes(ImDrawList* dl, const PlotArea& area, double shown, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  ImFont* small = theme.small;
+  const float fs = small->FontSize;
+  for (int i = 0; i <= 2; ++i) {
+    const double v = area.hi * i / 2;
+    const float y = area.y_of(v);
+    dl->AddLine(ImVec2(area.pa.x, y), ImVec2(area.pb.x, y), pal.grid);
+    const std::string label = format_number(v * shown);
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
+    dl->AddText(small, fs, ImVec2(area.pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
+  }
+  const double span = area.t1 - area.t0;
+  double tick = 1;
+  for (double s : {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
+    tick = s;
+    if (span / s <= 6) break;
+  }
+  for (double t = std::ceil(area.t0 / tick) * tick; t <= area.t1 + 1e-9; t += tick) {
+    const float x = area.x_of(t);
+    dl->AddLine(ImVec2(x, area.pb.y), ImVec2(x, area.pb.y + 3), pal.text_dim);
+    char label[32];
+    std::snprintf(label, sizeof label, tick < 1 ? "%.1f s" : "%.0f s", t);
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label);
+    dl->AddText(small, fs, ImVec2(std::min(x - ts.x / 2, area.pb.x - ts.x), area.pb.y + 2),
+                pal.text_dim, label);
+  }
+}
+
+/// Lines: at most ~2 points per pixel column, so a long window stays cheap.
+void draw_lines(ImDrawList* dl, const PlotArea& area, std::span<const PlotLine> lines,
+                float thickness) {
+  const ImVec2 pa = area.pa;
+  const ImVec2 pb = area.pb;
+  dl->PushClipRect(ImVec2(pa.x, pa.y - 2), ImVec2(pb.x + 1, pb.y + 1), true);
+  std::vector<ImVec2> pts;
+  for (const PlotLine& l : lines) {
+    const TimeSeries& s = *l.series;
+    if (s.empty()) continue;
+    std::size_t i = s.lower_bound(area.t0);
+    if (i > 0) --i;
+    const std::size_t n = s.size() - i;
+    const std::size_t stride = std::max<std::size_t>(1, n / static_cast<std::size_t>(2 * (pb.x - pa.x) + 1));
+    pts.clear();
+    for (; i < s.size(); i += stride) pts.emplace_back(area.x_of(s.at(i).t), area.y_of(s.at(i).v));
+    const auto& last = s.newest();
+    pts.emplace_back(area.x_of(last.t), area.y_of(last.v));
+    if (l.now_t > last.t) pts.emplace_back(area.x_of(l.now_t), area.y_of(l.now_v));
+    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), l.colour, 0, thickness);
+  }
+  dl->PopClipRect();
+}
+
+/// The title, then each line's swatch and legend text, on one line or wrapped to two.
+void draw_title_and_legend(ImDrawList* dl, ImVec2 a, ImVec2 b, const char* title, float title_w,
+                           bool wrap, std::span<const PlotLine> lines,
+                           const std::vector<std::string>& legend, const Theme& theme) {
+  const Palette& pal = theme.colours();
+  ImFont* small = theme.small;
+  const float fs = small->FontSize;
+  const float sw = fs * 0.8F;
+  dl->AddText(ImVec2(a.x + 8, a.y + 3), pal.text, title);
+  float x = wrap ? a.x + 8 : a.x + 8 + title_w;
+  const float ly = wrap ? a.y + 3 + ImGui::GetFontSize() + 1 : a.y + 3 + (ImGui::GetFontSize() - fs) / 2 + 1;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, legend[i].c_str());
+    if (x + sw + 4 + ts.x > b.x - 4) break;
+    const float cy = ly + (fs - sw) / 2;
+    dl->AddRectFilled(ImVec2(x, cy), ImVec2(x + sw, cy + sw), lines[i].colour, 2);
+    dl->AddText(small, fs, ImVec2(x + sw + 4, ly), pal.text, legend[i].c_str());
+    x += sw + 4 + ts.x + 10;
+  }
+}
 
 void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, double t0, double t1,
                     ImVec2 size, UiState& ui, const Theme& theme) {
@@ -81,119 +198,43 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   // Title "Name (unit)" then the legend; the legend wraps to a second line if needed.
   char title[96];
   if (spec.window != nullptr) {
-    std::snprintf(title, sizeof title, "%s (%s), %s", spec.title, in_seconds ? "s" : spec.unit, spec.window);
+    std::snprintf(title, sizeof title, "%s (%s), %s", spec.title, in_seconds ? "s" : spec.unit,
+                  spec.window);
   } else {
     std::snprintf(title, sizeof title, "%s (%s)", spec.title, in_seconds ? "s" : spec.unit);
   }
   const float sw = fs * 0.8F;
-  std::vector<std::string> legend;
-  for (const PlotLine& l : lines) {
-    std::optional<double> v;
-    if (l.now_t >= 0 && !std::isnan(ui.hover_t) && ui.hover_t >= l.now_t) {
-      v = l.now_v;  // a gauge at (or past) its newest moment: the counters row's number
-    } else if (!std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1) {
-      v = l.series->value_at(ui.hover_t);
-    } else if (l.now_t >= 0) {
-      v = l.now_v;
-    } else if (!l.series->empty()) {
-      v = l.series->newest().v;
-    }
-    legend.push_back(std::string(l.label) + " " + (v ? format_number(*v * shown) + l.suffix : "-"));
-  }
+  const std::vector<std::string> legend = legend_texts(lines, t0, t1, ui, shown);
   float legend_w = 0;
-  for (const auto& text : legend) legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
+  for (const auto& text : legend)
+    legend_w += sw + 4 + small->CalcTextSizeA(fs, FLT_MAX, 0, text.c_str()).x + 10;
   const float title_w = ImGui::CalcTextSize(title).x + 10;
   const bool wrap = 8 + title_w + legend_w > size.x - 8;
   const float title_h = ImGui::GetFontSize() + 4 + (wrap ? fs + 2 : 0);
   const float left = ImGui::CalcTextSize("0000").x + 8;
   const float bottom = fs + 4;
-  const ImVec2 pa(a.x + left, a.y + title_h + 4);
-  const ImVec2 pb(b.x - 8, b.y - bottom);
-  if (pb.x - pa.x < 20 || pb.y - pa.y < 12) {
+  const PlotArea area{ImVec2(a.x + left, a.y + title_h + 4), ImVec2(b.x - 8, b.y - bottom), t0, t1,
+                      y_top(spec, lines, t0, t1)};
+  if (area.pb.x - area.pa.x < 20 || area.pb.y - area.pa.y < 12) {
     ImGui::PopID();
     return;
   }
-
-  // Y range: from 0 to a round number above what is visible.
-  double hi = 0;
-  for (const PlotLine& l : lines) {
-    double lo_v = 0, hi_v = 0;
-    if (l.series->range(t0, t1, lo_v, hi_v)) hi = std::max(hi, hi_v);
-    if (l.now_t >= t0 && l.now_t <= t1) hi = std::max(hi, l.now_v);
-  }
-  hi = spec.fixed_max > 0 ? spec.fixed_max : nice_ceil(std::max(hi * 1.08, 1.0));
-  const auto x_of = [&](double t) { return pa.x + static_cast<float>((t - t0) / (t1 - t0)) * (pb.x - pa.x); };
-  const auto y_of = [&](double v) {
-    return pb.y - static_cast<float>(std::clamp(v / hi, 0.0, 1.05)) * (pb.y - pa.y);
-  };
-
-  // Grid and axes with units.
-  for (int i = 0; i <= 2; ++i) {
-    const double v = hi * i / 2;
-    const float y = y_of(v);
-    dl->AddLine(ImVec2(pa.x, y), ImVec2(pb.x, y), pal.grid);
-    const std::string label = format_number(v * shown);
-    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
-    dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
-  }
-  const double span = t1 - t0;
-  double tick = 1;
-  for (double s : {0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0}) {
-    tick = s;
-    if (span / s <= 6) break;
-  }
-  for (double t = std::ceil(t0 / tick) * tick; t <= t1 + 1e-9; t += tick) {
-    const float x = x_of(t);
-    dl->AddLine(ImVec2(x, pb.y), ImVec2(x, pb.y + 3), pal.text_dim);
-    char label[32];
-    std::snprintf(label, sizeof label, tick < 1 ? "%.1f s" : "%.0f s", t);
-    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label);
-    dl->AddText(small, fs, ImVec2(std::min(x - ts.x / 2, pb.x - ts.x), pb.y + 2), pal.text_dim, label);
-  }
-
-  // Lines: at most ~2 points per pixel column, so a long window stays cheap.
-  dl->PushClipRect(ImVec2(pa.x, pa.y - 2), ImVec2(pb.x + 1, pb.y + 1), true);
-  std::vector<ImVec2> pts;
-  const float thickness = std::max(1.5F, theme.scale() * 1.8F);
-  for (const PlotLine& l : lines) {
-    const TimeSeries& s = *l.series;
-    if (s.empty()) continue;
-    std::size_t i = s.lower_bound(t0);
-    if (i > 0) --i;
-    const std::size_t n = s.size() - i;
-    const std::size_t stride = std::max<std::size_t>(1, n / static_cast<std::size_t>(2 * (pb.x - pa.x) + 1));
-    pts.clear();
-    for (; i < s.size(); i += stride) pts.emplace_back(x_of(s.at(i).t), y_of(s.at(i).v));
-    const auto& last = s.newest();
-    pts.emplace_back(x_of(last.t), y_of(last.v));
-    if (l.now_t > last.t) pts.emplace_back(x_of(l.now_t), y_of(l.now_v));
-    if (pts.size() >= 2) dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), l.colour, 0, thickness);
-  }
-  dl->PopClipRect();
+  draw_axes(dl, area, shown, theme);
+  draw_lines(dl, area, lines, std::max(1.5F, theme.scale() * 1.8F));
 
   // The shared hover cursor: any plot under the mouse sets it for all of them.
   if (hovered) {
-    const double t = t0 + (ImGui::GetIO().MousePos.x - pa.x) / (pb.x - pa.x) * span;
+    const double t =
+        t0 + (ImGui::GetIO().MousePos.x - area.pa.x) / (area.pb.x - area.pa.x) * (t1 - t0);
     ui.next_hover_t = std::clamp(t, t0, t1);
   }
   const bool cursor = !std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1;
   if (cursor) {
-    const float x = x_of(ui.hover_t);
-    dl->AddLine(ImVec2(x, pa.y), ImVec2(x, pb.y), pal.text_dim, 1.0F);
+    const float x = area.x_of(ui.hover_t);
+    dl->AddLine(ImVec2(x, area.pa.y), ImVec2(x, area.pb.y), pal.text_dim, 1.0F);
   }
-
   // Title and legend: each series' value at the cursor (or the newest).
-  dl->AddText(ImVec2(a.x + 8, a.y + 3), pal.text, title);
-  float x = wrap ? a.x + 8 : a.x + 8 + title_w;
-  const float ly = wrap ? a.y + 3 + ImGui::GetFontSize() + 1 : a.y + 3 + (ImGui::GetFontSize() - fs) / 2 + 1;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, legend[i].c_str());
-    if (x + sw + 4 + ts.x > b.x - 4) break;
-    const float cy = ly + (fs - sw) / 2;
-    dl->AddRectFilled(ImVec2(x, cy), ImVec2(x + sw, cy + sw), lines[i].colour, 2);
-    dl->AddText(small, fs, ImVec2(x + sw + 4, ly), pal.text, legend[i].c_str());
-    x += sw + 4 + ts.x + 10;
-  }
+  draw_title_and_legend(dl, a, b, title, title_w, wrap, lines, legend, theme);
   if (cursor && hovered) {
     char label[32];
     std::snprintf(label, sizeof label, "t = %.1f s", ui.hover_t);

@@ -18,12 +18,11 @@ void open_scenario(Session& session, const std::string& path_or_id) {
   }
 }
 
-void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comparing) {
-  const Palette& pal = theme.colours();
-  const float s = theme.scale();
-  const Scenario& current = session.scenario();
+namespace {
 
-  // Scenario picker: the id (what the README and the CLI use) and the title.
+// The id (what the README and the CLI use) and the title of each built-in scenario.
+void draw_scenario_picker(Session& session, const UiState& ui, const Palette& pal, float s) {
+  const Scenario& current = session.scenario();
   ImGui::SetNextItemWidth(std::clamp(ImGui::GetContentRegionAvail().x * 0.17F, 140 * s, 320 * s));
   ImGui::SetNextWindowSizeConstraints(ImVec2(560 * s, 0), ImVec2(FLT_MAX, FLT_MAX));  // the popup fits the titles
   if (ImGui::BeginCombo("##scenario", current.id.c_str(), ImGuiComboFlags_HeightLarge)) {
@@ -49,7 +48,10 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
     ImGui::EndCombo();
   }
   if (ImGui::IsItemHovered() && !current.title.empty()) ImGui::SetTooltip("%s", current.title.c_str());
-  ImGui::SameLine();
+}
+
+// "Open..." and its popup: a .toml path or a built-in id.
+void draw_open_file(Session& session, UiState& ui, float s) {
   if (ImGui::Button("Open...")) {
     ui.open_dialog = true;
     ImGui::OpenPopup("open-file");
@@ -70,9 +72,10 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
     }
     ImGui::EndPopup();
   }
+}
 
-  // Transport.
-  ImGui::SameLine(0, 18 * s);
+// Play/pause, step, reset.
+void draw_play_buttons(Session& session) {
   const bool paused = session.paused();
   if (ImGui::Button(paused ? "  Play  " : " Pause  ")) session.set_paused(!paused);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space");
@@ -82,9 +85,10 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
   ImGui::SameLine();
   if (ImGui::Button("Reset")) session.restart();
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("R: start this scenario again from 0 s");
+}
 
-  // Speed: a log slider from 0.1× to 20×, and − / + buttons.
-  ImGui::SameLine(0, 14 * s);
+// Speed: a log slider from 0.1× to 20×, and − / + buttons.
+void draw_speed(Session& session, float s) {
   if (ImGui::Button("-")) session.set_speed(session.speed() / 1.5);
   ImGui::SameLine(0, 2 * s);
   float speed = static_cast<float>(session.speed());
@@ -95,9 +99,12 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
   }
   ImGui::SameLine(0, 2 * s);
   if (ImGui::Button("+")) session.set_speed(session.speed() * 1.5);
-
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Scenario time = real time x speed ('+' and '-' keys)");
-  ImGui::SameLine(0, 14 * s);
+}
+
+// The scenario clock (or the moment being scrubbed to).
+void draw_clock(Session& session, const Theme& theme, bool comparing) {
+  const Palette& pal = theme.colours();
   ImGui::AlignTextToFramePadding();
   ImGui::PushFont(theme.large);
   if (comparing) {
@@ -109,27 +116,26 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
   }
   ImGui::PopFont();
+}
 
-  // Right side: status, look, screenshot (and the compare toggle after them).
-  const ImGuiStyle& style = ImGui::GetStyle();
-  const auto button_w = [&](const char* label) { return ImGui::CalcTextSize(label).x + 2 * style.FramePadding.x; };
-  const float right_w = button_w("View") + button_w("Screenshot") + 2 * style.ItemSpacing.x + 115 * s;
-  ImGui::SameLine(0, 18 * s);
-  const float status_w = ImGui::GetContentRegionAvail().x - right_w;
-  if (!session.status.empty() && status_w > 40) {
+// The last status message, clipped to `width`, in red when it is an error.
+void draw_status(Session& session, const Palette& pal, float width) {
+  if (!session.status.empty() && width > 40) {
     ImGui::AlignTextToFramePadding();
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(
                                              session.status_is_error ? pal.of(JobPlace::failed) : pal.text_dim));
     const ImVec2 p = ImGui::GetCursorScreenPos();
-    ImGui::PushClipRect(p, ImVec2(p.x + status_w, p.y + ImGui::GetFrameHeight()), true);
+    ImGui::PushClipRect(p, ImVec2(p.x + width, p.y + ImGui::GetFrameHeight()), true);
     ImGui::TextUnformatted(session.status.c_str());
     ImGui::PopClipRect();
     ImGui::PopStyleColor();
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", session.status.c_str());
     ImGui::SameLine();
   }
-  ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - right_w));
-  // The look (theme, UI scale) lives in one small popup, so the bar fits 1024 pixels.
+}
+
+// The look (theme, UI scale) lives in one small popup, so the bar fits 1024 pixels.
+void draw_view_popup(UiState& ui) {
   if (ImGui::Button("View")) ImGui::OpenPopup("view-popup");
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Light or dark theme, text size");
   if (ImGui::BeginPopup("view-popup")) {
@@ -150,6 +156,35 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
     }
     ImGui::EndPopup();
   }
+}
+
+}  // namespace
+
+void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comparing) {
+  const Palette& pal = theme.colours();
+  const float s = theme.scale();
+  draw_scenario_picker(session, ui, pal, s);
+  ImGui::SameLine();
+  draw_open_file(session, ui, s);
+  ImGui::SameLine(0, 18 * s);
+  draw_play_buttons(session);
+  ImGui::SameLine(0, 14 * s);
+  draw_speed(session, s);
+  ImGui::SameLine(0, 14 * s);
+  draw_clock(session, theme, comparing);
+
+  // Right side: status, look, screenshot (and the compare toggle after them).
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const auto button_w = [&](const char* label) {
+    return ImGui::CalcTextSize(label).x + 2 * style.FramePadding.x;
+  };
+  const float right_w =
+      button_w("View") + button_w("Screenshot") + 2 * style.ItemSpacing.x + 115 * s;
+  ImGui::SameLine(0, 18 * s);
+  draw_status(session, pal, ImGui::GetContentRegionAvail().x - right_w);
+  ImGui::SetCursorPosX(
+      std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - right_w));
+  draw_view_popup(ui);
   ImGui::SameLine();
   if (ImGui::Button("Screenshot")) ui.screenshot_requested = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("F12: save a PNG of the window in the current folder");

@@ -14,9 +14,9 @@
 #endif
 #include "common/flag_checks.h"
 #include "poolviz/compat_thread.h"
+#include "serve/static_site.h"
 #include "poolviz/export.h"
 #include "poolviz/scenario.h"
-#include "serve/static_site.h"
 
 namespace poolviz::serve {
 
@@ -72,10 +72,10 @@ void print_summary(const RunSummary& s, const TaskServer& server) {
 
 }  // namespace
 
-// [SECTION] serve ---------------------------------------------------------------
+namespace {
 
-int serve_command(const ServeCommandOptions& options) {
-  Scenario scenario;
+/// The scenario with the --set overrides applied; kOk, or the exit status.
+int load_served_scenario(const ServeCommandOptions& options, Scenario& scenario) {
   try {
     scenario = load_scenario(options.scenario);
   } catch (const ScenarioError& e) {
@@ -90,7 +90,12 @@ int serve_command(const ServeCommandOptions& options) {
       return kBadUsage;
     }
   }
-  bool with_window = options.gui;
+  return kOk;
+}
+
+/// Whether a window opens: --gui asks, a display decides. kOk, or the exit status.
+int choose_window(const ServeCommandOptions& options, bool& with_window) {
+  with_window = options.gui;
   if (!options.screenshot.empty() && !gui_available()) {
     std::fprintf(stderr, "poolviz: error: serve --screenshot needs a display (DISPLAY/WAYLAND_DISPLAY "
                          "unset, or a build without the GUI); try `xvfb-run -a poolviz serve --gui ...`\n");
@@ -101,6 +106,112 @@ int serve_command(const ServeCommandOptions& options) {
                          "without a window\n");
     with_window = false;
   }
+  return kOk;
+}
+
+/// Says where the server listens and what Ctrl-C will do; returns its base URL.
+std::string announce(TaskServer& server, const Scenario& scenario,
+                     const ServeCommandOptions& options, int port) {
+  const std::string host = options.serve.bind.find(':') != std::string::npos
+                               ? "[" + options.serve.bind + "]"
+                               : options.serve.bind;
+  const std::string base = "http://" + host + ":" + std::to_string(port);
+  if (!is_loopback_host(options.serve.bind)) {
+    std::fprintf(
+        stderr,
+        "poolviz serve: warning: listening on %s, beyond this machine: the endpoints "
+        "are unauthenticated (anyone who reaches the port can submit tasks); PUT /pool "
+        "%s\n",
+        options.serve.bind.c_str(),
+        options.serve.token.empty() ? "is off (give --token to allow it)" : "needs the --token");
+  }
+  const ExecutorStats stats = server.run().executor().stats();
+  std::fprintf(
+      stderr,
+      "poolviz serve: %s (%s, %lld workers, queue %zu) listening on %s\n"
+      "  POST %s/tasks   GET %s/tasks/{id}   GET %s/queue/status   GET %s/metrics   PUT %s/pool\n"
+      "  Ctrl-C stops accepting, then %s%s\n",
+      scenario.id.c_str(), std::string(server.run().executor().strategy()).c_str(),
+      static_cast<long long>(stats.workers_alive), scenario.pool.queue_capacity, base.c_str(),
+      base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
+      options.serve.on_exit == ShutdownMode::drain ? "drains every accepted task"
+                                                   : "cancels what has not finished",
+      options.serve.on_exit == ShutdownMode::drain ? " (Ctrl-C again: cancel the rest)" : "");
+  return base;
+}
+
+/// Serves until SIGINT/SIGTERM (or, with a window, until it closes); returns
+/// the window's status and sets `signal_number` (0 = the window closed).
+int serve_until_stopped(TaskServer& server, const std::string& base,
+                        const ServeCommandOptions& options, const sigset_t& stop_signals,
+                        bool with_window, int& signal_number) {
+  int window_status = kOk;
+  if (with_window) {
+    // The window runs on this thread; a watcher takes the signal and closes it.
+    std::atomic<bool> close_window{false};
+    poolviz::jthread watcher([&](poolviz::stop_token stop) {
+      const timespec tick{0, 100'000'000};
+      while (!stop.stop_requested()) {
+        if (const int got = sigtimedwait(&stop_signals, nullptr, &tick); got > 0) {
+          signal_number = got;
+          close_window.store(true, std::memory_order_relaxed);
+          return;
+        }
+      }
+    });
+    window_status = open_window(server, base, close_window, options);
+    watcher.request_stop();
+    watcher.join();
+    if (window_status != kOk) std::fprintf(stderr, "poolviz serve: the window failed; stopping\n");
+  } else {
+    sigwait(&stop_signals, &signal_number);
+  }
+  return window_status;
+}
+
+/// Stops accepting, drains or cancels (a second signal cancels a drain), and
+/// returns the run's summary.
+RunSummary shut_down(TaskServer& server, const ServeCommandOptions& options,
+                     const sigset_t& stop_signals, int signal_number) {
+  server.begin_shutdown();
+  const std::int64_t outstanding = server.run().executor().stats().outstanding;
+  std::fprintf(stderr, "poolviz serve: %s: no longer accepting; %s %lld accepted task(s)\n",
+               signal_number == SIGINT    ? "SIGINT"
+               : signal_number == SIGTERM ? "SIGTERM"
+                                          : "window closed",
+               options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
+               static_cast<long long>(outstanding));
+  // A second Ctrl-C while draining cancels what is left instead of waiting.
+  poolviz::jthread escalate;
+  if (options.serve.on_exit == ShutdownMode::drain) {
+    escalate = poolviz::jthread([&server, &stop_signals](poolviz::stop_token stop) {
+      const timespec tick{0, 100'000'000};
+      while (!stop.stop_requested()) {
+        if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+          std::fprintf(stderr, "poolviz serve: second signal: cancelling what is left\n");
+          server.run().cancel_now();
+          return;
+        }
+      }
+    });
+  }
+  const RunSummary summary = server.stop();
+  if (escalate.joinable()) {
+    escalate.request_stop();
+    escalate.join();
+  }
+  return summary;
+}
+
+}  // namespace
+
+// [SECTION] serve ---------------------------------------------------------------
+
+int serve_command(const ServeCommandOptions& options) {
+  Scenario scenario;
+  if (const int status = load_served_scenario(options, scenario); status != kOk) return status;
+  bool with_window = false;
+  if (const int status = choose_window(options, with_window); status != kOk) return status;
   ServeOptions serve_options = options.serve;
   if (with_window) serve_options.own_poll_thread = false;  // the window's frames poll
 
@@ -115,84 +226,15 @@ int serve_command(const ServeCommandOptions& options) {
   try {
     TaskServer server(scenario, serve_options);
     const int port = server.start();
-    const std::string host = options.serve.bind.find(':') != std::string::npos
-                                 ? "[" + options.serve.bind + "]"
-                                 : options.serve.bind;
-    const std::string base = "http://" + host + ":" + std::to_string(port);
-    if (!is_loopback_host(options.serve.bind)) {
-      std::fprintf(stderr,
-                   "poolviz serve: warning: listening on %s, beyond this machine: the endpoints "
-                   "are unauthenticated (anyone who reaches the port can submit tasks); PUT /pool "
-                   "%s\n",
-                   options.serve.bind.c_str(),
-                   options.serve.token.empty() ? "is off (give --token to allow it)"
-                                               : "needs the --token");
-    }
-    const ExecutorStats stats = server.run().executor().stats();
-    std::fprintf(
-        stderr,
-        "poolviz serve: %s (%s, %lld workers, queue %zu) listening on %s\n"
-        "  POST %s/tasks   GET %s/tasks/{id}   GET %s/queue/status   GET %s/metrics   PUT %s/pool\n"
-        "  Ctrl-C stops accepting, then %s%s\n",
-        scenario.id.c_str(), std::string(server.run().executor().strategy()).c_str(),
-        static_cast<long long>(stats.workers_alive), scenario.pool.queue_capacity, base.c_str(),
-        base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
-        options.serve.on_exit == ShutdownMode::drain ? "drains every accepted task"
-                                                     : "cancels what has not finished",
-        options.serve.on_exit == ShutdownMode::drain ? " (Ctrl-C again: cancel the rest)" : "");
+    const std::string base = announce(server, scenario, options, port);
     // The port on stdout alone, for scripts that start the server with --port 0.
     std::printf("%d\n", port);
     std::fflush(stdout);
 
     int signal_number = 0;
-    int window_status = kOk;
-    if (with_window) {
-      // The window runs on this thread; a watcher takes the signal and closes it.
-      std::atomic<bool> close_window{false};
-      poolviz::jthread watcher([&](poolviz::stop_token stop) {
-        const timespec tick{0, 100'000'000};
-        while (!stop.stop_requested()) {
-          if (const int got = sigtimedwait(&stop_signals, nullptr, &tick); got > 0) {
-            signal_number = got;
-            close_window.store(true, std::memory_order_relaxed);
-            return;
-          }
-        }
-      });
-      window_status = open_window(server, base, close_window, options);
-      watcher.request_stop();
-      watcher.join();
-      if (window_status != kOk) std::fprintf(stderr, "poolviz serve: the window failed; stopping\n");
-    } else {
-      sigwait(&stop_signals, &signal_number);
-    }
-    server.begin_shutdown();
-    const std::int64_t outstanding = server.run().executor().stats().outstanding;
-    std::fprintf(stderr, "poolviz serve: %s: no longer accepting; %s %lld accepted task(s)\n",
-                 signal_number == SIGINT    ? "SIGINT"
-                 : signal_number == SIGTERM ? "SIGTERM"
-                                            : "window closed",
-                 options.serve.on_exit == ShutdownMode::drain ? "draining" : "cancelling",
-                 static_cast<long long>(outstanding));
-    // A second Ctrl-C while draining cancels what is left instead of waiting.
-    poolviz::jthread escalate;
-    if (options.serve.on_exit == ShutdownMode::drain) {
-      escalate = poolviz::jthread([&server, &stop_signals](poolviz::stop_token stop) {
-        const timespec tick{0, 100'000'000};
-        while (!stop.stop_requested()) {
-          if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
-            std::fprintf(stderr, "poolviz serve: second signal: cancelling what is left\n");
-            server.run().cancel_now();
-            return;
-          }
-        }
-      });
-    }
-    const RunSummary summary = server.stop();
-    if (escalate.joinable()) {
-      escalate.request_stop();
-      escalate.join();
-    }
+    const int window_status =
+        serve_until_stopped(server, base, options, stop_signals, with_window, signal_number);
+    const RunSummary summary = shut_down(server, options, stop_signals, signal_number);
     if (options.json) {
       std::cout << summary_to_json(summary) << std::endl;
     } else {

@@ -105,9 +105,9 @@ void TaskStore::end_locked(TaskRecord& record, TaskStatus final_status, Nanos at
 void TaskStore::on_events(std::span<const Event> batch) {
   for (const Event& e : batch) {
     const bool cancelled_unrun =
-        e.kind == EventKind::finished && static_cast<Outcome>(e.code) == Outcome::cancelled;
-    const bool dropped = e.kind == EventKind::rejected &&
-                         static_cast<RejectReason>(e.code) == RejectReason::dropped_oldest;
+        e.kind == EventKind::finished && e.finished.outcome == Outcome::cancelled;
+    const bool dropped =
+        e.kind == EventKind::rejected && e.rejected.reason == RejectReason::dropped_oldest;
     if (!cancelled_unrun && !dropped) continue;
     // A body that ran reports its own end first; this only settles tasks the
     // pool ended without running them (mark_ended ignores ended tasks).

@@ -147,7 +147,7 @@ class ChromeTraceBuilder {
         if (auto it = open_.find(e.job); it != open_.end()) it->second.running = false;
         break;
       case EventKind::finished:
-        end_slice(e, std::string(to_string(static_cast<Outcome>(e.code))));
+        end_slice(e, std::string(to_string(e.finished.outcome)));
         open_.erase(e.job);
         break;
       case EventKind::stolen: stolen(e); break;
@@ -227,7 +227,7 @@ class ChromeTraceBuilder {
             {"pid", kPid},
             {"tid", 0},
             {"ts", micros(e.t)},
-            {"args", {{"reason", std::string(to_string(static_cast<RejectReason>(e.code)))}}}});
+            {"args", {{"reason", std::string(to_string(e.rejected.reason))}}}});
     open_.erase(e.job);
   }
 
@@ -250,8 +250,8 @@ class ChromeTraceBuilder {
     o.start = e.t;
     o.running = true;
     o.worker = e.worker;
-    o.attempt = static_cast<int>(e.x);
-    o.priority = e.y;
+    o.attempt = e.started.attempt;
+    o.priority = e.started.priority;
     if (o.attempt <= 1) {
       // Binds to the job slice that starts here ("bp":"e": enclosing slice).
       w_.add({{"name", "queued"}, {"cat", "flow"}, {"ph", "f"}, {"bp", "e"}, {"id", e.job},
@@ -261,13 +261,22 @@ class ChromeTraceBuilder {
 
   void stolen(const Event& e) {
     name_thread(e.worker);
-    name_thread(static_cast<int>(e.x));
+    name_thread(e.stolen.victim);
     const std::string id = "steal-" + std::to_string(e.job) + "-" + std::to_string(e.seq);
-    w_.add({{"name", "steal " + std::to_string(e.job)}, {"cat", "steal"}, {"ph", "X"},
-            {"pid", kPid}, {"tid", tid_of(static_cast<int>(e.x))}, {"ts", micros(e.t)},
+    w_.add({{"name", "steal " + std::to_string(e.job)},
+            {"cat", "steal"},
+            {"ph", "X"},
+            {"pid", kPid},
+            {"tid", tid_of(e.stolen.victim)},
+            {"ts", micros(e.t)},
             {"dur", 1}});
-    w_.add({{"name", "stolen"}, {"cat", "steal"}, {"ph", "s"}, {"id", id}, {"pid", kPid},
-            {"tid", tid_of(static_cast<int>(e.x))}, {"ts", micros(e.t)}});
+    w_.add({{"name", "stolen"},
+            {"cat", "steal"},
+            {"ph", "s"},
+            {"id", id},
+            {"pid", kPid},
+            {"tid", tid_of(e.stolen.victim)},
+            {"ts", micros(e.t)}});
     w_.add({{"name", "stolen"}, {"cat", "steal"}, {"ph", "f"}, {"bp", "e"}, {"id", id},
             {"pid", kPid}, {"tid", tid_of(e.worker)}, {"ts", micros(e.t) + 1}});
   }
@@ -275,9 +284,16 @@ class ChromeTraceBuilder {
   void worker_came_or_went(const Event& e) {
     name_thread(e.worker);
     w_.add({{"name", e.kind == EventKind::worker_spawned ? "spawned" : "retired"},
-            {"cat", "worker"}, {"ph", "i"}, {"s", "t"}, {"pid", kPid},
-            {"tid", tid_of(e.worker)}, {"ts", micros(e.t)},
-            {"args", {{"reason", std::string(to_string(static_cast<WorkerReason>(e.code)))}}}});
+            {"cat", "worker"},
+            {"ph", "i"},
+            {"s", "t"},
+            {"pid", kPid},
+            {"tid", tid_of(e.worker)},
+            {"ts", micros(e.t)},
+            {"args",
+             {{"reason", std::string(to_string(e.kind == EventKind::worker_spawned
+                                                   ? e.worker_spawned.reason
+                                                   : e.worker_retired.reason))}}}});
   }
 
   TraceWriter w_;

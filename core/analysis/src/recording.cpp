@@ -1,6 +1,7 @@
 #include "poolviz/recording.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -125,8 +126,11 @@ void write_recording(std::ostream& out, const RecordingHeader& header, std::span
   h["events"] = events.size();
   out << h.dump() << '\n';
   for (const Event& e : events) {
-    nlohmann::json row = nlohmann::json::array({e.t, e.seq, e.job, e.x, e.worker, e.y, e.value,
-                                                std::string(to_string(e.kind)), e.code, e.source});
+    // The payload as its generic slots (poolviz/event.h: EventSlots): the
+    // columns are the same for every kind.
+    const EventSlots& p = e.slots;
+    nlohmann::json row = nlohmann::json::array({e.t, e.seq, e.job, p.x, e.worker, p.y, p.value,
+                                                std::string(to_string(e.kind)), p.code, e.source});
     out << row.dump() << '\n';
   }
 }
@@ -167,16 +171,18 @@ LoadedRecording read_recording(std::istream& in, const std::string& name) {
       e.t = row[0].get<Nanos>();
       e.seq = row[1].get<std::uint64_t>();
       e.job = row[2].get<std::uint64_t>();
-      e.x = row[3].get<std::int64_t>();
+      const auto x = row[3].get<std::int64_t>();
+      if (x < INT32_MIN || x > INT32_MAX) fail(name, number, "field 4 (x) is out of range");
+      e.slots.x = static_cast<std::int32_t>(x);
       e.worker = row[4].get<std::int32_t>();
-      e.y = row[5].get<std::int32_t>();
-      e.value = row[6].get<float>();
+      e.slots.y = row[5].get<std::int32_t>();
+      e.slots.value = row[6].get<float>();
       const std::string kind = row[7].get<std::string>();
       int k = 0;
       while (k < kEventKindCount && to_string(static_cast<EventKind>(k)) != kind) ++k;
       if (k == kEventKindCount) fail(name, number, "unknown event kind \"" + kind + "\"");
       e.kind = static_cast<EventKind>(k);
-      e.code = row[8].get<std::uint8_t>();
+      e.slots.code = row[8].get<std::uint8_t>();
       e.source = row[9].get<std::uint8_t>();
       loaded.events.push_back(e);
     } catch (const nlohmann::json::exception& e) {

@@ -385,7 +385,8 @@ void Timeline::on_submitted(const Event& e) {
   // and that delay is waiting too (Job::arrival).
   job.submitted = planned_arrival(e);
   job.stage = static_cast<std::uint8_t>(stage);
-  job.priority = static_cast<std::int16_t>(std::clamp<std::int64_t>(e.x, INT16_MIN, INT16_MAX));
+  job.priority = static_cast<std::int16_t>(
+      std::clamp<std::int64_t>(e.submitted.priority, INT16_MIN, INT16_MAX));
   if (stage > 0) {
     // An item moving on inside a pipeline: it keeps its first submit time, its
     // wait was counted at stage 0, and it is already in the system.
@@ -413,7 +414,7 @@ void Timeline::on_rejected(const Event& e) {
   auto it = live_.find(key_of(e.job, stage));
   if (it == live_.end()) return;  // its submitted event was dropped
   JobLifecycle& job = it->second;
-  const bool refused_at_door = stage == 0 && e.code != static_cast<std::uint8_t>(RejectReason::dropped_oldest);
+  const bool refused_at_door = stage == 0 && e.rejected.reason != RejectReason::dropped_oldest;
   if (refused_at_door) {
     // Never accepted: neither an arrival of the queue nor a departure.
     --accepted_;
@@ -424,13 +425,13 @@ void Timeline::on_rejected(const Event& e) {
     sojourn_sum_s_ += to_seconds(e.t - job.submitted);
   }
   --counts_.in_system;
-  job.reject_reason = e.code;
+  job.reject_reason = static_cast<std::uint8_t>(e.rejected.reason);
   end_job(it, e, JobPhase::rejected);
 }
 
 void Timeline::on_finished(const Event& e) {
   const int stage = stage_of(e);
-  const auto outcome = static_cast<Outcome>(e.code);
+  const Outcome outcome = e.finished.outcome;
   auto it = live_.find(key_of(e.job, stage));
   const auto record_service = [&](const JobLifecycle& job) {
     if (job.phase == JobPhase::running && job.last_start >= 0) {
@@ -474,15 +475,17 @@ void Timeline::on_finished(const Event& e) {
 }
 
 void Timeline::on_workers(const Event& e) {
-  // x = the stage's workers alive after the change; the pool is their sum.
+  // The stage's workers alive after the change; the pool is their sum.
+  const payload::WorkerChange& change =
+      e.kind == EventKind::worker_spawned ? e.worker_spawned : e.worker_retired;
   StageCounts& stage = stages_[static_cast<std::size_t>(stage_of(e))];
   const std::int64_t before = counts_.workers_alive;
-  counts_.workers_alive += e.x - stage.workers_alive;
-  stage.workers_alive = e.x;
+  counts_.workers_alive += change.alive_after - stage.workers_alive;
+  stage.workers_alive = change.alive_after;
   // Every worker is a thread, so a spawn burst shows in the peak (thread per
   // task). Start-up and shutdown ramps are not pool sizes anyone chose.
   counts_.threads_max = std::max(counts_.threads_max, counts_.workers_alive);
-  const auto why = static_cast<WorkerReason>(e.code);
+  const WorkerReason why = change.reason;
   if (why == WorkerReason::shutdown || counts_.workers_alive <= 0) return;
   // The start-up ramp reaches the chosen size (a maximum) from below.
   workers_max_ = std::max(workers_max_, counts_.workers_alive);
@@ -508,7 +511,8 @@ void Timeline::apply(const Event& e) {
       auto it = live_.find(key_of(e.job, stage));
       if (it == live_.end()) break;
       // Depth 0: the pool handed the job straight to an idle worker (fixed_pool.cpp).
-      enter_phase(it->second, JobPhase::queued, e.kind == EventKind::enqueued && e.x == 0);
+      enter_phase(it->second, JobPhase::queued,
+                  e.kind == EventKind::enqueued && e.enqueued.depth_after == 0);
       it->second.worker = e.worker;
       break;
     }
@@ -553,12 +557,15 @@ void Timeline::apply(const Event& e) {
     case EventKind::worker_spawned:
     case EventKind::worker_retired: on_workers(e); break;
     case EventKind::token_taken:
-    case EventKind::token_refilled:
+    case EventKind::token_refilled: {
+      const payload::Tokens& level =
+          e.kind == EventKind::token_taken ? e.token_taken : e.token_refilled;
       tokens_.seen = true;
-      tokens_.level = e.value;
-      tokens_.capacity = static_cast<double>(e.x);
+      tokens_.level = level.tokens;
+      tokens_.capacity = static_cast<double>(level.capacity);
       if (e.kind == EventKind::token_refilled) tokens_.last_refill = e.t;
       break;
+    }
     case EventKind::blocked: ++counts_.blocked_producers; break;
     case EventKind::unblocked: counts_.blocked_producers = std::max<std::int64_t>(0, counts_.blocked_producers - 1); break;
     case EventKind::progress:

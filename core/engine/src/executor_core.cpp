@@ -30,16 +30,6 @@ std::string_view to_string(RejectReason reason) {
   return "?";
 }
 
-std::string_view to_string(Overflow overflow) {
-  switch (overflow) {
-    case Overflow::block: return "block";
-    case Overflow::reject: return "reject";
-    case Overflow::drop_oldest: return "drop_oldest";
-    case Overflow::caller_runs: return "caller_runs";
-  }
-  return "?";
-}
-
 // JobContext -----------------------------------------------------------------
 
 Clock& JobContext::clock() const { return core_.clock(); }
@@ -71,7 +61,7 @@ bool JobContext::sleep_until(Nanos t) {
 
 void JobContext::progress(float fraction) {
   if (core_.events_on()) {
-    core_.emit(EventKind::progress, job_.id, worker_, 0, 0, std::clamp(fraction, 0.0F, 1.0F));
+    core_.emit(events::progress(job_.id, worker_, std::clamp(fraction, 0.0F, 1.0F)));
   }
 }
 
@@ -92,27 +82,16 @@ ExecutorCore::~ExecutorCore() {
 }
 
 namespace {
-// Builds and emits one event stamped `t`. The caller has checked that events are on.
-void emit_at(const ExecutorEnv& env, Nanos t, EventKind kind, JobId job, int worker,
-             std::int64_t x = 0, std::int32_t y = 0, float value = 0, std::uint8_t code = 0) {
-  Event e;
+// Emits `e` as this executor's, stamped `t`. The caller has checked that events are on.
+void emit_at(const ExecutorEnv& env, Nanos t, Event e) {
   e.t = t;
-  e.job = job.value;
-  e.x = x;
-  e.worker = worker;
-  e.y = y;
-  e.value = value;
-  e.kind = kind;
-  e.code = code;
   e.source = env.source;
   env.bus->emit(e);
 }
 }  // namespace
 
-void ExecutorCore::emit(EventKind kind, JobId job, int worker, std::int64_t x, std::int32_t y,
-                        float value, std::uint8_t code) {
-  if (!events_on()) return;
-  emit_at(env_, env_.clock->now(), kind, job, worker, x, y, value, code);
+void ExecutorCore::emit_now(const Event& e) {
+  emit_at(env_, env_.clock->now(), e);
 }
 
 SubmitResult ExecutorCore::admit(Job& job) {
@@ -126,8 +105,8 @@ SubmitResult ExecutorCore::admit(Job& job) {
   // The submitted event carries the submit stamp: one clock read, not two.
   if (observed) {
     const Nanos late = job.arrival >= 0 ? std::max<Nanos>(job.submitted_at - job.arrival, 0) : 0;
-    emit_at(env_, job.submitted_at, EventKind::submitted, job.id, -1, job.priority, job.tag,
-            static_cast<float>(to_ms(late)));
+    emit_at(env_, job.submitted_at,
+            events::submitted(job.id, job.priority, job.tag, static_cast<float>(to_ms(late))));
   }
   // A cancelled run takes nothing new (the tutorials' "submit after stop").
   if (stopping()) return refuse_unpermitted(job, RejectReason::shut_down);
@@ -140,7 +119,7 @@ SubmitResult ExecutorCore::admit(Job& job) {
 
 SubmitResult ExecutorCore::refuse_unpermitted(const Job& job, RejectReason why) {
   rejected_.fetch_add(1, std::memory_order_relaxed);
-  emit(EventKind::rejected, job.id, -1, 0, 0, 0, static_cast<std::uint8_t>(why));
+  emit(events::rejected(job.id, why));
   end_one();
   return SubmitResult{job.id, why};
 }
@@ -152,8 +131,7 @@ bool ExecutorCore::gate_at_submit() const {
 SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t depth,
                                   std::int64_t capacity) {
   rejected_.fetch_add(1, std::memory_order_relaxed);
-  emit(EventKind::rejected, job.id, -1, depth, static_cast<std::int32_t>(capacity), 0,
-       static_cast<std::uint8_t>(why));
+  emit(events::rejected(job.id, why, depth, capacity));
   if (gate_at_submit()) env_.limiter->release();  // the permit admit() took
   end_one();
   return SubmitResult{job.id, why};
@@ -161,8 +139,8 @@ SubmitResult ExecutorCore::refuse(const Job& job, RejectReason why, std::int64_t
 
 void ExecutorCore::enqueued(JobId job, int queue, std::int64_t depth, Nanos at, Nanos size_estimate) {
   if (!events_on()) return;
-  emit_at(env_, at > 0 ? at : env_.clock->now(), EventKind::enqueued, job, queue, depth, 0,
-          static_cast<float>(to_ms(size_estimate)));
+  emit_at(env_, at > 0 ? at : env_.clock->now(),
+          events::enqueued(job, queue, depth, static_cast<float>(to_ms(size_estimate))));
 }
 
 void ExecutorCore::run(Job& job, int worker) {
@@ -175,7 +153,7 @@ void ExecutorCore::run(Job& job, int worker) {
   // A drop-mode limiter was passed at submit; only a holding gate waits here.
   Limiter* gate = gate_at_submit() ? nullptr : env_.limiter.get();
   if (gate != nullptr) {
-    emit(EventKind::gate_waiting, job.id, worker);
+    emit(events::gate_waiting(job.id, worker));
     if (!gate->acquire(job.id, stop_token())) {
       in_service_.fetch_sub(1, std::memory_order_relaxed);
       finish(job, worker, Outcome::cancelled);
@@ -184,7 +162,7 @@ void ExecutorCore::run(Job& job, int worker) {
   }
   ++job.attempt;
   const Nanos deadline = job.timeout > 0 ? env_.clock->now() + job.timeout : kNever;
-  emit(EventKind::started, job.id, worker, job.attempt, job.priority);
+  emit(events::started(job.id, worker, job.attempt, job.priority));
 
   JobContext ctx(*this, owner_, job, worker, deadline, stop_);
   bool threw = false;
@@ -209,8 +187,7 @@ void ExecutorCore::run(Job& job, int worker) {
   if (should_retry(outcome, job.attempt, job.retry, stopping()) && requeue_) {
     retried_.fetch_add(1, std::memory_order_relaxed);
     const Nanos pause = backoff_for(job);
-    emit(EventKind::retried, job.id, worker, job.attempt + 1,
-         static_cast<std::int32_t>(pause / kMillisecond));
+    emit(events::retried(job.id, worker, job.attempt + 1, pause / kMillisecond));
     if (pause <= 0) {
       requeue_(std::move(job));
     } else {
@@ -230,7 +207,7 @@ void ExecutorCore::finish(const Job& job, int worker, Outcome outcome) {
     case Outcome::timed_out: timed_out_.fetch_add(1, std::memory_order_relaxed); break;
     case Outcome::cancelled: cancelled_.fetch_add(1, std::memory_order_relaxed); break;
   }
-  emit(EventKind::finished, job.id, worker, job.attempt, 0, 0, static_cast<std::uint8_t>(outcome));
+  emit(events::finished(job.id, worker, outcome, job.attempt));
   if (gate_at_submit()) env_.limiter->release();  // the permit admit() took
   end_one();
 }

@@ -12,18 +12,18 @@
 
 namespace poolviz::detail {
 
-/// Emits token_taken / token_refilled: value = tokens (or free permits) now,
-/// x = capacity. A no-op without a bus or sink. Limiters call it under their
-/// own mutex, so the bus's seq order matches the order of the level changes.
+/// Emits token_taken / token_refilled (payload Event::token_taken /
+/// token_refilled: tokens, or free permits, now and the capacity). A no-op
+/// without a bus or sink. Limiters call it under their own mutex, so the bus's
+/// seq order matches the order of the level changes.
 inline void emit_limiter_event(EventBus* bus, Clock& clock, std::uint8_t source, EventKind kind,
                                JobId job, double tokens, double capacity) {
   if (bus == nullptr || !bus->enabled()) return;
-  Event e;
+  const auto level = static_cast<float>(tokens);
+  const auto size = static_cast<std::int64_t>(capacity);
+  Event e = kind == EventKind::token_taken ? events::token_taken(job, level, size)
+                                           : events::token_refilled(level, size);
   e.t = clock.now();
-  e.job = job.value;
-  e.kind = kind;
-  e.value = static_cast<float>(tokens);
-  e.x = static_cast<std::int64_t>(capacity);
   e.source = source;
   bus->emit(e);
 }

@@ -28,14 +28,15 @@ int scale_up_target(const ScalingPolicy& policy, int workers, std::int64_t depth
 }
 
 std::string explain_resize(const Event& e, const ScalingPolicy& policy) {
-  const auto after = static_cast<long long>(e.x);
-  const long long before = e.y;
+  const auto after = static_cast<long long>(e.pool_resized.workers_after);
+  const long long before = e.pool_resized.workers_before;
   const long long change = after - before;
   char line[128];
-  switch (static_cast<ResizeReason>(e.code)) {
+  switch (e.pool_resized.reason) {
     case ResizeReason::scale_up:
-      std::snprintf(line, sizeof line, "depth %.0f > %g×%lld: %+lld worker%s", double{e.value},
-                    policy.scale_up_factor, before, change, change == 1 ? "" : "s");
+      std::snprintf(line, sizeof line, "depth %.0f > %g×%lld: %+lld worker%s",
+                    double{e.pool_resized.trigger_depth}, policy.scale_up_factor, before, change,
+                    change == 1 ? "" : "s");
       break;
     case ResizeReason::idle_retire:
       std::snprintf(line, sizeof line, "idle %.1f s: retire (%lld → %lld)",

@@ -51,8 +51,7 @@ SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
   const int worker = static_cast<int>(index & 0x7fffffff);
   // Emitted before the thread exists: once it does, its own started/finished/
   // retired events can come first, and each job's events must stay in order.
-  core_.emit(EventKind::worker_spawned, {}, worker, alive + 1, 0, 0,
-             static_cast<std::uint8_t>(WorkerReason::start));
+  core_.emit(events::worker_spawned(worker, WorkerReason::start, alive + 1));
   core_.enqueued(id, worker, 0);
   try {
     threads_.emplace(index, std::thread([this, index, worker, job = std::move(job)]() mutable {
@@ -60,14 +59,13 @@ SubmitResult ThreadPerTask::start_thread(Job job, bool admit) {
       std::lock_guard done(mutex_);
       // After shutdown() took the threads, it joins this one itself.
       if (threads_.contains(index)) finished_.push_back(index);
-      core_.emit(EventKind::worker_retired, {}, worker,
-                 static_cast<std::int64_t>(threads_.size() - finished_.size()), 0, 0,
-                 static_cast<std::uint8_t>(WorkerReason::shutdown));
+      core_.emit(
+          events::worker_retired(worker, WorkerReason::shutdown,
+                                 static_cast<std::int64_t>(threads_.size() - finished_.size())));
     }));
   } catch (const std::system_error&) {
     // The OS refused a thread. The lambda (and the job) were destroyed unrun.
-    core_.emit(EventKind::worker_retired, {}, worker, alive, 0, 0,
-               static_cast<std::uint8_t>(WorkerReason::shutdown));
+    core_.emit(events::worker_retired(worker, WorkerReason::shutdown, alive));
     lock.unlock();
     Job unrun;
     unrun.id = id;

@@ -65,8 +65,7 @@ WorkStealingExecutor::WorkStealingExecutor(WorkStealingConfig config, ExecutorEn
   for (int i = 0; i < n; ++i) {
     alive_.fetch_add(1, std::memory_order_relaxed);
     workers_[static_cast<std::size_t>(i)]->thread = std::thread([this, i] { worker_main(i); });
-    core_.emit(EventKind::worker_spawned, {}, i, i + 1, 0, 0,
-               static_cast<std::uint8_t>(WorkerReason::start));
+    core_.emit(events::worker_spawned(i, WorkerReason::start, i + 1));
   }
 }
 
@@ -184,7 +183,7 @@ std::unique_ptr<Job> WorkStealingExecutor::steal(int self, bool& contended) {
     Result why = Result::empty;
     if (Job* job = workers_[static_cast<std::size_t>(victim)]->deque.steal(why)) {
       core_.count_steal();
-      core_.emit(EventKind::stolen, job->id, self, victim);
+      core_.emit(events::stolen(job->id, self, victim));
       return std::unique_ptr<Job>(job);
     }
     if (why == Result::lost_race) contended = true;
@@ -217,18 +216,17 @@ void WorkStealingExecutor::worker_main(int self) {
     parked_.fetch_add(1, std::memory_order_seq_cst);
     if (wake_epoch_.load(std::memory_order_seq_cst) == epoch &&
         !stopping_.load(std::memory_order_acquire)) {
-      core_.emit(EventKind::worker_parked, {}, self);
+      core_.emit(events::worker_parked(self));
       park_cv_.wait(lock, [&] {
         return wake_epoch_.load(std::memory_order_seq_cst) != epoch ||
                stopping_.load(std::memory_order_acquire);
       });
-      core_.emit(EventKind::worker_woken, {}, self);
+      core_.emit(events::worker_woken(self));
     }
     parked_.fetch_sub(1, std::memory_order_seq_cst);
   }
   const int left = alive_.fetch_sub(1, std::memory_order_relaxed) - 1;
-  core_.emit(EventKind::worker_retired, {}, self, left, 0, 0,
-             static_cast<std::uint8_t>(WorkerReason::shutdown));
+  core_.emit(events::worker_retired(self, WorkerReason::shutdown, left));
   tl_executor = nullptr;
   tl_worker = -1;
 }

@@ -160,13 +160,13 @@ SubmitResult WorkerPool::submit_impl(Job&& job, bool may_block) {
         }
         ++blocked_producers_;
         waited = true;
-        core_.emit(EventKind::blocked, id, target, depth);
+        core_.emit(events::blocked(id, target, depth));
         not_full_.wait(lock, [&] {
           return closing_ || capacity_ == 0 || !accepts_locked(target) ||
                  queue_at(target).size() < capacity_;
         });
         --blocked_producers_;
-        core_.emit(EventKind::unblocked, id, target, static_cast<std::int64_t>(depth_locked()));
+        core_.emit(events::unblocked(id, target, static_cast<std::int64_t>(depth_locked())));
         continue;
       case Overflow::reject:
         lock.unlock();
@@ -311,7 +311,7 @@ void WorkerPool::spawn_workers_locked(WorkerReason why) {
     w.parked = w.running = w.retire = false;
     ++alive_;
     w.thread = std::thread([this, slot] { worker_main(slot); });
-    core_.emit(EventKind::worker_spawned, {}, slot, alive_, 0, 0, static_cast<std::uint8_t>(why));
+    core_.emit(events::worker_spawned(slot, why, alive_));
     // Idle from birth (the hand-off rule must not depend on when the thread
     // first runs), unless work already waits for it.
     if (queue_at(dispatcher_.per_worker() ? slot : kShared).size() == 0) park_locked(slot);
@@ -346,7 +346,7 @@ void WorkerPool::worker_main(int slot) {
         if (stopping_) break;
         if (!me.parked) park_locked(slot);  // spawned workers start parked
         me.wake.wait(lock, [&] { return !me.parked; });
-        core_.emit(EventKind::worker_woken, {}, slot);
+        core_.emit(events::worker_woken(slot));
         continue;
       }
     }
@@ -372,7 +372,7 @@ void WorkerPool::leave_locked(int slot, WorkerReason why) {
   }
   me.live = false;
   --alive_;
-  core_.emit(EventKind::worker_retired, {}, slot, alive_, 0, 0, static_cast<std::uint8_t>(why));
+  core_.emit(events::worker_retired(slot, why, alive_));
   // A per-worker queue must not leave with its worker: its jobs go back to the
   // dispatcher (unbounded, so nothing is lost or refused).
   if (me.own && me.own->size() > 0) {
@@ -387,7 +387,7 @@ void WorkerPool::park_locked(int slot) {
   Worker& w = *workers_[static_cast<std::size_t>(slot)];
   w.parked = true;
   parked_.push_back(slot);
-  core_.emit(EventKind::worker_parked, {}, slot);
+  core_.emit(events::worker_parked(slot));
   if (scaling_.enabled()) {
     w.idle_since = core_.clock().now();
     // A scaler with a deadline wakes before this worker's (later) one anyway.
@@ -413,8 +413,8 @@ bool WorkerPool::set_workers(int count) {
   if (closing_) return false;
   const int before = target_workers_;
   target_workers_ = count;
-  core_.emit(EventKind::pool_resized, {}, -1, count, before, static_cast<float>(depth_locked()),
-             static_cast<std::uint8_t>(ResizeReason::manual));
+  core_.emit(events::pool_resized(ResizeReason::manual, count, before,
+                                  static_cast<float>(depth_locked())));
   spawn_workers_locked(WorkerReason::resized);
   // Idle extras wake up and retire; busy ones retire after their current job.
   for (int excess = staying_locked() - target_workers_; excess > 0 && !parked_.empty(); --excess) {
@@ -433,8 +433,8 @@ void WorkerPool::scale_up_locked() {
   const int after = scale_up_target(scaling_, before, depth);
   if (after <= before) return;
   target_workers_ = after;
-  core_.emit(EventKind::pool_resized, {}, -1, after, before, static_cast<float>(depth),
-             static_cast<std::uint8_t>(ResizeReason::scale_up));
+  core_.emit(
+      events::pool_resized(ResizeReason::scale_up, after, before, static_cast<float>(depth)));
   spawn_workers_locked(WorkerReason::scale_up);
 }
 
@@ -450,9 +450,8 @@ void WorkerPool::retire_idle_locked(Nanos now) {
     w.retire = true;
     ++retiring_;
     target_workers_ = std::min(target_workers_, staying_locked());
-    core_.emit(EventKind::pool_resized, {}, -1, staying_locked(), before,
-               static_cast<float>(depth_locked()),
-               static_cast<std::uint8_t>(ResizeReason::idle_retire));
+    core_.emit(events::pool_resized(ResizeReason::idle_retire, staying_locked(), before,
+                                    static_cast<float>(depth_locked())));
     unpark_locked(slot);
   }
 }

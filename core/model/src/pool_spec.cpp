@@ -245,10 +245,12 @@ constexpr std::array<LimiterDescriptor, kLimiterKindCount> kLimiters = {{
 }};
 
 constexpr std::array<OverflowDescriptor, kOverflowCount> kOverflows = {{
-    {Overflow::block, "block", "full: the producer waits"},
-    {Overflow::reject, "reject", "full: new jobs are turned away"},
-    {Overflow::drop_oldest, "drop_oldest", "full: new jobs are turned away"},
-    {Overflow::caller_runs, "caller_runs", "full: new jobs are turned away"},
+    {Overflow::block, to_string(Overflow::block), "full: the producer waits"},
+    {Overflow::reject, to_string(Overflow::reject), "full: new jobs are turned away"},
+    {Overflow::drop_oldest, to_string(Overflow::drop_oldest),
+     "full: the oldest waiting job is dropped"},
+    {Overflow::caller_runs, to_string(Overflow::caller_runs),
+     "full: the submitter runs the job itself"},
 }};
 
 template <class Table>

@@ -26,37 +26,48 @@ extern const int kEmbeddedScenarioCount;
 
 namespace {
 
-/// The order a course would present the patterns in: each file's own
-/// `[scenario] order` (a file without one goes last), then by id.
-std::vector<BuiltinScenarioText> ordered_builtins() {
-  std::vector<BuiltinScenarioText> texts(detail::kEmbeddedScenarios,
-                                         detail::kEmbeddedScenarios + detail::kEmbeddedScenarioCount);
-  std::vector<std::pair<int, std::size_t>> ranks;  // (order, index into texts)
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const int order = parse_scenario(texts[i].toml_text, "builtin:" + std::string(texts[i].id)).order;
-    ranks.emplace_back(order > 0 ? order : std::numeric_limits<int>::max(), i);
+/// The built-in scenarios, each parsed once, in the order a course would
+/// present the patterns in: each file's own `[scenario] order` (a file without
+/// one goes last), then by id.
+struct Library {
+  std::vector<BuiltinScenarioText> texts;
+  std::vector<Scenario> scenarios;  // scenarios[i] is texts[i] parsed
+};
+
+Library ordered_library() {
+  std::vector<std::pair<BuiltinScenarioText, Scenario>> parsed;
+  for (int i = 0; i < detail::kEmbeddedScenarioCount; ++i) {
+    const BuiltinScenarioText& text = detail::kEmbeddedScenarios[i];
+    parsed.emplace_back(text, parse_scenario(text.toml_text, "builtin:" + std::string(text.id)));
   }
-  std::sort(ranks.begin(), ranks.end(), [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : texts[a.second].id < texts[b.second].id;
+  const auto rank = [](const Scenario& s) {
+    return s.order > 0 ? s.order : std::numeric_limits<int>::max();
+  };
+  std::stable_sort(parsed.begin(), parsed.end(), [&](const auto& a, const auto& b) {
+    return rank(a.second) != rank(b.second) ? rank(a.second) < rank(b.second)
+                                            : a.first.id < b.first.id;
   });
-  std::vector<BuiltinScenarioText> out;
-  for (const auto& [order, i] : ranks) out.push_back(texts[i]);
-  return out;
+  Library library;
+  for (auto& [text, scenario] : parsed) {
+    library.texts.push_back(text);
+    library.scenarios.push_back(std::move(scenario));
+  }
+  return library;
+}
+
+const Library& library() {
+  static const Library kLibrary = ordered_library();
+  return kLibrary;
 }
 
 }  // namespace
 
 std::span<const BuiltinScenarioText> builtin_scenario_texts() {
-  static const std::vector<BuiltinScenarioText> kTexts = ordered_builtins();
-  return kTexts;
+  return library().texts;
 }
 
 std::vector<Scenario> builtin_scenarios() {
-  std::vector<Scenario> out;
-  for (const BuiltinScenarioText& text : builtin_scenario_texts()) {
-    out.push_back(parse_scenario(text.toml_text, "builtin:" + std::string(text.id)));
-  }
-  return out;
+  return library().scenarios;
 }
 
 Scenario load_scenario(std::string_view path_or_id) {
@@ -98,10 +109,9 @@ Scenario load_scenario(std::string_view path_or_id) {
     throw ScenarioError(name, 0, 0, "",
                         std::string("not a regular file (") + what + "); give a .toml file or a built-in id");
   }
-  for (const BuiltinScenarioText& text : builtin_scenario_texts()) {
-    if (text.id == path_or_id) {
-      return parse_scenario(text.toml_text, "builtin:" + std::string(text.id));
-    }
+  const Library& builtins = library();
+  for (std::size_t i = 0; i < builtins.texts.size(); ++i) {
+    if (builtins.texts[i].id == path_or_id) return builtins.scenarios[i];
   }
   std::vector<std::string_view> ids;
   for (const BuiltinScenarioText& text : builtin_scenario_texts()) ids.push_back(text.id);

@@ -75,156 +75,199 @@ std::string as_basic_content(std::string_view literal) {
   return out;
 }
 
-}  // namespace
+/// One pass over the text: where in the TOML grammar the cursor stands
+/// (bare, comment, which kind of string), the output so far, and the line
+/// and column for messages. run() is the loop; each step below handles one
+/// kind of character.
+class Guard {
+ public:
+  Guard(std::string_view text, TomlGuardError& error) : text_(text), error_(error) {
+    out_.reserve(text.size());
+  }
 
-std::string guard_toml(std::string_view text, TomlGuardError& error) {
-  std::string out;
-  out.reserve(text.size());
-  Where where = Where::bare;
-  bool escaped = false;  // the previous character was a backslash in a basic string
-  int line = 1;
-  int column = 1;
-  std::size_t i = 0;
-  // A literal string that holds a code point toml++ cannot classify is
-  // rewritten as a basic string with escapes (same value) when it ends.
-  std::size_t literal_start = 0;  // offset in `out` of its opening quote(s)
-  bool literal_needs_rewrite = false;
-  const auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+  std::string run() {
+    while (i_ < text_.size()) {
+      char32_t c = 0;
+      const std::size_t len = decode(text_, i_, c);
+      if (len == 0) {  // invalid UTF-8: toml++ stops with its own error here
+        end_open_literal();
+        out_.append(text_.substr(i_));
+        return out_;
+      }
+      if (c == '\n') {
+        newline();
+      } else if (len > 1) {
+        if (!non_ascii(c, len)) return {};
+      } else if (!delimiter(c)) {
+        copy(1);
+      }
+    }
+    end_open_literal();
+    return out_;
+  }
+
+ private:
+  bool starts(std::string_view s) const { return text_.substr(i_, s.size()) == s; }
+
   // Copies n ASCII bytes through.
-  const auto copy = [&](std::size_t n) {
-    out.append(text.substr(i, n));
-    i += n;
-    column += static_cast<int>(n);
-  };
-  // Ends the literal string opened at literal_start (`delimiter` quotes long):
-  // `content_quotes` more quotes of content, then `closing` quotes, follow at i.
-  const auto end_literal = [&](std::size_t delimiter, std::size_t content_quotes, std::size_t closing) {
-    if (literal_needs_rewrite) {
-      std::string content = out.substr(literal_start + delimiter);
+  void copy(std::size_t n) {
+    out_.append(text_.substr(i_, n));
+    i_ += n;
+    column_ += static_cast<int>(n);
+  }
+
+  void newline() {
+    if (where_ == Where::literal) end_open_literal();
+    out_ += '\n';
+    ++i_;
+    ++line_;
+    column_ = 1;
+    escaped_ = false;
+    if (where_ == Where::comment || where_ == Where::basic) where_ = Where::bare;
+  }
+
+  // A code point of `len` > 1 bytes: refused outside quotes, escaped where
+  // toml++ cannot classify it. False (and error_ set) when refused.
+  bool non_ascii(char32_t c, std::size_t len) {
+    const std::string_view bytes = text_.substr(i_, len);
+    if (where_ == Where::bare && !(i_ == 0 && c == 0xFEFF)) {  // a leading BOM is fine
+      error_ = {line_, column_,
+                "unexpected character " + describe(c, bytes) +
+                    "; outside quotes TOML allows only ASCII (put text in a \"string\")"};
+      return false;
+    }
+    const bool basic = where_ == Where::basic || where_ == Where::ml_basic;
+    if (basic && escaped_) {
+      error_ = {line_, column_, "invalid escape sequence '\\" + std::string(bytes) + "'"};
+      return false;
+    }
+    escaped_ = false;
+    i_ += len;
+    ++column_;
+    if (!toml_cannot_classify(c)) {
+      out_.append(bytes);
+    } else if (basic) {
+      append_escape(out_, c);  // the same value, in ASCII
+    } else if (where_ == Where::comment) {
+      out_ += '?';  // comments are thrown away; only the column count matters
+    } else {
+      out_.append(bytes);
+      literal_needs_rewrite_ = true;
+    }
+    return true;
+  }
+
+  // An ASCII character that may open or close a string or a comment. True
+  // when it copied what it read (a delimiter of three quotes or more).
+  bool delimiter(char32_t c) {
+    switch (where_) {
+      case Where::bare:
+        return opening(c);
+      case Where::comment:
+        return false;
+      case Where::basic:
+      case Where::ml_basic:
+        return in_basic(c);
+      case Where::literal:
+        if (c != '\'') return false;
+        end_literal(1, 0, 1);
+        return true;
+      case Where::ml_literal: {
+        if (!starts("'''")) return false;
+        std::size_t n = 3;
+        while (n < 5 && i_ + n < text_.size() && text_[i_ + n] == '\'') ++n;
+        end_literal(3, n - 3, 3);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool opening(char32_t c) {
+    if (starts("\"\"\"")) {
+      copy(3);
+      where_ = Where::ml_basic;
+      return true;
+    }
+    if (starts("'''")) {
+      literal_start_ = out_.size();
+      copy(3);
+      where_ = Where::ml_literal;
+      return true;
+    }
+    if (c == '"') {
+      where_ = Where::basic;
+    } else if (c == '\'') {
+      literal_start_ = out_.size();
+      where_ = Where::literal;
+    } else if (c == '#') {
+      where_ = Where::comment;
+    }
+    return false;
+  }
+
+  bool in_basic(char32_t c) {
+    if (escaped_) {
+      escaped_ = false;
+      return false;
+    }
+    if (c == '\\') {
+      escaped_ = true;
+      return false;
+    }
+    if (where_ == Where::ml_basic && starts("\"\"\"")) {
+      std::size_t n = 3;  // the delimiter plus up to two quotes of content
+      while (n < 5 && i_ + n < text_.size() && text_[i_ + n] == '"') ++n;
+      copy(n);
+      where_ = Where::bare;
+      return true;
+    }
+    if (where_ == Where::basic && c == '"') where_ = Where::bare;
+    return false;
+  }
+
+  // Ends the literal string opened at literal_start_ (`delimiter` quotes long):
+  // `content_quotes` more quotes of content, then `closing` quotes, follow at i_.
+  // A literal that holds a code point toml++ cannot classify is rewritten as a
+  // basic string with escapes (same value).
+  void end_literal(std::size_t delimiter, std::size_t content_quotes, std::size_t closing) {
+    if (literal_needs_rewrite_) {
+      std::string content = out_.substr(literal_start_ + delimiter);
       content.append(content_quotes, '\'');
-      out.resize(literal_start);
-      out.append(delimiter, '"');
-      out += as_basic_content(content);
-      out.append(closing, '"');
-      i += content_quotes + closing;
-      column += static_cast<int>(content_quotes + closing);
+      out_.resize(literal_start_);
+      out_.append(delimiter, '"');
+      out_ += as_basic_content(content);
+      out_.append(closing, '"');
+      i_ += content_quotes + closing;
+      column_ += static_cast<int>(content_quotes + closing);
     } else {
       copy(content_quotes + closing);
     }
-    literal_needs_rewrite = false;
-    where = Where::bare;
-  };
-  const auto end_open_literal = [&] {  // unterminated: toml++ reports it
-    if (where == Where::literal || where == Where::ml_literal) end_literal(where == Where::literal ? 1 : 3, 0, 0);
-  };
-
-  while (i < text.size()) {
-    char32_t c = 0;
-    const std::size_t len = decode(text, i, c);
-    if (len == 0) {  // invalid UTF-8: toml++ stops with its own error here
-      end_open_literal();
-      out.append(text.substr(i));
-      return out;
-    }
-    if (c == '\n') {
-      if (where == Where::literal) end_open_literal();
-      out += '\n';
-      ++i;
-      ++line;
-      column = 1;
-      escaped = false;
-      if (where == Where::comment || where == Where::basic) where = Where::bare;
-      continue;
-    }
-    if (len > 1) {
-      const std::string_view bytes = text.substr(i, len);
-      if (where == Where::bare && !(i == 0 && c == 0xFEFF)) {  // a leading BOM is fine
-        error = {line, column,
-                 "unexpected character " + describe(c, bytes) +
-                     "; outside quotes TOML allows only ASCII (put text in a \"string\")"};
-        return {};
-      }
-      const bool basic = where == Where::basic || where == Where::ml_basic;
-      if (basic && escaped) {
-        error = {line, column, "invalid escape sequence '\\" + std::string(bytes) + "'"};
-        return {};
-      }
-      escaped = false;
-      i += len;
-      ++column;
-      if (!toml_cannot_classify(c)) {
-        out.append(bytes);
-      } else if (basic) {
-        append_escape(out, c);  // the same value, in ASCII
-      } else if (where == Where::comment) {
-        out += '?';  // comments are thrown away; only the column count matters
-      } else {
-        out.append(bytes);
-        literal_needs_rewrite = true;
-      }
-      continue;
-    }
-    switch (where) {
-      case Where::bare:
-        if (starts("\"\"\"")) {
-          copy(3);
-          where = Where::ml_basic;
-          continue;
-        }
-        if (starts("'''")) {
-          literal_start = out.size();
-          copy(3);
-          where = Where::ml_literal;
-          continue;
-        }
-        if (c == '"') {
-          where = Where::basic;
-        } else if (c == '\'') {
-          literal_start = out.size();
-          where = Where::literal;
-        } else if (c == '#') {
-          where = Where::comment;
-        }
-        break;
-      case Where::comment: break;
-      case Where::basic:
-      case Where::ml_basic:
-        if (escaped) {
-          escaped = false;
-          break;
-        }
-        if (c == '\\') {
-          escaped = true;
-          break;
-        }
-        if (where == Where::ml_basic && starts("\"\"\"")) {
-          std::size_t n = 3;  // the delimiter plus up to two quotes of content
-          while (n < 5 && i + n < text.size() && text[i + n] == '"') ++n;
-          copy(n);
-          where = Where::bare;
-          continue;
-        }
-        if (where == Where::basic && c == '"') where = Where::bare;
-        break;
-      case Where::literal:
-        if (c == '\'') {
-          end_literal(1, 0, 1);
-          continue;
-        }
-        break;
-      case Where::ml_literal:
-        if (starts("'''")) {
-          std::size_t n = 3;
-          while (n < 5 && i + n < text.size() && text[i + n] == '\'') ++n;
-          end_literal(3, n - 3, 3);
-          continue;
-        }
-        break;
-    }
-    copy(1);
+    literal_needs_rewrite_ = false;
+    where_ = Where::bare;
   }
-  end_open_literal();
-  return out;
+
+  void end_open_literal() {  // unterminated: toml++ reports it
+    if (where_ == Where::literal || where_ == Where::ml_literal)
+      end_literal(where_ == Where::literal ? 1 : 3, 0, 0);
+  }
+
+  std::string_view text_;
+  TomlGuardError& error_;
+  std::string out_;
+  Where where_ = Where::bare;
+  bool escaped_ = false;  // the previous character was a backslash in a basic string
+  int line_ = 1;
+  int column_ = 1;
+  std::size_t i_ = 0;
+  std::size_t literal_start_ = 0;  // offset in out_ of the open literal's opening quote(s)
+  bool literal_needs_rewrite_ = false;
+};
+
+}  // namespace
+
+std::string guard_toml(std::string_view text, TomlGuardError& error) {
+  return Guard(text, error).run();
 }
 
 }  // namespace poolviz::detail

@@ -155,12 +155,12 @@ Run::Run(Scenario scenario, RunOptions options)
     // and a recording) knows it before the first token is taken. Events carry
     // tokens available, or free permits (a concurrency limiter's level is in use).
     const LimiterLevel level = limiter_->level();
-    Event e;
-    e.kind = EventKind::token_refilled;
-    e.t = clock_.now();
-    e.x = static_cast<std::int64_t>(level.capacity);
-    e.value = static_cast<float>(describe(scenario_.limiter.kind).level_is_in_use ? level.capacity - level.level
-                                                                                   : level.level);
+    const double tokens = describe(scenario_.limiter.kind).level_is_in_use
+                              ? level.capacity - level.level
+                              : level.level;
+    Event e = events::token_refilled(static_cast<float>(tokens),
+                                     static_cast<std::int64_t>(level.capacity))
+                  .at(clock_.now());
     e.source = options_.source;
     bus_.emit(e);
   }
@@ -313,11 +313,9 @@ void Run::report_idle_refill() {
   const LimiterLevel level = limiter_->level();
   const double whole = std::floor(level.level);
   if (whole == timeline_.tokens().level) return;
-  Event e;
-  e.kind = EventKind::token_refilled;
-  e.t = clock_.now();
-  e.x = static_cast<std::int64_t>(level.capacity);
-  e.value = static_cast<float>(whole);
+  Event e =
+      events::token_refilled(static_cast<float>(whole), static_cast<std::int64_t>(level.capacity))
+          .at(clock_.now());
   e.source = options_.source;
   bus_.emit(e);
   bus_.drain();

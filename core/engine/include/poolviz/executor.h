@@ -47,7 +47,21 @@ enum class Overflow : std::uint8_t {
   caller_runs,  // the submitting thread runs the job itself
 };
 
-std::string_view to_string(Overflow overflow);
+/// The policy's name, as scenarios spell it (`pool.overflow`); constexpr so the
+/// model's descriptor table (poolviz/pool_spec.h) takes its names from here.
+constexpr std::string_view to_string(Overflow overflow) {
+  switch (overflow) {
+    case Overflow::block:
+      return "block";
+    case Overflow::reject:
+      return "reject";
+    case Overflow::drop_oldest:
+      return "drop_oldest";
+    case Overflow::caller_runs:
+      return "caller_runs";
+  }
+  return "?";
+}
 
 // [SECTION] ExecutorStats -----------------------------------------------------
 

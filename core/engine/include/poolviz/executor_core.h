@@ -42,9 +42,12 @@ class ExecutorCore {
 
   /// True when events are observed: one relaxed load. Check before building one.
   bool events_on() const { return env_.bus != nullptr && env_.bus->enabled(); }
-  /// Emits one event stamped with now() (no-op when no sink is attached).
-  void emit(EventKind kind, JobId job = {}, int worker = -1, std::int64_t x = 0, std::int32_t y = 0,
-            float value = 0, std::uint8_t code = 0);
+  /// Emits one event (built with a maker from poolviz::events), stamped with
+  /// now() and this executor's source; a no-op when no sink is attached.
+  /// Inline so an unobserved run never builds the event.
+  void emit(const Event& e) {
+    if (events_on()) emit_now(e);
+  }
 
   // Submission -------------------------------------------------------------
   /// Counts a submission, assigns an id when it has none, stamps the time.
@@ -94,6 +97,7 @@ class ExecutorCore {
   std::vector<Executor::Failure> recent_failures() const;
 
  private:
+  void emit_now(const Event& e);
   void finish(const Job& job, int worker, Outcome outcome);
   // Refuses a job that holds no drop-mode permit (admit's own refusals).
   SubmitResult refuse_unpermitted(const Job& job, RejectReason why);
