@@ -90,7 +90,8 @@ TEST(PlotSeriesSet, ShowsTheTimelinesFiguresAtEachSample) {
   EXPECT_NEAR(set.wait_p99.newest().v, 200.0, 200.0 / 64);
   EXPECT_DOUBLE_EQ(set.threads.newest().v, 1);
   EXPECT_TRUE(set.tokens.empty());
-  EXPECT_DOUBLE_EQ(set.utilisation.newest().v, 50.0);  // ran 50 of the last period's 100 ms
+  EXPECT_DOUBLE_EQ(set.utilisation.newest().v, 100.0 * last.utilization_recent);
+  EXPECT_NEAR(set.utilisation.newest().v, 100.0 / 6, 1e-9);  // busy 50 ms of the 0.3 s so far (rate window)
   EXPECT_NEAR(set.throughput.newest().v, 1 / 0.3, 1e-9);  // 1 done over the 0.3 s so far
 }
 
