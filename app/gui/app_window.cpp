@@ -93,24 +93,6 @@ void draw_main_window(Session& session, std::unique_ptr<CompareView>& compare, U
   ImGui::End();
 }
 
-/// `scrub`: what ←/→ move (the session, or every compare variant together).
-void handle_keys(Session& session, UiState& ui, Scrubbable& scrub) {
-  const ImGuiIO& io = ImGui::GetIO();
-  if (io.WantTextInput) return;
-  // Dear ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
-  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) session.set_paused(!session.paused());
-  if (ImGui::IsKeyPressed(GLFW_KEY_PERIOD, true)) session.step();
-  if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) session.restart();
-  if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, true)) {
-    session.set_speed(session.speed() * 1.5);
-  }
-  if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, true)) {
-    session.set_speed(session.speed() / 1.5);
-  }
-  if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
-  handle_scrub_keys(scrub);
-}
-
 /// Per-frame cost, printed at exit: the GUI thread's own CPU time (what the
 /// window costs; the machine's other threads cannot inflate it) and the wall
 /// time from the start of a frame to its end (what the user waits for, which

@@ -49,6 +49,9 @@ void open_scenario(Session& session, const std::string& path_or_id);
 /// `comparing`: the Compare view is on, the single run waits paused; the bar
 /// then does not show the single run's clock (the compare bar has the one clock).
 void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comparing = false);
+/// The transport's keys (Space, '.', R, +/-, F12) and ←/→ on `scrub` (the session,
+/// or every compare variant together).
+void handle_keys(Session& session, UiState& ui, Scrubbable& scrub);
 void draw_flow_canvas(Session& session, const Theme& theme, ImVec2 size, float real_dt);
 void draw_explain_panel(Session& session, const Theme& theme, ImVec2 size);
 void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size);

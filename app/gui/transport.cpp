@@ -1,5 +1,8 @@
 // The transport bar: which scenario, play/pause/step/reset, speed, the
-// scenario clock, screenshot, and the look (theme, UI scale).
+// scenario clock, screenshot, and the look (theme, UI scale); and the keys
+// that do the same (handle_keys).
+
+#include <GLFW/glfw3.h>
 
 #include <algorithm>
 #include <cfloat>
@@ -189,6 +192,24 @@ void draw_transport(Session& session, UiState& ui, const Theme& theme, bool comp
   if (ImGui::Button("Screenshot")) ui.screenshot_requested = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("F12: save a PNG of the window in the current folder");
   ImGui::SameLine();  // the compare toggle follows on this line
+}
+
+/// `scrub`: what ←/→ move (the session, or every compare variant together).
+void handle_keys(Session& session, UiState& ui, Scrubbable& scrub) {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (io.WantTextInput) return;
+  // Dear ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
+  if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false)) session.set_paused(!session.paused());
+  if (ImGui::IsKeyPressed(GLFW_KEY_PERIOD, true)) session.step();
+  if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) session.restart();
+  if (ImGui::IsKeyPressed(GLFW_KEY_EQUAL, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_ADD, true)) {
+    session.set_speed(session.speed() * 1.5);
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_MINUS, true) || ImGui::IsKeyPressed(GLFW_KEY_KP_SUBTRACT, true)) {
+    session.set_speed(session.speed() / 1.5);
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) ui.screenshot_requested = true;
+  handle_scrub_keys(scrub);
 }
 
 }  // namespace poolviz::gui
