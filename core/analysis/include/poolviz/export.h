@@ -26,7 +26,8 @@ namespace poolviz {
 
 /// The `poolviz run --json` object, keys as documented in the README:
 /// scenario, strategy, duration_s, jobs{...}, throughput_per_s, wait_ms{...},
-/// service_ms{...}, sojourn_ms{...}, queue_depth{mean,max}, threads{max},
+/// service_ms{...}, sojourn_ms{...}, wait_by_priority[{priority,jobs,wait_ms}],
+/// queue_depth{mean,max}, threads{max},
 /// workers{min,max}, utilization, steals, peak_rss_mb, events{emitted,dropped}.
 /// `indent` < 0 = one line.
 std::string summary_to_json(const RunSummary& summary, int indent = 2);
