@@ -262,20 +262,20 @@ inline Event stolen(JobId job, int thief, int victim) {
   e.stolen = {.victim = victim};
   return e;
 }
+namespace detail {
+/// worker_spawned and worker_retired share one payload (WorkerChange).
+inline payload::WorkerChange worker_change(WorkerReason reason, std::int64_t alive_after) {
+  return {.alive_after = narrow(alive_after), .unused_y = 0, .unused_value = 0, .reason = reason};
+}
+}  // namespace detail
 inline Event worker_spawned(int worker, WorkerReason reason, std::int64_t alive_after) {
   Event e = detail::base(EventKind::worker_spawned, {}, worker);
-  e.worker_spawned = {.alive_after = detail::narrow(alive_after),
-                      .unused_y = 0,
-                      .unused_value = 0,
-                      .reason = reason};
+  e.worker_spawned = detail::worker_change(reason, alive_after);
   return e;
 }
 inline Event worker_retired(int worker, WorkerReason reason, std::int64_t alive_after) {
   Event e = detail::base(EventKind::worker_retired, {}, worker);
-  e.worker_retired = {.alive_after = detail::narrow(alive_after),
-                      .unused_y = 0,
-                      .unused_value = 0,
-                      .reason = reason};
+  e.worker_retired = detail::worker_change(reason, alive_after);
   return e;
 }
 inline Event worker_parked(int worker) {
