@@ -195,14 +195,14 @@ void draw_compare_transport(CompareView& view, const Theme& theme) {
   ImGui::SameLine();
   float speed = static_cast<float>(view.speed());
   ImGui::SetNextItemWidth(160 * theme.scale());
-  if (ImGui::SliderFloat("speed", &speed, 0.1F, 20.0F, "%.1fx", ImGuiSliderFlags_Logarithmic)) {
+  if (ImGui::SliderFloat("speed", &speed, 0.1F, 20.0F, "%.2gx", ImGuiSliderFlags_Logarithmic)) {
     view.set_speed(speed);
   }
   ImGui::SameLine();
   if (view.scrubbing()) {
-    ImGui::Text("t = %.1f s (of %.1f s)", view.scrub_seconds(), view.now_seconds());
+    ImGui::Text("%s (of %.1f s)", clock_text(view.scrub_seconds()).c_str(), view.now_seconds());
   } else {
-    ImGui::Text("t = %.1f s%s", view.now_seconds(), view.finished() ? "  (all variants finished)" : "");
+    ImGui::Text("%s%s", clock_text(view.now_seconds()).c_str(), view.finished() ? "  (all variants finished)" : "");
   }
   ImGui::SameLine();
   if (view.size() < kMaxVariants && ImGui::Button("+ variant")) ImGui::OpenPopup("add-variant");
