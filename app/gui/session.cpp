@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "poolviz/run_reaper.h"
+
 namespace poolviz::gui {
 
 namespace {
@@ -11,6 +13,23 @@ namespace {
 /// events, light keyframes).
 std::unique_ptr<Recording> make_recording(const TimelineOptions& options) {
   return std::make_unique<Recording>(Recording::for_scrubbing(options));
+}
+
+/// Stops and destroys a Run this window owned, its sinks already detached.
+/// On the desktop here and now (closing the window waits for the joins). In
+/// the browser on the reaper's long-lived thread: a thread the engine created
+/// from a worker starts only when the page's main thread reads its message, so
+/// the main thread must never join one (run_reaper.h); the page draws on while
+/// the old run's threads end.
+void retire(std::unique_ptr<Run> run) {
+  if (!run) return;
+#if defined(__EMSCRIPTEN__)
+  static RunReaper reaper;  // made by the first retire, on the main thread; lives as long as the page
+  reaper.retire(std::move(run));
+#else
+  run->stop(ShutdownMode::cancel);
+  run.reset();
+#endif
 }
 
 }  // namespace
@@ -55,9 +74,10 @@ Session::Session(Scenario scenario, const LoadedRecording& recording)
 
 Session::~Session() {
   if (run_ == nullptr) return;
-  if (owned_) run_->stop(ShutdownMode::cancel);
   run_->detach(&model_);
   if (recording_) run_->detach(recording_.get());
+  model_.bind(nullptr);
+  retire(std::move(owned_));
 }
 
 bool Session::threads_mode() const {
@@ -105,10 +125,11 @@ std::string Session::machine_load() const { return machine_load_text(machine_at_
 
 void Session::start_run() {
   if (owned_) {
-    owned_->stop(ShutdownMode::cancel);
     owned_->detach(&model_);
     if (recording_) owned_->detach(recording_.get());
-    owned_.reset();
+    model_.bind(nullptr);
+    run_ = nullptr;
+    retire(std::move(owned_));
   }
   reset_view();
   RunOptions run_options;

@@ -1,0 +1,50 @@
+#include "poolviz/run_reaper.h"
+
+#include <utility>
+
+namespace poolviz {
+
+RunReaper::RunReaper() : thread_([this](poolviz::stop_token stop) { main(std::move(stop)); }) {}
+
+RunReaper::~RunReaper() {
+  wait_idle();
+  thread_.request_stop();
+  thread_.join();
+}
+
+void RunReaper::retire(std::unique_ptr<Run> run) {
+  if (!run) return;
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(run));
+  }
+  changed_.notify_all();
+}
+
+std::size_t RunReaper::pending() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size() + busy_;
+}
+
+void RunReaper::wait_idle() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return queue_.empty() && busy_ == 0; });
+}
+
+void RunReaper::main(poolviz::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!changed_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
+    std::unique_ptr<Run> run = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = 1;
+    lock.unlock();
+    run->stop(ShutdownMode::cancel);  // joins the Run's threads: here, never on the caller's
+    run.reset();
+    lock.lock();
+    busy_ = 0;
+    changed_.notify_all();
+  }
+}
+
+}  // namespace poolviz
