@@ -1,9 +1,10 @@
-// RunReaper: Runs handed over mid-run are stopped and destroyed on the
+// RunReaper: Runs (and threads) handed over mid-run are stopped and destroyed on the
 // reaper's thread, never on the caller's (the browser page's main thread must
 // not join the engine's threads). No timing is asserted: the tests wait for
 // the reaper, then read what the Runs' final drains delivered.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -81,6 +82,21 @@ TEST(RunReaper, DestructorFinishesEveryRetiredRun) {
     EXPECT_EQ(w->counts().in_system, 0);
     EXPECT_EQ(w->counts().threads_alive(), 0);
   }
+}
+
+TEST(RunReaper, RetiredThreadIsStoppedAndJoinedByTheReaper) {
+  std::mutex mutex;
+  poolviz::condition_variable_any never;
+  std::atomic<bool> ended{false};
+  RunReaper reaper;
+  reaper.retire(poolviz::jthread([&](poolviz::stop_token stop) {
+    std::unique_lock lock(mutex);
+    never.wait(lock, stop, [] { return false; });  // until its stop is requested
+    ended.store(true);
+  }));
+  reaper.wait_idle();
+  EXPECT_TRUE(ended.load());
+  EXPECT_EQ(reaper.pending(), 0u);
 }
 
 }  // namespace

@@ -15,24 +15,38 @@ std::unique_ptr<Recording> make_recording(const TimelineOptions& options) {
   return std::make_unique<Recording>(Recording::for_scrubbing(options));
 }
 
-/// Stops and destroys a Run this window owned, its sinks already detached.
-/// On the desktop here and now (closing the window waits for the joins). In
-/// the browser on the reaper's long-lived thread: a thread the engine created
-/// from a worker starts only when the page's main thread reads its message, so
-/// the main thread must never join one (run_reaper.h); the page draws on while
-/// the old run's threads end.
+#if defined(__EMSCRIPTEN__)
+/// The page's one reaper: made by the first retire, on the main thread; lives as long as the page.
+RunReaper& page_reaper() {
+  static RunReaper reaper;
+  return reaper;
+}
+#endif
+
+}  // namespace
+
+// In the browser a thread the engine created from a worker starts only when the
+// page's main thread reads its message, so the main thread must never join one
+// (run_reaper.h): the page draws on while the old run's threads end.
 void retire(std::unique_ptr<Run> run) {
   if (!run) return;
 #if defined(__EMSCRIPTEN__)
-  static RunReaper reaper;  // made by the first retire, on the main thread; lives as long as the page
-  reaper.retire(std::move(run));
+  page_reaper().retire(std::move(run));
 #else
   run->stop(ShutdownMode::cancel);
   run.reset();
 #endif
 }
 
-}  // namespace
+void retire(poolviz::jthread thread) {
+  if (!thread.joinable()) return;
+#if defined(__EMSCRIPTEN__)
+  page_reaper().retire(std::move(thread));
+#else
+  thread.request_stop();
+  thread.join();
+#endif
+}
 
 Session::Session(Scenario scenario, double speed, bool start_paused)
     : scenario_(std::move(scenario)), edited_(scenario_), original_(scenario_), speed_(speed),

@@ -37,9 +37,12 @@ class RunReaper {
 
   /// Hands `run` over: the reaper's thread stops it (cancel) and destroys it.
   void retire(std::unique_ptr<Run> run);
-  /// Runs retired and not destroyed yet (the one being stopped included).
+  /// Hands a thread over (a background sweep, say): its stop is requested and
+  /// the reaper's thread joins it. What it touches must live as long as it runs.
+  void retire(poolviz::jthread thread);
+  /// Runs and threads retired and not finished yet (the one at hand included).
   std::size_t pending() const;
-  /// Blocks until every Run retired so far is destroyed (tests, shutdown).
+  /// Blocks until every Run retired so far is destroyed and every thread joined (tests, shutdown).
   void wait_idle();
 
  private:
@@ -48,6 +51,7 @@ class RunReaper {
   mutable std::mutex mutex_;
   poolviz::condition_variable_any changed_;
   std::deque<std::unique_ptr<Run>> queue_;
+  std::deque<poolviz::jthread> threads_;
   std::size_t busy_ = 0;    // 1 while a Run is being stopped, outside the queue
   poolviz::jthread thread_;  // last: started once the rest exists, joined first
 };
