@@ -209,8 +209,13 @@ void draw_queue(const Frame& f) {
       dl->AddText(small, small->FontSize, c.at(r.x + r.w - more_w + 6 * scale, by + 8 * scale), pal.text, more.c_str());
     }
     if (full) {
+      // The long words where they fit, else the short ones: never cut mid-word.
+      const OverflowDescriptor& d = describe(scenario.pool.overflow);
+      const float room = r.w - more_w;
+      const bool fits = small->CalcTextSizeA(small->FontSize * 0.85F, FLT_MAX, 0, d.when_full.data(),
+                                             d.when_full.data() + d.when_full.size()).x <= room;
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               std::string(describe(scenario.pool.overflow).when_full), r.w - more_w);
+               std::string(fits ? d.when_full : d.when_full_short), room);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
       const auto& rr = g.retry;
@@ -352,7 +357,12 @@ const WorkerLane* draw_lanes(const Frame& f) {
         dl->AddRectFilled(c.at(bar_x, by), c.at(bar_x + bar_w * std::clamp(job->progress, 0.0F, 1.0F), by + bh),
                           rgb(okabe_ito::kBlue, 110), compact ? 0 : 3);
       }
-      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
+      // A narrow lane (compare view) that cannot hold the words shows the job's number alone, not "job...".
+      const float room = std::max(0.0F, bar_w - 8);
+      if (lane.job != 0 && small->CalcTextSizeA(fs * 0.85F, FLT_MAX, 0, what.c_str()).x > room) {
+        what = std::to_string(lane.job);
+      }
+      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, room);
       if (hovered && mouse.x >= c.at(r.x, 0).x && mouse.x <= c.at(r.x + r.w, 0).x &&
           mouse.y >= c.at(0, r.y).y && mouse.y <= c.at(0, r.y + r.h).y) {
         hovered_lane = &lane;
