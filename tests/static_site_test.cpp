@@ -8,6 +8,8 @@
 #include <string>
 #include <unistd.h>
 
+#include "raw_http.h"
+#include "serve/http_server.h"
 #include "serve/static_site.h"
 
 namespace poolviz::serve {
@@ -84,6 +86,26 @@ TEST_F(StaticSiteTest, OnlyGetAndHeadAreAnswered) {
   const HttpResponse head = get("/", "HEAD");
   EXPECT_EQ(head.status, 200);
   EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.head_length, get("/").body.size());
+}
+
+TEST_F(StaticSiteTest, HeadOverTheWireAnswersTheFilesLengthWithNoBody) {
+  const StaticSite site(base_ / "site");
+  HttpServer server(HttpLimits{}, [&site](const HttpRequest& request, HttpResponse& response) {
+    site.handle(request, response);
+  });
+  const int port = server.listen("127.0.0.1", 0);
+  server.start(1);
+  testing::RawConnection c(port);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send("HEAD /poolviz.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  bool closed = false;
+  const std::string answer = c.read_until_closed(std::chrono::seconds(10), &closed);  // hang detection only
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0U) << answer;
+  EXPECT_NE(answer.find("\r\nContent-Length: 11\r\n"), std::string::npos) << answer;  // "var Module;"
+  EXPECT_EQ(answer.size(), answer.find("\r\n\r\n") + 4) << "no body after the headers: " << answer;
+  server.stop();
 }
 
 TEST_F(StaticSiteTest, AMissingFolderIsRefusedAtStart) {

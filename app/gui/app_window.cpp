@@ -32,6 +32,9 @@
 #include "poolviz/thread_per_task.h"
 #include "render/screenshot.h"
 #include "render/window.h"
+#if defined(__EMSCRIPTEN__)
+#include "gui/web_page.h"
+#endif
 
 namespace poolviz::gui {
 
@@ -218,7 +221,11 @@ bool load_opening(const GuiOptions& options, Scenario& scenario, std::optional<L
 }
 
 /// Everything one window shows and the loop that draws it (gui::run's steps).
-class WindowLoop {
+class WindowLoop
+#if defined(__EMSCRIPTEN__)
+    final : public PageWindow
+#endif
+{
  public:
   explicit WindowLoop(const GuiOptions& options) : options_(options), screenshot_mode_(options.screenshot_at >= 0) {}
 
@@ -235,16 +242,23 @@ class WindowLoop {
   // The page's main thread must return to the browser after every frame, so
   // instead of loop() the browser calls browser_frame() once per animation
   // frame; there is no idle wait (the browser throttles hidden tabs itself).
+  // The canvas follows the page's size and devicePixelRatio (the UI's scale).
   void browser_frame() {
+    if (const float dpr = fit_canvas_to_page(); dpr != page_scale_) {
+      page_scale_ = dpr;
+      ui_.theme_changed = true;
+    }
     window_->poll_events();
     frame();
     ++browser_frames_;
   }
-  /// What the page's hook window.poolviz.status() returns, as JSON.
-  std::string status_json() const;
-  void set_paused(bool paused) { compare_ ? compare_->set_paused(paused) : session_->set_paused(paused); }
-  void request_screenshot() { ui_.screenshot_requested = true; }
-  void open_file(const char* path) { window_->add_dropped_path(path); }
+  PageFigures figures() const override;
+  void set_paused(bool paused) override { compare_ ? compare_->set_paused(paused) : session_->set_paused(paused); }
+  void request_screenshot() override { ui_.screenshot_requested = true; }
+  void open_file(const std::string& path) override { window_->add_dropped_path(path); }
+  void restart() override { compare_ ? compare_->restart() : session_->restart(); }
+  void load(const std::string& id) override { open_scenario(*session_, id); }
+  void set_compare(bool on) override;
 #endif
 
  private:
@@ -300,6 +314,7 @@ class WindowLoop {
 
   void pause_clocks_at(double seconds);
   std::uint64_t browser_frames_ = 0;
+  float page_scale_ = 1;  // the browser's devicePixelRatio as last applied
 };
 
 void WindowLoop::pause_clocks_at(double seconds) {
@@ -444,7 +459,11 @@ std::optional<int> WindowLoop::frame() {
     std::string error;
     const std::string path = screenshot_name(*session_);
     if (save_window(*window_, path, error)) {
+#if defined(__EMSCRIPTEN__)
+      session_->say("downloaded " + path);  // the browser's download folder
+#else
       session_->say("saved " + std::filesystem::absolute(path).string());
+#endif
     } else {
       session_->say(error, true);
     }
@@ -517,26 +536,24 @@ void WindowLoop::close() {
 
 #if defined(__EMSCRIPTEN__)
 
-std::string WindowLoop::status_json() const {
-  // Means over the last frames: the main thread's time per frame, and the
-  // interval between frames (the browser's frame rate).
+PageFigures WindowLoop::figures() const {
+  // The main thread's mean time per frame over the last frames.
   constexpr std::size_t kRecent = 120;
   const std::size_t n = std::min(kRecent, stats_.wall_ms.size());
   double work = 0;
   for (std::size_t i = stats_.wall_ms.size() - n; i < stats_.wall_ms.size(); ++i) work += stats_.wall_ms[i];
-  const Timeline& timeline = session_->timeline();
-  char json[640];
-  std::snprintf(json, sizeof json,
-                "{\"frames\":%llu,\"frame_ms\":%.3f,\"scenario\":\"%s\",\"t\":%.3f,\"paused\":%s,"
-                "\"submitted\":%llu,\"completed\":%llu,\"threads\":%lld,\"thread_cap\":%d,"
-                "\"hardware_concurrency\":%u,\"gl_errors\":\"%s\"}",
-                static_cast<unsigned long long>(browser_frames_), n > 0 ? work / static_cast<double>(n) : 0.0,
-                session_->scenario().id.c_str(), session_->now_seconds(), session_->paused() ? "true" : "false",
-                static_cast<unsigned long long>(timeline.counts().submitted),
-                static_cast<unsigned long long>(timeline.counts().completed),
-                static_cast<long long>(timeline.counts().threads_alive()), kPlatformThreadCap,
-                std::thread::hardware_concurrency(), gl_errors_.c_str());
-  return json;
+  return {session_.get(), compare_.get(), browser_frames_, n > 0 ? work / static_cast<double>(n) : 0.0, gl_errors_};
+}
+
+void WindowLoop::set_compare(bool on) {
+  compare_.reset();
+  if (!on) return;
+  try {  // as the Compare checkbox does (draw_compare_mode)
+    compare_ = std::make_unique<CompareView>(session_->scenario(), std::vector<CompareVariant>{}, session_->speed());
+    session_->set_paused(true);
+  } catch (const std::exception& e) {
+    session_->say(e.what(), true);
+  }
 }
 
 // The one loop of the page: emscripten's main-loop callback takes no argument,
@@ -547,25 +564,6 @@ WindowLoop* browser_loop = nullptr;
 
 }  // namespace
 
-#if defined(__EMSCRIPTEN__)
-// The page's hooks (app/web/shell.html wraps them as window.poolviz).
-extern "C" {
-EMSCRIPTEN_KEEPALIVE const char* poolviz_web_status() {
-  static std::string last;
-  last = browser_loop != nullptr ? browser_loop->status_json() : "{}";
-  return last.c_str();
-}
-EMSCRIPTEN_KEEPALIVE void poolviz_web_play(int playing) {
-  if (browser_loop != nullptr) browser_loop->set_paused(playing == 0);
-}
-EMSCRIPTEN_KEEPALIVE void poolviz_web_screenshot() {
-  if (browser_loop != nullptr) browser_loop->request_screenshot();
-}
-EMSCRIPTEN_KEEPALIVE void poolviz_web_open_file(const char* path) {
-  if (browser_loop != nullptr) browser_loop->open_file(path);
-}
-}
-#endif
 
 int run(const GuiOptions& options) {
   Scenario scenario;
@@ -581,6 +579,7 @@ int run(const GuiOptions& options) {
   auto* loop = new WindowLoop(kept);
   if (const int status = loop->open(scenario, replay); status != 0) return status;
   browser_loop = loop;
+  set_page_window(loop);
   emscripten_set_main_loop([] { browser_loop->browser_frame(); }, 0, false);
   return 0;
 #endif

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "gui/session.h"
 #include "poolviz/queueing.h"
 #include "poolviz/theory_overlay.h"
 
@@ -184,50 +185,48 @@ void SweepRunner::start(const Scenario& scenario, const SweepRange& range, doubl
   scenario_ = scenario;
   range_ = range;
   total_ = range.values().size();
-  {
-    const std::lock_guard lock(mutex_);
-    points_.clear();
-    error_.clear();
-    done_ = false;
-  }
-  thread_ = poolviz::jthread([this, speed](poolviz::stop_token stop) {
-    SweepOptions options;
-    options.speed = speed;
-    options.stop = stop;
-    try {
-      run_sweep(scenario_, range_, options, [this](std::size_t, const SweepPoint& p) {
-        const std::lock_guard lock(mutex_);
-        points_.push_back(p);
+  progress_ = std::make_shared<Progress>();
+  stopped_ = false;
+  thread_ = poolviz::jthread(
+      [progress = progress_, scenario, range, speed](poolviz::stop_token stop) {
+        SweepOptions options;
+        options.speed = speed;
+        options.stop = stop;
+        try {
+          run_sweep(scenario, range, options, [&progress](std::size_t, const SweepPoint& p) {
+            const std::lock_guard lock(progress->mutex);
+            progress->points.push_back(p);
+          });
+        } catch (const std::exception& e) {
+          const std::lock_guard lock(progress->mutex);
+          progress->error = e.what();
+        }
+        const std::lock_guard lock(progress->mutex);
+        progress->done = true;
       });
-    } catch (const std::exception& e) {
-      const std::lock_guard lock(mutex_);
-      error_ = e.what();
-    }
-    const std::lock_guard lock(mutex_);
-    done_ = true;
-  });
 }
 
 void SweepRunner::stop() {
-  if (thread_.joinable()) {
-    thread_.request_stop();
-    thread_.join();
-  }
+  if (thread_.joinable()) stopped_ = true;
+  retire(std::move(thread_));
 }
 
 bool SweepRunner::running() const {
-  const std::lock_guard lock(mutex_);
-  return !done_;
+  if (!progress_ || stopped_) return false;
+  const std::lock_guard lock(progress_->mutex);
+  return !progress_->done;
 }
 
 std::vector<SweepPoint> SweepRunner::points() const {
-  const std::lock_guard lock(mutex_);
-  return points_;
+  if (!progress_) return {};
+  const std::lock_guard lock(progress_->mutex);
+  return progress_->points;
 }
 
 std::string SweepRunner::error() const {
-  const std::lock_guard lock(mutex_);
-  return error_;
+  if (!progress_) return {};
+  const std::lock_guard lock(progress_->mutex);
+  return progress_->error;
 }
 
 // [SECTION] draw_hockey_stick ------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <imgui.h>
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -58,7 +59,7 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
 
 class SweepRunner {
  public:
-  ~SweepRunner();  // requests stop and joins
+  ~SweepRunner();  // stops the sweep (gui::retire joins it)
   /// Starts a sweep of `scenario` over `range` (stops a running one first).
   void start(const Scenario& scenario, const SweepRange& range, double speed);
   void stop();
@@ -71,10 +72,16 @@ class SweepRunner {
   std::string error() const;
 
  private:
-  mutable std::mutex mutex_;  // guards points_, error_ and done_
-  std::vector<SweepPoint> points_;
-  std::string error_;
-  bool done_ = true;
+  /// What the sweep's thread writes: shared with it, so a stopped sweep may
+  /// finish after this runner moved on (in the browser it is joined elsewhere).
+  struct Progress {
+    mutable std::mutex mutex;  // guards the rest
+    std::vector<SweepPoint> points;
+    std::string error;
+    bool done = false;
+  };
+  std::shared_ptr<Progress> progress_;  // null before the first start
+  bool stopped_ = false;                 // stop() before the sweep was done
   std::size_t total_ = 0;
   Scenario scenario_;
   SweepRange range_;

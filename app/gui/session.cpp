@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "poolviz/run_reaper.h"
+
 namespace poolviz::gui {
 
 namespace {
@@ -13,7 +15,38 @@ std::unique_ptr<Recording> make_recording(const TimelineOptions& options) {
   return std::make_unique<Recording>(Recording::for_scrubbing(options));
 }
 
+#if defined(__EMSCRIPTEN__)
+/// The page's one reaper: made by the first retire, on the main thread; lives as long as the page.
+RunReaper& page_reaper() {
+  static RunReaper reaper;
+  return reaper;
+}
+#endif
+
 }  // namespace
+
+// In the browser a thread the engine created from a worker starts only when the
+// page's main thread reads its message, so the main thread must never join one
+// (run_reaper.h): the page draws on while the old run's threads end.
+void retire(std::unique_ptr<Run> run) {
+  if (!run) return;
+#if defined(__EMSCRIPTEN__)
+  page_reaper().retire(std::move(run));
+#else
+  run->stop(ShutdownMode::cancel);
+  run.reset();
+#endif
+}
+
+void retire(poolviz::jthread thread) {
+  if (!thread.joinable()) return;
+#if defined(__EMSCRIPTEN__)
+  page_reaper().retire(std::move(thread));
+#else
+  thread.request_stop();
+  thread.join();
+#endif
+}
 
 Session::Session(Scenario scenario, double speed, bool start_paused)
     : scenario_(std::move(scenario)), edited_(scenario_), original_(scenario_), speed_(speed),
@@ -55,9 +88,10 @@ Session::Session(Scenario scenario, const LoadedRecording& recording)
 
 Session::~Session() {
   if (run_ == nullptr) return;
-  if (owned_) run_->stop(ShutdownMode::cancel);
   run_->detach(&model_);
   if (recording_) run_->detach(recording_.get());
+  model_.bind(nullptr);
+  retire(std::move(owned_));
 }
 
 bool Session::threads_mode() const {
@@ -105,10 +139,11 @@ std::string Session::machine_load() const { return machine_load_text(machine_at_
 
 void Session::start_run() {
   if (owned_) {
-    owned_->stop(ShutdownMode::cancel);
     owned_->detach(&model_);
     if (recording_) owned_->detach(recording_.get());
-    owned_.reset();
+    model_.bind(nullptr);
+    run_ = nullptr;
+    retire(std::move(owned_));
   }
   reset_view();
   RunOptions run_options;

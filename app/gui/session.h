@@ -28,6 +28,7 @@
 #include "gui/flow_model.h"
 #include "gui/lesson_panel.h"
 #include "gui/plot_series.h"
+#include "poolviz/compat_thread.h"
 #include "poolviz/lesson_check.h"
 #include "poolviz/recording.h"
 #include "poolviz/run.h"
@@ -56,6 +57,13 @@ class Scrubbable {
   /// "engine paused", "engine running", ... for the screen.
   virtual const char* engine_state() const = 0;
 };
+
+/// Stops and destroys a Run the window let go of (its sinks detached), or
+/// stops and joins a thread of the window's: on the desktop here and now
+/// (closing the window waits for the joins); in the browser on the page's
+/// long-lived reaper thread (poolviz/run_reaper.h), never on its main thread.
+void retire(std::unique_ptr<Run> run);
+void retire(poolviz::jthread thread);
 
 class Session final : public Scrubbable {
  public:

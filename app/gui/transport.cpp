@@ -3,6 +3,9 @@
 // that do the same (handle_keys).
 
 #include <GLFW/glfw3.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten.h>
+#endif
 
 #include <algorithm>
 #include <cfloat>
@@ -61,6 +64,17 @@ void draw_scenario_picker(Session& session, const UiState& ui, const Palette& pa
 
 // "Open..." and its popup: a .toml path or a built-in id.
 void draw_open_file(Session& session, UiState& ui, float s) {
+#if defined(__EMSCRIPTEN__)
+  // In the browser a path would name the page's memory: the page's own file
+  // picker (app/web/shell.html) reads a file from this computer instead. The
+  // click's user activation is still fresh when the frame handles it.
+  (void)session;
+  (void)ui;
+  (void)s;
+  if (ImGui::Button("Open...")) EM_ASM({ document.getElementById('open').click(); });
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Open a scenario .toml from this computer (or drop one onto the page)");
+  return;
+#endif
   if (ImGui::Button("Open...")) {
     ui.open_dialog = true;
     ImGui::OpenPopup("open-file");

@@ -6,6 +6,9 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/html5.h>
+#endif
 
 #include <cfloat>
 #include <cstdio>
@@ -108,7 +111,10 @@ void Window::poll_events(double wait_seconds) {
 bool Window::iconified() const { return glfwGetWindowAttrib(window_, GLFW_ICONIFIED) != 0; }
 
 float Window::content_scale() const {
-#if POOLVIZ_GLES3
+#if defined(__EMSCRIPTEN__)
+  // The canvas's drawing buffer is CSS pixels × devicePixelRatio (gui/web_page.h).
+  return static_cast<float>(emscripten_get_device_pixel_ratio());
+#elif POOLVIZ_GLES3
   return 1.0F;
 #else
   float x = 1, y = 1;

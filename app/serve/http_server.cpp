@@ -125,7 +125,7 @@ void serialize(const HttpResponse& res, bool keep_alive, std::string& out) {
   out += "\r\nContent-Type: ";
   out += res.content_type;
   out += "\r\nContent-Length: ";
-  out += std::to_string(res.body.size());
+  out += std::to_string(res.head_length.value_or(res.body.size()));
   out += "\r\n";
   for (const auto& [name, value] : res.headers) {
     out += name;

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -64,6 +65,9 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // besides type, length, connection
+  /// An answer to HEAD: the Content-Length a GET would carry, sent with no body
+  /// (set it and leave body empty). Unset: the length is the body's.
+  std::optional<std::size_t> head_length;
   void set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
   }

@@ -92,10 +92,15 @@ void StaticSite::handle(const HttpRequest& request, HttpResponse& response) cons
     return;
   }
   response.content_type = std::string(content_type_for(file.filename().string()));
+  if (request.method == "HEAD") {  // headers alone, with the length the GET would send
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(file, ec);
+    if (!ec) response.head_length = static_cast<std::size_t>(size);
+    return;
+  }
   std::ostringstream body;
   body << in.rdbuf();
   response.body = std::move(body).str();
-  if (request.method == "HEAD") response.body.clear();  // headers alone: the server does not strip bodies itself
 }
 
 int serve_static_command(const std::string& dir, const std::string& bind, int port) {
