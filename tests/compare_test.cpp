@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -312,6 +313,75 @@ TEST(TheoryFor, SaysPlainlyWhenNoModelApplies) {
   const TheoryCheck t = theory_for(s, 2);
   EXPECT_EQ(t.fit, TheoryFit::not_applicable);
   EXPECT_NE(t.reason.find("no queueing model applies"), std::string::npos);
+}
+
+// A bounded queue under overload (one worker of 1 s, 5 places, an arrival
+// every 200 ms): the model describes the full queue, so P(refused) is measured
+// over the span it was full (4 of every 5 arrivals refused), not diluted by
+// the fill-up; before it fills, the overlay says it is not steady yet.
+TEST(TheoryOverlay, ABoundedQueueIsMeasuredWhileFullAndNotSteadyBefore) {
+  Scenario s = poisson_pool(1, 5);
+  s.workload.service_mean_ms = 1000;
+  s.pool.queue_capacity = 5;
+  s.pool.overflow = Overflow::reject;
+  const TheoryCheck check = theory_for(s, 2);
+  ASSERT_EQ(check.fit, TheoryFit::bounded);
+
+  std::vector<Event> events;
+  std::deque<std::uint64_t> queue;
+  std::uint64_t running = 0, next = 0;
+  Nanos busy_until = 0;
+  RunSummary summary;
+  for (Nanos t = 0; t <= 20 * kSecond; t += 200 * kMillisecond) {
+    if (running != 0 && busy_until <= t) {
+      events.push_back(ev::finished(busy_until, running, 0, Outcome::completed, 0));
+      running = 0;
+      if (!queue.empty()) {
+        running = queue.front();
+        queue.pop_front();
+        events.push_back(ev::started(busy_until, running, 0, 0));
+        busy_until += kSecond;
+      }
+    }
+    const std::uint64_t job = ++next;
+    events.push_back(ev::submitted(t, job));
+    ++summary.jobs.submitted;
+    if (running == 0) {
+      running = job;
+      busy_until = t + kSecond;
+      events.push_back(ev::started(t, job, 0, 0));
+    } else if (queue.size() < 5) {
+      queue.push_back(job);
+      events.push_back(ev::enqueued(t, job, -1, static_cast<std::int64_t>(queue.size())));
+    } else {
+      events.push_back(ev::rejected(t, job, RejectReason::queue_full));
+      ++summary.jobs.rejected;
+    }
+  }
+  summary.jobs.completed = kSteadyJobs;  // the job-count rule is not what this test is about
+
+  Timeline early(TimelineOptions{.servers = 1});
+  std::vector<Event> first_second;
+  for (const Event& e : events)
+    if (e.t < kSecond) first_second.push_back(e);
+  early.on_events(first_second);
+  early.advance_to(kSecond);
+  const Overlay before = make_overlay(check, summary, early, kSecond);
+  EXPECT_FALSE(before.steady);
+  EXPECT_NE(before.steady_note.find("has not filled"), std::string::npos) << before.steady_note;
+
+  Timeline timeline(TimelineOptions{.servers = 1});
+  timeline.on_events(events);
+  timeline.advance_to(21 * kSecond);
+  const Overlay o = make_overlay(check, summary, timeline, 21 * kSecond);
+  EXPECT_TRUE(o.steady);
+  EXPECT_NE(o.steady_note.find("full by 1.3 s"), std::string::npos) << o.steady_note;
+  const auto refused = std::find_if(o.rows.begin(), o.rows.end(),
+                                    [](const OverlayRow& r) { return r.name == "P(refused), while full"; });
+  ASSERT_NE(refused, o.rows.end());
+  EXPECT_NEAR(refused->measured, 0.8, 0.03);
+  const double whole_run = static_cast<double>(summary.jobs.rejected) / static_cast<double>(summary.jobs.submitted);
+  EXPECT_LT(whole_run, refused->measured);
 }
 
 // [SECTION] Occupancy (the measured side, in the Timeline) ---------------------------------------

@@ -162,6 +162,38 @@ TEST(MaxConcurrency, DropModeRefusesWhenEveryPermitIsHeld) {
   test::expect_accounting(s);
 }
 
+// A freed permit goes to the job that has waited longest at the gate: the
+// tutorial's workers 3, 4, 5 start in the order they reached the semaphore,
+// and a worker coming back with a new job waits behind them.
+TEST(MaxConcurrency, HeldJobsTakeThePermitsInTheOrderTheyArrived) {
+  Watchdog watchdog(std::chrono::seconds(60), "semaphore FIFO");
+  ManualClock clock;
+  EventBus bus;
+  test::EventRecorder recorder;
+  bus.attach(&recorder);
+  ConcurrencyLimiter semaphore(permits(2), clock, &bus);
+  ASSERT_TRUE(semaphore.try_acquire({}));
+  ASSERT_TRUE(semaphore.try_acquire({}));
+  test::GateHolders holders;
+  constexpr int kJobs = 5;
+  holders.start(
+      kJobs, [&](JobId job) { return semaphore.acquire(job, {}); },
+      [&](int i) {
+        while (semaphore.waiting() < i) std::this_thread::yield();
+      });
+  semaphore.release();
+  EXPECT_FALSE(semaphore.try_acquire({})) << "a newcomer overtook the held jobs";
+  holders.wait_for(1);
+  for (std::size_t k = 2; k <= kJobs; ++k) {
+    semaphore.release();
+    holders.wait_for(k);
+  }
+  EXPECT_EQ(test::granted_jobs(bus, recorder),
+            (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  semaphore.release();
+  semaphore.release();
+}
+
 TEST(MaxConcurrency, MakeLimiterBuildsASemaphore) {
   ManualClock clock;
   LimiterSpec spec;

@@ -125,29 +125,17 @@ TEST(Ticker, HeldJobsTakeTheTicksInTheOrderTheyArrived) {
   Watchdog watchdog(std::chrono::seconds(60), "ticker FIFO");
   ManualClock clock;
   TickerLimiter ticker(every(100 * kMillisecond), clock);
-  std::mutex mutex;
-  std::condition_variable released;
-  std::vector<std::uint64_t> order;
-  std::vector<poolviz::jthread> holders;
+  test::GateHolders holders;
   constexpr int kJobs = 5;
-  for (int i = 1; i <= kJobs; ++i) {
-    holders.emplace_back([&, i] {
-      ASSERT_TRUE(ticker.acquire(JobId{static_cast<std::uint64_t>(i)}, {}));
-      std::lock_guard lock(mutex);
-      order.push_back(static_cast<std::uint64_t>(i));
-      released.notify_all();
-    });
-    clock.wait_for_sleepers(i);  // job i is at the gate before job i + 1 comes
-  }
+  holders.start(
+      kJobs, [&](JobId job) { return ticker.acquire(job, {}); },
+      [&](int i) { clock.wait_for_sleepers(i); });
   for (std::size_t k = 1; k <= kJobs; ++k) {
     clock.advance(100 * kMillisecond);
-    std::unique_lock lock(mutex);
-    released.wait(lock, [&] { return order.size() >= k; });
-    lock.unlock();
+    holders.wait_for(k);
     clock.wait_for_sleepers(kJobs - static_cast<int>(k));  // the rest are back asleep
   }
-  holders.clear();
-  EXPECT_EQ(order, (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(holders.order(), (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
 }
 
 TEST(Ticker, MakeLimiterTurnsTheRateIntoAnInterval) {

@@ -163,6 +163,35 @@ TEST(TokenBucket, RaisingTheRateWakesAWaiterEarly) {
   pool.shutdown(ShutdownMode::drain);
 }
 
+// Held jobs take the tokens in the order they reached the gate, one per
+// refill and several when several arrive at once; a new job arriving while
+// others wait does not overtake them (try_acquire refuses).
+TEST(TokenBucket, HeldJobsTakeTheTokensInTheOrderTheyArrived) {
+  Watchdog watchdog(std::chrono::seconds(60), "token bucket FIFO");
+  ManualClock clock;
+  EventBus bus;
+  test::EventRecorder recorder;
+  bus.attach(&recorder);
+  TokenBucketLimiter bucket(bucket_of(3, 10.0), clock, &bus);  // +1 token per 100 ms
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(bucket.try_acquire({}));
+  test::GateHolders holders;
+  constexpr int kJobs = 5;
+  holders.start(
+      kJobs, [&](JobId job) { return bucket.acquire(job, {}); },
+      [&](int i) { clock.wait_for_sleepers(i); });
+  clock.advance(100 * kMillisecond);
+  EXPECT_FALSE(bucket.try_acquire({})) << "a newcomer overtook the held jobs";
+  holders.wait_for(1);
+  clock.wait_for_sleepers(kJobs - 1);
+  clock.advance(300 * kMillisecond);  // three tokens at once
+  holders.wait_for(4);
+  clock.wait_for_sleepers(1);
+  clock.advance(100 * kMillisecond);
+  holders.wait_for(5);
+  EXPECT_EQ(test::granted_jobs(bus, recorder),
+            (std::vector<std::uint64_t>{1, 2, 3, 4, 5}));
+}
+
 TEST(TokenBucket, MakeLimiterBuildsItFromTheSpec) {
   ManualClock clock;
   LimiterSpec spec;

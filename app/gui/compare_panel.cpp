@@ -358,16 +358,10 @@ void draw_theory(CompareView& view, const Theme& theme) {
     ImGui::TextWrapped("%s  [%s]  load (rho) %.2f", o.check.model.c_str(), std::string(to_string(o.check.fit)).c_str(),
                        o.check.offered_rho);
     ImGui::TextWrapped("%s", o.check.reason.c_str());
-    // A run starts on an empty pool: until a few hundred jobs are done the
-    // measured figures still carry that start and move from frame to frame.
-    const RunSummary live = view.session(i).run().summary();
-    constexpr std::uint64_t kSteadyJobs = 300;
-    if (!o.rows.empty() && live.jobs.completed < kSteadyJobs) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(theme.text_tone(rgb(okabe_ito::kOrange))));
-      ImGui::TextWrapped("Not in steady state yet: %llu of the %llu jobs a fair comparison needs are done. The "
-                         "first jobs met an empty pool, so the measured figures still move.",
-                         static_cast<unsigned long long>(live.jobs.completed),
-                         static_cast<unsigned long long>(kSteadyJobs));
+    if (!o.rows.empty() && !o.steady_note.empty()) {
+      const ImU32 tone = o.steady ? pal.text_dim : theme.text_tone(rgb(okabe_ito::kOrange));
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(tone));
+      ImGui::TextWrapped("%s", o.steady_note.c_str());
       ImGui::PopStyleColor();
     }
     if (!o.rows.empty() && ImGui::BeginTable("theory", 4, ImGuiTableFlags_Borders | ImGuiTableFlags_SizingStretchProp)) {

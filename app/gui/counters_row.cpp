@@ -20,8 +20,10 @@ void draw_counters_row(Session& session, const Theme& theme) {
   // The plot's newest p99 point: jobs that started in the last window.
   const Sample* last = timeline.last_sample();
   const double p99 = last != nullptr ? last->wait_p99_ms : -1;
-  char p99_label[32];
-  std::snprintf(p99_label, sizeof p99_label, "p99 wait, %.0f s", to_seconds(timeline.options().window));
+  char p99_label[40];
+  std::snprintf(p99_label, sizeof p99_label, "p99 wait%s, %.0f s",
+                session.scenario().stages.empty() ? "" : " at stage 1",  // as the wait plot's title
+                to_seconds(timeline.options().window));
   struct Cell {
     const char* label;
     std::string value;

@@ -361,7 +361,13 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   for (const PlotKind kind : kinds) {
     switch (kind) {
       case PlotKind::queue_depth: place({"Queue depth", "jobs"}, depth); break;
-      case PlotKind::wait: place({"Wait before start", "ms", 0, wait_window}, wait); break;
+      case PlotKind::wait:
+        // A pipeline item waits at every stage; this is its wait at the first
+        // (the time in system covers the rest), and the title says so.
+        place({session.scenario().stages.empty() ? "Wait before start" : "Wait before stage 1", "ms", 0,
+               wait_window},
+              wait);
+        break;
       case PlotKind::throughput: place({"Throughput", "jobs/s", 0, rate_window}, rate); break;
       case PlotKind::utilization: place({"Utilisation", "%", 100, rate_window}, util); break;
       case PlotKind::threads:

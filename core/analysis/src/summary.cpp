@@ -25,6 +25,9 @@ void print_summary_lines(const RunSummary& s, std::FILE* out) {
   print_latency(out, "wait", s.wait_ms);
   print_latency(out, "service", s.service_ms);
   print_latency(out, "sojourn", s.sojourn_ms);
+  if (s.strategy == "pipeline") {
+    std::fprintf(out, "  %-10s wait is before stage 1; sojourn is through every stage\n", "");
+  }
   for (const RunSummary::PriorityWait& p : s.wait_by_priority) {
     char label[32];
     std::snprintf(label, sizeof label, "wait, prio %d", p.priority);

@@ -25,13 +25,23 @@ bool ConcurrencyLimiter::take_locked(JobId job) {
 
 bool ConcurrencyLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
-  if (!permit_freed_.wait(lock, stop, [&] { return in_use_ < max_; })) return false;
-  return take_locked(job);
+  const std::uint64_t ticket = waiting_.join();
+  const bool my_turn = permit_freed_.wait(
+      lock, stop, [&] { return waiting_.is_front(ticket) && in_use_ < max_; });
+  if (!my_turn) {
+    waiting_.leave(ticket);
+    permit_freed_.notify_all();  // the one behind may be first now
+    return false;
+  }
+  waiting_.pop_front();
+  take_locked(job);
+  permit_freed_.notify_all();  // the next in line may find a permit too
+  return true;
 }
 
 bool ConcurrencyLimiter::try_acquire(JobId job) {
   std::lock_guard lock(mutex_);
-  return take_locked(job);
+  return waiting_.empty() && take_locked(job);
 }
 
 void ConcurrencyLimiter::release() {
@@ -40,7 +50,7 @@ void ConcurrencyLimiter::release() {
   --in_use_;
   detail::emit_limiter_event(bus_, clock_, source_, EventKind::token_refilled, {},
                              std::max(max_ - in_use_, 0), max_);
-  permit_freed_.notify_one();
+  permit_freed_.notify_all();  // only the front waiter takes it; the others sleep on
 }
 
 LimiterLevel ConcurrencyLimiter::level() const {
@@ -57,6 +67,11 @@ void ConcurrencyLimiter::set_max_in_flight(int max_in_flight) {
 int ConcurrencyLimiter::in_flight() const {
   std::lock_guard lock(mutex_);
   return in_use_;
+}
+
+int ConcurrencyLimiter::waiting() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(waiting_.size());
 }
 
 }  // namespace poolviz

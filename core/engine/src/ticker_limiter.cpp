@@ -31,14 +31,13 @@ bool TickerLimiter::take_locked(JobId job) {
 
 bool TickerLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
-  const std::uint64_t ticket = next_ticket_++;
-  waiting_.push_back(ticket);
+  const std::uint64_t ticket = waiting_.join();
   for (;;) {
     if (stop.stop_requested()) break;
     // Every waiter wakes at the tick; only the longest-waiting one takes it,
     // the others sleep on to the next tick (catching up moves next_tick_ on).
     catch_up_locked(clock_.now());
-    if (waiting_.front() == ticket && take_locked(job)) {
+    if (waiting_.is_front(ticket) && take_locked(job)) {
       waiting_.pop_front();
       return true;
     }
@@ -48,7 +47,7 @@ bool TickerLimiter::acquire(JobId job, poolviz::stop_token stop) {
     lock.lock();
     if (!slept) break;
   }
-  std::erase(waiting_, ticket);
+  waiting_.leave(ticket);
   return false;
 }
 

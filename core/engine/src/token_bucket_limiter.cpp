@@ -56,20 +56,34 @@ bool TokenBucketLimiter::take_locked(JobId job) {
 
 bool TokenBucketLimiter::acquire(JobId job, poolviz::stop_token stop) {
   std::unique_lock lock(mutex_);
+  const std::uint64_t ticket = waiting_.join();
   for (;;) {
-    if (stop.stop_requested()) return false;
-    if (take_locked(job)) return true;
+    if (stop.stop_requested()) break;
+    if (waiting_.is_front(ticket) && take_locked(job)) {
+      waiting_.pop_front();
+      wake_waiters_locked();  // the next in line may find a token left too
+      return true;
+    }
     const Nanos next_token = anchor_ + interval_;
-    const poolviz::stop_token reconfigured = reconfigured_.get_token();
+    const poolviz::stop_token woken = wake_.get_token();
     lock.unlock();
-    if (!detail::sleep_until_either(clock_, next_token, stop, reconfigured)) return false;
+    const bool slept = detail::sleep_until_either(clock_, next_token, stop, woken);
     lock.lock();
+    if (!slept) break;
   }
+  waiting_.leave(ticket);
+  wake_waiters_locked();
+  return false;
 }
 
 bool TokenBucketLimiter::try_acquire(JobId job) {
   std::lock_guard lock(mutex_);
-  return take_locked(job);
+  return waiting_.empty() && take_locked(job);
+}
+
+void TokenBucketLimiter::wake_waiters_locked() {
+  wake_.request_stop();
+  wake_ = poolviz::stop_source{};
 }
 
 LimiterLevel TokenBucketLimiter::level() const {
@@ -87,8 +101,7 @@ void TokenBucketLimiter::set_rate(double per_second) {
   std::lock_guard lock(mutex_);
   refill_locked(clock_.now());  // time so far accrues at the old rate
   interval_ = interval_for(per_second);
-  reconfigured_.request_stop();
-  reconfigured_ = poolviz::stop_source{};
+  wake_waiters_locked();  // their next-token times are stale
 }
 
 Nanos TokenBucketLimiter::refill_interval() const {

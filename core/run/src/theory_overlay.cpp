@@ -198,6 +198,61 @@ QueuePrediction predict_with_mu(const TheoryCheck& check, double mu) {
   }
 }
 
+/// A bounded queue under overload is in its steady state once full: from the
+/// first sample at which the queue reached its bound to the last sample at
+/// which jobs still arrived. Null ends when it never filled while jobs came.
+struct FullSpan {
+  const Sample* from = nullptr;
+  const Sample* to = nullptr;
+  double mean_queue = 0;
+};
+
+FullSpan full_span(const SampleRing& series, std::int64_t queue_capacity) {
+  FullSpan span;
+  std::size_t first = series.size();
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (series[i].queue_depth >= queue_capacity) {
+      first = i;
+      break;
+    }
+  }
+  if (first == series.size()) return span;
+  std::size_t last = series.size() - 1;
+  while (last > first && series[last].submitted == series[last - 1].submitted) --last;
+  if (last == first) return span;
+  double depth = 0;
+  for (std::size_t i = first; i <= last; ++i) depth += static_cast<double>(series[i].queue_depth);
+  span.from = &series[first];
+  span.to = &series[last];
+  span.mean_queue = depth / static_cast<double>(last - first + 1);
+  return span;
+}
+
+/// For a bounded queue: P(refused) and the mean queue over the span it was
+/// full, when it filled; else says the run has not reached steady state.
+void measure_while_full(Overlay& o, const Timeline& timeline) {
+  const std::int64_t queue_capacity = o.check.capacity - o.check.servers;
+  const FullSpan span = full_span(timeline.series(), queue_capacity);
+  if (span.from == nullptr) {
+    if (o.check.offered_rho >= 1) {
+      o.steady = false;
+      o.steady_note = "Not in steady state yet: the queue (" + std::to_string(queue_capacity) +
+                      " places) has not filled. The model describes the full queue an overload ends in, so "
+                      "the figures below are still on their way there.";
+    }
+    return;
+  }
+  const auto arrived = static_cast<double>(span.to->submitted - span.from->submitted);
+  const auto refused = static_cast<double>(span.to->rejected - span.from->rejected);
+  for (OverlayRow& r : o.rows) {
+    if (r.name == "P(refused)") r = row("P(refused), while full", "", r.predicted, refused / arrived);
+    if (r.name == "mean queue") r = row("mean queue, while full", "jobs", r.predicted, span.mean_queue);
+  }
+  o.steady_note = "The queue was full by " + fmt("%.1f", span.from->t_s) + " s. The model describes that full, "
+                  "steady state, so the rows marked \"while full\" are measured from then to the last arrival (" +
+                  fmt("%.1f", span.to->t_s) + " s); the others cover the whole run, fill-up included.";
+}
+
 }  // namespace
 
 Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Timeline& occupancy,
@@ -219,6 +274,13 @@ Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const 
                                ? static_cast<double>(summary.jobs.rejected) / static_cast<double>(summary.jobs.submitted)
                                : 0.0;
     o.rows.push_back(row("P(refused)", "", p.p_block, refused));
+    measure_while_full(o, occupancy);
+  }
+  if (o.steady_note.empty() && summary.jobs.completed < kSteadyJobs) {
+    o.steady = false;
+    o.steady_note = "Not in steady state: " + std::to_string(summary.jobs.completed) + " of the " +
+                    std::to_string(kSteadyJobs) + " jobs a fair comparison needs are done. The first jobs met an "
+                    "empty pool, so the measured figures are rough.";
   }
   if (summary.service_ms.mean_ms > 0) {
     const QueuePrediction again = predict_with_mu(check, 1000.0 / summary.service_ms.mean_ms);
@@ -239,13 +301,14 @@ std::string describe(const Overlay& o) {
   }
   out += line;
   out += "  " + o.check.reason + "\n";
+  if (!o.steady_note.empty()) out += "  " + o.steady_note + "\n";
   for (const OverlayRow& r : o.rows) {
     std::string noise;
     if (r.noise >= 0) noise = " (+/- " + fmt("%.3g", r.noise) + ")";
     std::string diff = std::isfinite(r.relative_difference)
                            ? fmt("%+.1f %%", r.relative_difference * 100.0)
                            : std::string("n/a");
-    std::snprintf(line, sizeof line, "  %-13s predicted %10.4g  measured %10.4g%s  %s %s\n", r.name.c_str(),
+    std::snprintf(line, sizeof line, "  %-22s predicted %10.4g  measured %10.4g%s  %s %s\n", r.name.c_str(),
                   r.predicted, r.measured, noise.c_str(), r.unit.c_str(), diff.c_str());
     out += line;
   }

@@ -36,7 +36,10 @@ class ConcurrencyLimiter final : public Limiter {
   ConcurrencyLimiter(ConcurrencyConfig config, Clock& clock, EventBus* bus = nullptr,
                      std::uint8_t source = 0);
 
+  /// First come, first served: a freed permit goes to the job that has waited
+  /// longest at the gate, never to a worker arriving with a new job.
   bool acquire(JobId job, poolviz::stop_token stop) override;
+  /// Takes a free permit only when no held job is waiting for one.
   bool try_acquire(JobId job) override;
   void release() override;
   std::string_view kind() const override { return "max_concurrency"; }
@@ -47,6 +50,8 @@ class ConcurrencyLimiter final : public Limiter {
   /// starts wait until the count falls below the new cap.
   void set_max_in_flight(int max_in_flight);
   int in_flight() const;
+  /// Jobs held at the gate now.
+  int waiting() const;
 
  private:
   bool take_locked(JobId job);
@@ -60,6 +65,7 @@ class ConcurrencyLimiter final : public Limiter {
   poolviz::condition_variable_any permit_freed_;
   int max_;
   int in_use_ = 0;
+  GateLine waiting_;  // the acquire() calls holding a job, in arrival order
 };
 
 }  // namespace poolviz

@@ -7,8 +7,12 @@
 // `<-ticker.C` or a semaphore while holding the job they took.
 #pragma once
 
-#include "poolviz/compat_thread.h"
+#include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <string_view>
+
+#include "poolviz/compat_thread.h"
 
 #include "poolviz/job.h"
 
@@ -18,6 +22,30 @@ namespace poolviz {
 struct LimiterLevel {
   double level = 0;     // tokens available, or permits in use
   double capacity = 0;  // bucket size, or max in flight
+};
+
+/// The jobs held at a gate, in the order they reached it: only the front one
+/// may take a permit (first come, first served, as a Go channel serves its
+/// waiting receivers). A worker coming back with a new job joins at the back;
+/// it never overtakes the ones already waiting. The limiter's mutex guards it.
+class GateLine {
+ public:
+  /// Joins at the back; the ticket names this waiter.
+  std::uint64_t join() {
+    waiting_.push_back(next_ticket_);
+    return next_ticket_++;
+  }
+  bool is_front(std::uint64_t ticket) const { return waiting_.front() == ticket; }
+  /// The front waiter took its permit.
+  void pop_front() { waiting_.pop_front(); }
+  /// A waiter gave up (stop requested).
+  void leave(std::uint64_t ticket) { std::erase(waiting_, ticket); }
+  bool empty() const { return waiting_.empty(); }
+  std::size_t size() const { return waiting_.size(); }
+
+ private:
+  std::deque<std::uint64_t> waiting_;
+  std::uint64_t next_ticket_ = 0;
 };
 
 class Limiter {

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include "poolviz/compat_thread.h"
 
@@ -61,10 +60,7 @@ class TickerLimiter final : public Limiter {
   Nanos interval_;
   Nanos next_tick_;
   bool tick_ready_ = false;  // the one buffered tick
-  // Tickets of the acquire() calls waiting, in arrival order; only the front
-  // one may take a tick. A waiter that gives up (stop) removes its own.
-  std::deque<std::uint64_t> waiting_;
-  std::uint64_t next_ticket_ = 0;
+  GateLine waiting_;  // the acquire() calls holding a job, in arrival order
 };
 
 }  // namespace poolviz

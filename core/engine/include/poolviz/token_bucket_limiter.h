@@ -38,7 +38,10 @@ class TokenBucketLimiter final : public Limiter {
   TokenBucketLimiter(TokenBucketConfig config, Clock& clock, EventBus* bus = nullptr,
                      std::uint8_t source = 0);
 
+  /// First come, first served: jobs held at the gate take the tokens in the
+  /// order they reached it.
   bool acquire(JobId job, poolviz::stop_token stop) override;
+  /// Takes a token only when no held job is waiting for one.
   bool try_acquire(JobId job) override;
   std::string_view kind() const override { return "token_bucket"; }
   /// Whole tokens plus the fraction of the next one already accrued.
@@ -53,6 +56,7 @@ class TokenBucketLimiter final : public Limiter {
  private:
   void refill_locked(Nanos now);
   bool take_locked(JobId job);
+  void wake_waiters_locked();
 
   Clock& clock_;
   EventBus* bus_;
@@ -63,8 +67,11 @@ class TokenBucketLimiter final : public Limiter {
   std::int64_t capacity_;
   std::int64_t tokens_;
   Nanos interval_;
-  Nanos anchor_;                   // tokens accrue on the grid anchor_ + k × interval_
-  poolviz::stop_source reconfigured_;  // wakes waiters whose next-token time went stale
+  Nanos anchor_;      // tokens accrue on the grid anchor_ + k × interval_
+  GateLine waiting_;  // the acquire() calls holding a job, in arrival order
+  // Wakes every sleeping waiter: the rate changed (their next-token time is
+  // stale) or the front of the line moved (the new front may find a token).
+  poolviz::stop_source wake_;
 };
 
 }  // namespace poolviz

@@ -81,7 +81,18 @@ struct Overlay {
   /// that explains. Same model and inputs otherwise. NaN when not applicable.
   double mean_wait_ms_with_measured_service = NAN;
   LittleLaw little;
+  /// The models describe a pool in steady state; a run starts empty. False
+  /// while the measured figures still carry that start (too few jobs done, or
+  /// a bounded queue under overload that has not filled yet).
+  bool steady = true;
+  /// One or two sentences on which span the figures cover; empty when the
+  /// whole run is steady enough to need none.
+  std::string steady_note;
 };
+
+/// Jobs done before a run's figures are taken as steady (the first met an
+/// empty pool).
+inline constexpr std::uint64_t kSteadyJobs = 300;
 
 /// Sets `check`'s prediction beside a run's measurements.
 Overlay make_overlay(const TheoryCheck& check, const RunSummary& summary, const Timeline& occupancy,
