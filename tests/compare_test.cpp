@@ -190,6 +190,24 @@ TEST(CompareTable, AVariantThatCompletedNothingIsNeverBestAtLatency) {
   EXPECT_FALSE(std::any_of(t.rows.begin(), t.rows.end(), [](const TableRow& r) { return r.name == "failed"; }));
 }
 
+TEST(CompareTable, AVariantThatCancelledJobsIsNeverBestAtMakespanAndOutcomesHaveNoWinner) {
+  // cancellation: cancelling 11 of 20 jobs ends the run sooner, for the wrong reason.
+  RunSummary drain, cancel;
+  drain.duration_s = 4.2;
+  drain.jobs.completed = 20;
+  cancel.duration_s = 2.1;
+  cancel.jobs.completed = 9;
+  cancel.jobs.cancelled = 11;
+  const std::vector<std::string> labels = {"drain", "cancel"};
+  const std::vector<RunSummary> summaries = {drain, cancel};
+  const ComparisonTable t = make_table(labels, summaries, 8U << 20);
+  auto row = [&](std::string_view name) {
+    return *std::find_if(t.rows.begin(), t.rows.end(), [&](const TableRow& r) { return r.name == name; });
+  };
+  EXPECT_TRUE(row("makespan").best.empty());
+  EXPECT_TRUE(row("cancelled").best.empty());
+}
+
 TEST(CompareTable, PriorityWaitsGetARowPerPriorityMostUrgentFirst) {
   RunSummary levels, fifo;
   levels.jobs.completed = fifo.jobs.completed = 10;

@@ -195,14 +195,14 @@ void draw_compare_transport(CompareView& view, const Theme& theme) {
   ImGui::SameLine();
   float speed = static_cast<float>(view.speed());
   ImGui::SetNextItemWidth(160 * theme.scale());
-  if (ImGui::SliderFloat("speed", &speed, 0.1F, 20.0F, "%.1fx", ImGuiSliderFlags_Logarithmic)) {
+  if (ImGui::SliderFloat("speed", &speed, 0.1F, 20.0F, "%.2gx", ImGuiSliderFlags_Logarithmic)) {
     view.set_speed(speed);
   }
   ImGui::SameLine();
   if (view.scrubbing()) {
-    ImGui::Text("t = %.1f s (of %.1f s)", view.scrub_seconds(), view.now_seconds());
+    ImGui::Text("%s (of %.1f s)", clock_text(view.scrub_seconds()).c_str(), view.now_seconds());
   } else {
-    ImGui::Text("t = %.1f s%s", view.now_seconds(), view.finished() ? "  (all variants finished)" : "");
+    ImGui::Text("%s%s", clock_text(view.now_seconds()).c_str(), view.finished() ? "  (all variants finished)" : "");
   }
   ImGui::SameLine();
   if (view.size() < kMaxVariants && ImGui::Button("+ variant")) ImGui::OpenPopup("add-variant");
@@ -268,11 +268,16 @@ void draw_overlaid_plots(CompareView& view, UiState& ui, const Theme& theme, ImV
     const TimeSeries& (*of)(PlotSeriesSet&);
     double y_max;
   };
+  // The windows are the Timeline's, as on the single-run plots.
+  const TimelineOptions& windows = view.session(0).timeline().options();
+  char wait_title[48], rate_title[48];
+  std::snprintf(wait_title, sizeof wait_title, "Wait p99, last %.0f s", to_seconds(windows.window));
+  std::snprintf(rate_title, sizeof rate_title, "Throughput, over last %.0f s", to_seconds(windows.rate_window));
   const Pick picks[] = {
-      {"Wait p99, last 5 s", "ms", [](PlotSeriesSet& s) -> const TimeSeries& { return s.wait_p99; }, 0},
+      {wait_title, "ms", [](PlotSeriesSet& s) -> const TimeSeries& { return s.wait_p99; }, 0},
       {"Queue depth", "jobs", [](PlotSeriesSet& s) -> const TimeSeries& { return s.queue_depth; }, 0},
       {"Threads alive", "", [](PlotSeriesSet& s) -> const TimeSeries& { return s.threads; }, 0},
-      {"Throughput", "/s", [](PlotSeriesSet& s) -> const TimeSeries& { return s.throughput; }, 0},
+      {rate_title, "/s", [](PlotSeriesSet& s) -> const TimeSeries& { return s.throughput; }, 0},
   };
   const float gap = ImGui::GetStyle().ItemSpacing.y;
   const float h = (size.y - gap * 3) / 4;

@@ -45,11 +45,18 @@ void draw_counters_row(Session& session, const Theme& theme) {
       {"failed", n(st.failed + st.timed_out), pal.of(JobPlace::failed)},
       {"rejected", n(st.rejected), pal.of(JobPlace::rejected)},
       {"in queue", n(st.in_queue), pal.of(JobPlace::queued)},
-      {"in service", n(st.in_service()), pal.of(JobPlace::running)},
+      {"running", n(st.running), pal.of(JobPlace::running)},
       {"threads", n(st.threads_alive()), pal.text},
       {p99_label, p99_text, pal.text},
       {"dropped", n(dropped), dropped > 0 ? pal.of(JobPlace::failed) : pal.text_dim},
   };
+  // Behind a limiter, the jobs workers hold at its gate, beside those running.
+  if (session.scenario().limiter.kind != LimiterKind::none) {
+    const auto running_at = std::find_if(cells.begin(), cells.end(), [](const Cell& c) {
+      return std::string_view(c.label) == "running";
+    });
+    cells.insert(running_at + 1, Cell{"at the gate", n(st.at_gate), pal.text});
+  }
   // The figures the scenario's question is about. Where queueing theory
   // applies: how often an arrival waited and the mean wait, whole run, as the
   // theory tab and `poolviz run` read them (the Timeline's). Where jobs burn
@@ -99,9 +106,9 @@ void draw_counters_row(Session& session, const Theme& theme) {
         ImGui::SetTooltip("failed %llu, timed out %llu, cancelled %llu",
                           static_cast<unsigned long long>(st.failed), static_cast<unsigned long long>(st.timed_out),
                           static_cast<unsigned long long>(st.cancelled));
-      } else if (std::string_view(cells[i].label) == "in service") {
-        ImGui::SetTooltip("held by a worker: %lld running, %lld waiting at the limiter gate",
-                          static_cast<long long>(st.running), static_cast<long long>(st.at_gate));
+      } else if (std::string_view(cells[i].label) == "running") {
+        ImGui::SetTooltip("jobs a worker is executing now; %lld more are held by workers at the limiter gate",
+                          static_cast<long long>(st.at_gate));
       } else if (cells[i].label == p99_label) {
         ImGui::SetTooltip("p99 of the waits of the jobs that started in the last %.0f s of scenario time\n"
                           "(whole run: %.0f ms)",

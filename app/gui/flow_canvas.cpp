@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "gui/canvas_draw.h"
@@ -86,13 +87,13 @@ void draw_headings(const Frame& f) {
       std::snprintf(workers, sizeof workers, "Threads alive: %s (peak %s)",
                     count_text(counts.threads_alive).c_str(), count_text(counts.peak_threads).c_str());
     } else {
-      // "in service" as in the counters row: running plus held at the gate.
+      // "running" as in the counters row and the plots; jobs held at a gate apart.
       if (counts.at_gate > 0) {
-        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld in service (%lld at the gate)",
-                      static_cast<long long>(counts.workers_alive),
-                      static_cast<long long>(counts.running + counts.at_gate), static_cast<long long>(counts.at_gate));
+        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld running, %lld held at the gate",
+                      static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running),
+                      static_cast<long long>(counts.at_gate));
       } else {
-        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld in service",
+        std::snprintf(workers, sizeof workers, "Workers: %lld alive, %lld running",
                       static_cast<long long>(counts.workers_alive), static_cast<long long>(counts.running));
       }
     }
@@ -101,8 +102,12 @@ void draw_headings(const Frame& f) {
     const float workers_w = g.bins[0].x - (g.lanes.x + g.lane_queue_w) - 4;
     if (!threads && (compact_lanes(f) || theme.regular->CalcTextSizeA(theme.regular->FontSize, FLT_MAX, 0,
                                                                      workers).x > workers_w)) {
-      std::snprintf(workers, sizeof workers, "%lld workers: %lld busy", static_cast<long long>(counts.workers_alive),
-                    static_cast<long long>(counts.running + counts.at_gate));
+      std::snprintf(workers, sizeof workers, "%lld worker%s: %lld running", static_cast<long long>(counts.workers_alive),
+                    counts.workers_alive == 1 ? "" : "s", static_cast<long long>(counts.running));
+      if (counts.at_gate > 0) {
+        const std::size_t used = std::strlen(workers);
+        std::snprintf(workers + used, sizeof workers - used, ", %lld at gate", static_cast<long long>(counts.at_gate));
+      }
     }
     heading(g.lanes.x + g.lane_queue_w, g.lanes.y, workers, workers_w);
     if (worker_queues && !threads) heading(g.lanes.x, g.lanes.y, stages ? "Next stage's queue" : "Own queues");
@@ -209,8 +214,13 @@ void draw_queue(const Frame& f) {
       dl->AddText(small, small->FontSize, c.at(r.x + r.w - more_w + 6 * scale, by + 8 * scale), pal.text, more.c_str());
     }
     if (full) {
+      // The long words where they fit, else the short ones: never cut mid-word.
+      const OverflowDescriptor& d = describe(scenario.pool.overflow);
+      const float room = r.w - more_w;
+      const bool fits = small->CalcTextSizeA(small->FontSize * 0.85F, FLT_MAX, 0, d.when_full.data(),
+                                             d.when_full.data() + d.when_full.size()).x <= room;
       text_fit(c, small, c.at(r.x, by + 8 * scale), rgb(okabe_ito::kVermillion),
-               std::string(describe(scenario.pool.overflow).when_full), r.w - more_w);
+               std::string(fits ? d.when_full : d.when_full_short), room);
     }
     if (counts.retry_waiting > 0 || scenario.workload.retry.max_attempts > 1) {
       const auto& rr = g.retry;
@@ -305,7 +315,7 @@ const WorkerLane* draw_lanes(const Frame& f) {
               : 1.0F;
       ImU32 bg = pal.lane_bg;
       if (lane.state == LaneState::busy) bg = pal.lane_busy_bg;
-      if (lane.state == LaneState::waiting_gate) bg = rgb(okabe_ito::kOrange, 60);
+      if (lane.state == LaneState::waiting_gate || lane.blocked) bg = rgb(okabe_ito::kOrange, 60);
       const float x0 = r.x + g.lane_queue_w;
       dl->AddRectFilled(c.at(x0, r.y), c.at(r.x + r.w, r.y + r.h), fade(bg, alpha), 4);
       const bool fresh = !lane.note.empty() && lane.state != LaneState::retired &&
@@ -333,6 +343,7 @@ const WorkerLane* draw_lanes(const Frame& f) {
         case LaneState::busy: {
           what = "job " + std::to_string(lane.job);
           if (job != nullptr && job->attempt > 1) what += " (try " + std::to_string(job->attempt) + ")";
+          if (lane.blocked) what += " done, blocked: next queue full";
           break;
         }
         case LaneState::retired: what = "retired: " + lane.note; break;
@@ -352,7 +363,16 @@ const WorkerLane* draw_lanes(const Frame& f) {
         dl->AddRectFilled(c.at(bar_x, by), c.at(bar_x + bar_w * std::clamp(job->progress, 0.0F, 1.0F), by + bh),
                           rgb(okabe_ito::kBlue, 110), compact ? 0 : 3);
       }
-      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, std::max(0.0F, bar_w - 8));
+      // A lane too narrow for the words says what matters most, whole: that
+      // it is blocked (with its stage), else the job's number, never "job...".
+      const float room = std::max(0.0F, bar_w - 8);
+      auto too_wide = [&](const std::string& t) { return small->CalcTextSizeA(fs * 0.85F, FLT_MAX, 0, t.c_str()).x > room; };
+      if (lane.job != 0 && too_wide(what)) {
+        const std::string who = staged ? name + ": " : "";
+        what = lane.blocked ? who + "blocked, next queue full" : std::to_string(lane.job);
+        if (lane.blocked && too_wide(what)) what = who + "blocked";
+      }
+      if (!compact) text_fit(c, small, c.at(bar_x + 4, text_y), fade(pal.text, alpha), what, room);
       if (hovered && mouse.x >= c.at(r.x, 0).x && mouse.x <= c.at(r.x + r.w, 0).x &&
           mouse.y >= c.at(0, r.y).y && mouse.y <= c.at(0, r.y + r.h).y) {
         hovered_lane = &lane;

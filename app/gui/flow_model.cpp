@@ -340,9 +340,25 @@ void FlowModel::apply(const Event& event) {
     case EventKind::token_refilled: break;  // the gate's level is the Timeline's
     case EventKind::pool_resized: on_pool_resized(e); break;
     case EventKind::blocked:
-      log(e.t, e.kind, format("producer blocked: queue full (%d waiting)", e.blocked.depth));
-      break;
-    case EventKind::unblocked: break;
+    case EventKind::unblocked: on_blocked(e); break;
+  }
+}
+
+// Who waits for room: the producer at the first queue, or (a pipeline's later
+// stages) the previous stage's worker still holding the item it finished.
+void FlowModel::on_blocked(const Event& e) {
+  const bool blocked = e.kind == EventKind::blocked;
+  const auto holder = std::find_if(lanes_.begin(), lanes_.end(), [&](const WorkerLane& l) {
+    return l.job == e.job && l.state == LaneState::busy && !lane_stage(l.id).empty();
+  });
+  if (holder == lanes_.end()) {
+    if (blocked) log(e.t, e.kind, format("producer blocked: queue full (%d waiting)", e.blocked.depth));
+    return;
+  }
+  holder->blocked = blocked;
+  if (blocked) {
+    log(e.t, e.kind, format("%s blocked: the next stage's queue is full (%d waiting)", lane_name(holder->id).c_str(),
+                            e.blocked.depth));
   }
 }
 

@@ -86,6 +86,7 @@ struct WorkerLane {
   std::string note;           // why it came or went ("scale up", "idle 2.0 s")
   float fade = 0;             // real seconds since it retired (drawn fading out)
   std::uint64_t jobs_done = 0;
+  bool blocked = false;       // a pipeline stage's worker waiting for room in the next stage's queue
 };
 
 /// An animated arc from victim to thief, alive for a moment.
@@ -274,6 +275,7 @@ class FlowModel final : public EventSink {
   void end_job(JobView& job, JobPlace bin, Nanos t);
   // apply()'s steps, one per kind of event that needs more than a line.
   void on_rejected(const Event& e);
+  void on_blocked(const Event& e);
   /// gate_waiting / started: a worker now holds the job (at its gate, or running it).
   void hold(const Event& e, JobPlace place, LaneState state);
   void on_finished(const Event& e);

@@ -115,11 +115,13 @@ void draw_xy_plot(const XyAxes& axes, std::span<const XySeries> series, ImVec2 s
       dl->AddText(small, fs, ImVec2(pa.x - ts.x - 4, y - fs / 2), pal.text_dim, label.c_str());
     }
   }
-  for (int i = 0; i <= 4; ++i) {
-    const double v = x_lo + (x_hi - x_lo) * i / 4;
+  // Ticks on round values (1, 2 or 5 × 10^k apart, at most five gaps): a
+  // 30 s window reads 20, 25, 30 s ..., never quarters like 27.5 s.
+  const double step = round_up((x_hi - x_lo) / 5);
+  for (double v = std::ceil(x_lo / step - 1e-9) * step; v <= x_hi + step * 1e-6; v += step) {
     const float x = x_of(v);
     dl->AddLine(ImVec2(x, pb.y), ImVec2(x, pb.y + 3), pal.text_dim);
-    const std::string label = axis_label(v, axes.x_unit);
+    const std::string label = axis_label(std::abs(v) < step * 1e-6 ? 0.0 : v, axes.x_unit);
     const ImVec2 ts = small->CalcTextSizeA(fs, FLT_MAX, 0, label.c_str());
     dl->AddText(small, fs, ImVec2(std::clamp(x - ts.x / 2, pa.x - ts.x / 2, pb.x - ts.x), pb.y + 3), pal.text_dim,
                 label.c_str());

@@ -69,6 +69,9 @@ void draw_counters_row(Session& session, const Theme& theme);
 /// 1200, never scientific notation. The counters row uses it too, so a figure
 /// shown in both reads the same.
 std::string format_number(double v);
+/// Scenario time for the clocks: "t = 0.25 s" below 10 s (sub-second
+/// scenarios need the hundredths), "t = 12.3 s" from there on.
+std::string clock_text(double seconds);
 /// The bar under the flow canvas: drag (or ←/→, Shift for 1 s) to any moment
 /// of the recorded span; "Live" returns to now; says whether the engine runs.
 /// In compare mode the same bar moves every variant together.

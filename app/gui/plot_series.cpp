@@ -66,14 +66,14 @@ bool TimeSeries::range(double t0, double t1, double& lo, double& hi) const {
 // PlotSeriesSet ---------------------------------------------------------------------
 
 PlotSeriesSet::PlotSeriesSet(std::size_t capacity)
-    : queue_depth(capacity), in_service(capacity), wait_p50(capacity), wait_p95(capacity),
+    : queue_depth(capacity), in_service(capacity), running(capacity), at_gate(capacity), wait_p50(capacity), wait_p95(capacity),
       wait_p99(capacity), sojourn_p99(capacity), throughput(capacity), arrivals(capacity),
       rejections(capacity), utilisation(capacity), threads(capacity), workers(capacity),
       tokens(capacity), permits_in_use(capacity) {}
 
 void PlotSeriesSet::clear() {
   now = {};
-  for (TimeSeries* s : {&queue_depth, &in_service, &wait_p50, &wait_p95, &wait_p99, &sojourn_p99,
+  for (TimeSeries* s : {&queue_depth, &in_service, &running, &at_gate, &wait_p50, &wait_p95, &wait_p99, &sojourn_p99,
                         &throughput, &arrivals, &rejections, &utilisation, &threads, &workers,
                         &tokens, &permits_in_use}) {
     s->clear();
@@ -98,6 +98,8 @@ void PlotSeriesSet::sample(const Timeline& timeline) {
     const double t = s.t_s;
     queue_depth.push(t, static_cast<double>(s.queue_depth));
     in_service.push(t, static_cast<double>(s.in_service));
+    running.push(t, static_cast<double>(s.running));
+    at_gate.push(t, static_cast<double>(s.in_service - s.running));
     // An empty window (-1) is a gap, not a zero.
     if (s.wait_p50_ms >= 0) wait_p50.push(t, s.wait_p50_ms);
     if (s.wait_p95_ms >= 0) wait_p95.push(t, s.wait_p95_ms);
@@ -122,6 +124,7 @@ PlotSeriesSet::Now PlotSeriesSet::now_of(const Timeline& timeline) {
   n.queue_depth = static_cast<double>(c.in_queue);
   n.in_service = static_cast<double>(c.in_service());
   n.running = static_cast<double>(c.running);
+  n.at_gate = static_cast<double>(c.at_gate);
   n.threads = static_cast<double>(c.threads_alive());
   n.workers = static_cast<double>(c.workers_alive);
   n.tokens = timeline.tokens().seen ? timeline.tokens().level : -1;

@@ -62,7 +62,8 @@ class TimeSeries {
 struct PlotSeriesSet {
   explicit PlotSeriesSet(std::size_t capacity = 4096);
 
-  TimeSeries queue_depth, in_service;                // jobs
+  TimeSeries queue_depth, in_service;                // jobs (in service = running + at the gate)
+  TimeSeries running, at_gate;                       // jobs
   TimeSeries wait_p50, wait_p95, wait_p99;           // ms, jobs started in the window
   TimeSeries sojourn_p99;                            // ms, jobs ended in the window
   TimeSeries throughput, arrivals, rejections;       // jobs/s over the rate window
@@ -83,7 +84,7 @@ struct PlotSeriesSet {
   /// the plot never lags the figures beside it by a sample period.
   struct Now {
     double t = -1;  // scenario seconds; < 0 = nothing yet
-    double queue_depth = 0, in_service = 0, running = 0, threads = 0, workers = 0, tokens = -1,
+    double queue_depth = 0, in_service = 0, running = 0, at_gate = 0, threads = 0, workers = 0, tokens = -1,
            permits_in_use = -1;
   } now;
   /// The gauges of `timeline` at its now(): what the counters row shows.

@@ -237,7 +237,7 @@ void draw_time_plot(const PlotSpec& spec, std::span<const PlotLine> lines, doubl
   draw_title_and_legend(dl, a, b, title, title_w, wrap, lines, legend, theme);
   if (cursor && hovered) {
     char label[32];
-    std::snprintf(label, sizeof label, "t = %.1f s", ui.hover_t);
+    std::snprintf(label, sizeof label, "%s", clock_text(ui.hover_t).c_str());
     ImGui::SetTooltip("%s", label);
   }
   ImGui::PopID();
@@ -324,8 +324,16 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   // Scrubbed: a gauge's "now" is the moment shown, as in the counters row.
   const PlotSeriesSet::Now g = session.scrubbing() ? PlotSeriesSet::now_of(session.timeline()) : s.now;
   const double nt = g.t;
-  const PlotLine depth[] = {{&s.queue_depth, "queued", pal.series[0], "", nt, g.queue_depth},
-                            {&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
+  // Jobs a worker holds: running, and (behind a limiter) held at its gate,
+  // the words and figures of the canvas's lanes and the counters row.
+  const bool gated = session.scenario().limiter.kind != LimiterKind::none;
+  std::vector<PlotLine> depth = {{&s.queue_depth, "queued", pal.series[0], "", nt, g.queue_depth},
+                                 {&s.running, "running", pal.series[1], "", nt, g.running}};
+  std::vector<PlotLine> in_service = {{&s.running, "running", pal.series[1], "", nt, g.running}};
+  if (gated) {
+    depth.push_back({&s.at_gate, "at the gate", pal.series[2], "", nt, g.at_gate});
+    in_service.push_back({&s.at_gate, "at the gate", pal.series[2], "", nt, g.at_gate});
+  }
   const PlotLine wait[] = {{&s.wait_p50, "p50", pal.series[3]},
                            {&s.wait_p95, "p95", pal.series[1]},
                            {&s.wait_p99, "p99", pal.series[2]}};
@@ -337,7 +345,6 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotLine threads_line[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads},
                                    {&s.workers, "workers", pal.series[0], "", nt, g.workers}};
   const PlotLine threads_only[] = {{&s.threads, "threads", pal.series[4], "", nt, g.threads}};
-  const PlotLine in_service[] = {{&s.in_service, "in service", pal.series[1], "", nt, g.in_service}};
   const PlotLine gate_level[] = {
       gate.level_is_in_use
           ? PlotLine{&s.permits_in_use, gauge.c_str(), pal.series[1], "", g.permits_in_use >= 0 ? nt : -1,
@@ -378,7 +385,7 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
         }
         break;
       case PlotKind::sojourn: place({"Time in system p99", "ms", 0, sojourn_window}, sojourn); break;
-      case PlotKind::in_service: place({"Jobs in service", "jobs"}, in_service); break;
+      case PlotKind::in_service: place({"Jobs running", "jobs"}, in_service); break;
       case PlotKind::tokens:
         place({gate_title.c_str(), gauge.c_str()}, gate_level);
         break;

@@ -13,6 +13,12 @@
 
 namespace poolviz::gui {
 
+std::string clock_text(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, seconds < 10 ? "t = %.2f s" : "t = %.1f s", seconds);
+  return buf;
+}
+
 void open_scenario(Session& session, const std::string& path_or_id) {
   try {
     session.load(load_scenario(path_or_id));
@@ -114,9 +120,9 @@ void draw_clock(Session& session, const Theme& theme, bool comparing) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text_dim), "comparing");
   } else if (session.scrubbing()) {
     // The span recorded is under the timeline bar; one "of" on screen, not two.
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s, back in time", session.scrub_seconds());
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "%s, back in time", clock_text(session.scrub_seconds()).c_str());
   } else {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "t = %.1f s", session.now_seconds());
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.text), "%s", clock_text(session.now_seconds()).c_str());
   }
   ImGui::PopFont();
 }

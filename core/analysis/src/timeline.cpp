@@ -533,8 +533,13 @@ void Timeline::apply(const Event& e) {
       if (e.kind == EventKind::token_refilled) tokens_.last_refill = e.t;
       break;
     }
-    case EventKind::blocked: ++counts_.blocked_producers; break;
-    case EventKind::unblocked: counts_.blocked_producers = std::max<std::int64_t>(0, counts_.blocked_producers - 1); break;
+    case EventKind::blocked:
+    case EventKind::unblocked: {
+      // In a pipeline, a stage > 0's queue is filled by the previous stage's workers, not the producer.
+      std::int64_t& blocked = stage_of(e) > 0 ? counts_.blocked_handoffs : counts_.blocked_producers;
+      blocked = e.kind == EventKind::blocked ? blocked + 1 : std::max<std::int64_t>(0, blocked - 1);
+      break;
+    }
     case EventKind::progress:
     case EventKind::worker_parked:
     case EventKind::worker_woken:

@@ -245,12 +245,12 @@ constexpr std::array<LimiterDescriptor, kLimiterKindCount> kLimiters = {{
 }};
 
 constexpr std::array<OverflowDescriptor, kOverflowCount> kOverflows = {{
-    {Overflow::block, to_string(Overflow::block), "full: the producer waits"},
-    {Overflow::reject, to_string(Overflow::reject), "full: new jobs are turned away"},
-    {Overflow::drop_oldest, to_string(Overflow::drop_oldest),
-     "full: the oldest waiting job is dropped"},
-    {Overflow::caller_runs, to_string(Overflow::caller_runs),
-     "full: the submitter runs the job itself"},
+    {Overflow::block, to_string(Overflow::block), "full: the producer waits", "full: producer waits"},
+    {Overflow::reject, to_string(Overflow::reject), "full: new jobs are turned away", "full: refusing"},
+    {Overflow::drop_oldest, to_string(Overflow::drop_oldest), "full: the oldest waiting job is dropped",
+     "full: dropping oldest"},
+    {Overflow::caller_runs, to_string(Overflow::caller_runs), "full: the submitter runs the job itself",
+     "full: caller runs"},
 }};
 
 template <class Table>

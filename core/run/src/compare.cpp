@@ -305,12 +305,15 @@ ComparisonTable make_table(std::span<const std::string> labels, std::span<const 
     r.best = best_indices(r.values, better);
     t.rows.push_back(std::move(r));
   };
-  // A latency can only be "best" for a variant that got jobs done: one that
-  // completed nothing has short waits for the wrong reason (timeouts-retries).
+  // A latency or a makespan can only be "best" for a variant that did its
+  // work: one that completed nothing (timeouts-retries) or cancelled jobs
+  // (cancellation) is short for the wrong reason.
+  auto left_work_undone = [&](std::size_t i) {
+    return summaries[i].jobs.completed == 0 || summaries[i].jobs.cancelled > 0;
+  };
   auto add_latency = [&](std::string name, auto&& figure) {
     add(std::move(name), "ms", Better::lower, figure);
-    TableRow& r = t.rows.back();
-    std::erase_if(r.best, [&](std::size_t i) { return summaries[i].jobs.completed == 0; });
+    std::erase_if(t.rows.back().best, left_work_undone);
   };
   // Outcomes that only some scenarios have get a row only when a variant has one.
   auto add_if_any = [&](std::string name, std::string unit, Better better, auto&& figure) {
@@ -328,12 +331,15 @@ ComparisonTable make_table(std::span<const std::string> labels, std::span<const 
   add_latency("sojourn p95", [](const RunSummary& s) { return s.sojourn_ms.p95_ms; });
   add_latency("sojourn p99", [](const RunSummary& s) { return s.sojourn_ms.p99_ms; });
   add("makespan", "s", Better::lower, [](const RunSummary& s) { return s.duration_s; });
+  std::erase_if(t.rows.back().best, left_work_undone);
   add("throughput", "jobs/s", Better::higher, [](const RunSummary& s) { return s.throughput_per_s; });
   add("completed", "jobs", Better::higher, [](const RunSummary& s) { return s.jobs.completed; });
   add("rejected", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.rejected; });
-  add_if_any("failed", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.failed; });
-  add_if_any("timed out", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.timed_out; });
-  add_if_any("cancelled", "jobs", Better::lower, [](const RunSummary& s) { return s.jobs.cancelled; });
+  // How jobs ended is not a contest: "failed 0" is no win for a variant whose
+  // jobs all timed out instead.
+  add_if_any("failed", "jobs", Better::none, [](const RunSummary& s) { return s.jobs.failed; });
+  add_if_any("timed out", "jobs", Better::none, [](const RunSummary& s) { return s.jobs.timed_out; });
+  add_if_any("cancelled", "jobs", Better::none, [](const RunSummary& s) { return s.jobs.cancelled; });
   add_if_any("retried", "attempts", Better::none, [](const RunSummary& s) { return s.jobs.retried; });
   add("peak threads", "", Better::lower, [](const RunSummary& s) { return s.threads_max; });
   // Peak RSS is one number per process, shared by every variant; what differs

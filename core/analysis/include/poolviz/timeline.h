@@ -119,7 +119,9 @@ struct TimelineCounts {
   // created) and not started yet; never counted as queued.
   std::int64_t in_queue = 0, handing_off = 0, at_gate = 0, running = 0, retry_waiting = 0, in_system = 0;
   std::int64_t workers_alive = 0, threads_max = 0;
-  std::int64_t blocked_producers = 0;
+  // The producer waiting for room in the first queue (overflow = block);
+  // a pipeline stage's workers waiting to hand items to the next stage's full queue.
+  std::int64_t blocked_producers = 0, blocked_handoffs = 0;
   std::int64_t in_service() const { return at_gate + running; }
   std::int64_t threads_alive() const { return workers_alive; }
   std::uint64_t ended() const { return completed + failed + timed_out + cancelled; }

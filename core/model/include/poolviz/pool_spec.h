@@ -139,6 +139,7 @@ struct OverflowDescriptor {
   Overflow overflow{};
   std::string_view name{};
   std::string_view when_full{};  // what the canvas says under a full queue
+  std::string_view when_full_short{};  // the same where that does not fit
 };
 
 const StrategyDescriptor& describe(Strategy strategy);
