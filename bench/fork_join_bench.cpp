@@ -10,12 +10,14 @@
 // that strategy lands the factory answers with a WorkerPool: the run then
 // reports `placeholder_count` = 1 and the report marks the row.
 #include <atomic>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 
 #include "bench_support.h"
 #include "peers.h"
 #include "poolviz/pool_spec.h"
+#include "poolviz/work_stealing.h"
 
 namespace poolviz::bench {
 namespace {
@@ -158,11 +160,51 @@ void fib_tbb(benchmark::State& state, int workers) {
   }
 }
 
+// JobGroup (callgrind only) ---------------------------------------------------
+
+/// The JobGroup form of fib (the header's example): one child per call, the
+/// parent helps until it has ended. For `scripts/bench --callgrind`-style
+/// counts of JobGroup::spawn: POOLVIZ_BENCH_FIB sets n (default 25); the
+/// difference between two n over the difference in spawns is Ir per child.
+std::int64_t fib_group(JobContext& ctx, int n) {
+  if (n < 2) return n;
+  std::int64_t a = 0;
+  JobGroup group(ctx);
+  group.spawn([&a, n](JobContext& child) { a = fib_group(child, n - 1); });
+  const std::int64_t b = fib_group(ctx, n - 2);
+  group.wait();
+  return a + b;
+}
+
+void fib_group_poolviz(benchmark::State& state, int workers) {
+  const char* v = std::getenv("POOLVIZ_BENCH_FIB");
+  const int n = v != nullptr ? std::atoi(v) : 25;
+  std::int64_t result = -1;
+  for (auto _ : state) {
+    RealClock clock;
+    PoolSpec spec;
+    spec.strategy = Strategy::work_stealing;
+    spec.workers = workers;
+    auto executor = make_executor(spec, env_on(clock));
+    const Nanos t0 = steady_now();
+    Job root;
+    root.fn = [n, &result](JobContext& ctx) { result = fib_group(ctx, n); };
+    executor->submit(std::move(root));
+    executor->wait_idle();
+    const Nanos t1 = steady_now();
+    executor->shutdown(ShutdownMode::drain);
+    state.SetIterationTime(to_seconds(t1 - t0));
+  }
+  if (result != fib_value(n)) state.SkipWithError("fib result is wrong");
+}
+
 const bool registered = [] {
   for (int workers : {1, 2}) {
     const std::string w = std::to_string(workers);
     add("c3_w" + w + "/poolviz", [workers](benchmark::State& s) { fib_poolviz(s, workers); });
     add("c3_w" + w + "/tbb", [workers](benchmark::State& s) { fib_tbb(s, workers); });
+    add("cg_fibgroup_w" + w + "/poolviz",
+        [workers](benchmark::State& s) { fib_group_poolviz(s, workers); });
   }
   return true;
 }();

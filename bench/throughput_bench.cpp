@@ -84,6 +84,7 @@ struct HookRun {
   std::uint64_t events = 0;
   std::uint64_t dropped = 0;
   std::uint64_t largest_batch = 0;
+  double longest_gap = 0;  // seconds between two drains, at most (the drainer's 16 ms, or more when not scheduled)
 };
 
 // The GUI's bus: RunOptions::bus_ring_capacity's default, drained every frame.
@@ -107,12 +108,17 @@ HookRun hook_run(int workers, long jobs, std::size_t ring) {
   bus.attach(&sink);
   // The largest count one drain delivered (a drain hands it over in parts).
   std::uint64_t largest_drain = 0;
-  poolviz::jthread drainer([&bus, &sink, &largest_drain](poolviz::stop_token stop) {
+  Nanos longest_gap = 0;
+  poolviz::jthread drainer([&bus, &sink, &largest_drain, &longest_gap](poolviz::stop_token stop) {
+    Nanos last = steady_now();
     while (!stop.stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(16));
       const std::uint64_t before = sink.count;
       bus.drain();
       largest_drain = std::max(largest_drain, sink.count - before);
+      const Nanos now = steady_now();
+      longest_gap = std::max(longest_gap, now - last);
+      last = now;
     }
   });
   {
@@ -127,6 +133,7 @@ HookRun hook_run(int workers, long jobs, std::size_t ring) {
     run.cpu_seconds = to_seconds(process_cpu_now() - cpu0);
   }
   run.largest_batch = largest_drain;
+  run.longest_gap = to_seconds(longest_gap);
   bus.drain(true);
   run.events = bus.emitted();
   run.dropped = bus.dropped();
@@ -160,6 +167,9 @@ void hook_overhead(benchmark::State& state, int workers) {
   state.counters["cpu_ns_per_event"] = std::max(0.0, (on_cpu - off_cpu) * 1e9 / events);
   state.counters["cpu_slowdown_x"] = on_cpu / off_cpu;
   state.counters["dropped_count"] = static_cast<double>(gui.dropped);
+  // The drops' cause: the longest time between two drains in that run (the
+  // drainer asks for 16 ms; on a loaded machine it is not scheduled for longer).
+  state.counters["drain_gap_ms"] = gui.longest_gap * 1e3;
   state.counters["dropped_big_ring_count"] = static_cast<double>(on.dropped);
   state.counters["events_per_job_count"] = events / static_cast<double>(jobs);
   state.counters["events_per_frame_count"] = static_cast<double>(on.largest_batch);

@@ -135,6 +135,32 @@ TEST(Backpressure, RaisingTheBoundReleasesABlockedProducer) {
   expect_accounting(pool.stats());
 }
 
+TEST(Backpressure, AnUnboundedPoolBoundedWhileRunningHoldsTheBound) {
+  // An unbounded FIFO pool queues in its lock-free lane; a bound set while it
+  // runs closes the lane (the bound is checked under the pool's lock), and
+  // taking the bound away opens it again.
+  Watchdog watchdog(60s, "bound an unbounded pool");
+  ManualClock clock;
+  WorkerPool pool(bounded(1, 0, Overflow::reject), env_of(clock));
+  JobGate gate;
+  fill(pool, gate, 1, 3);
+  const auto gated = [&] { return make_job([&](JobContext& ctx) { gate.pass(ctx); }); };
+  ASSERT_TRUE(pool.set_queue_capacity(4));
+  EXPECT_TRUE(pool.try_submit(gated()));
+  EXPECT_FALSE(pool.try_submit(gated()));  // 4 queued: full
+  EXPECT_FALSE(pool.submit(gated()));      // the reject policy
+  EXPECT_EQ(pool.stats().queue_depth, 4);
+  ASSERT_TRUE(pool.set_queue_capacity(0));
+  EXPECT_TRUE(pool.try_submit(gated()));
+  EXPECT_EQ(pool.stats().queue_depth, 5);
+  gate.open();
+  pool.shutdown(ShutdownMode::drain);
+  const ExecutorStats stats = pool.stats();
+  expect_accounting(stats);
+  EXPECT_EQ(stats.completed, 6U);
+  EXPECT_EQ(stats.rejected, 2U);
+}
+
 TEST(Backpressure, PerWorkerQueuesAnswerQueueFullForAFullTargetQueue) {
   // Round-robin with a bound per worker queue: the dispatcher's target decides.
   Watchdog watchdog(60s, "per-worker bound");

@@ -127,6 +127,34 @@ TEST(DirectHandoffRule, HandedOffJobsPassTheQueueAtDepthZero) {
   EXPECT_EQ(depths, (std::vector<std::int64_t>{0, 0, 0, 1, 2, 3, 4}));
 }
 
+TEST(DirectHandoffRule, AnUnboundedPoolHandsOffToIdleWorkersBeforeItsLane) {
+  // An unbounded FIFO pool queues in its lock-free lane, but a job submitted
+  // while a worker is idle still goes straight to that worker.
+  Watchdog watchdog(60s, "hand-off beside the lane");
+  ManualClock clock;
+  EventBus bus;
+  EventRecorder recorder;
+  bus.attach(&recorder);
+  PoolConfig config;
+  config.workers = kWorkers;
+  WorkerPool pool(config, env_of(clock, &bus));
+  JobGate gate;
+  for (int i = 0; i < kWorkers + 2; ++i) {
+    ASSERT_TRUE(pool.submit(make_job([&gate](JobContext& ctx) { gate.pass(ctx); })));
+  }
+  gate.wait_for_arrivals(kWorkers);
+  EXPECT_EQ(pool.stats().queue_depth, 2);
+  gate.open();
+  pool.shutdown(ShutdownMode::drain);
+  bus.drain();
+  std::vector<std::int64_t> depths;
+  for (const Event& e : recorder.events()) {
+    if (e.kind == EventKind::enqueued) depths.push_back(e.enqueued.depth_after);
+  }
+  EXPECT_EQ(depths, (std::vector<std::int64_t>{0, 0, 0, 1, 2}));
+  test::expect_accounting(pool.stats());
+}
+
 TEST(DirectHandoffRule, CancelShutdownCancelsAHandedOffJobThatHasNotStarted) {
   Watchdog watchdog(60s, "cancel a handed-off job");
   ManualClock clock;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <utility>
 
 #include "poolviz/worker_pool.h"  // hardware_workers()
 
@@ -327,6 +328,10 @@ ExecutorStats WorkStealingExecutor::stats() const {
 struct JobGroup::State {
   std::atomic<std::int64_t> pending{0};
   std::atomic<bool> helper_parked{false};  // a work-stealing helper sleeps on the park cv
+  // Owners: the group, and each child's token (intrusive, so a child costs no
+  // control block). The last child still touches the state after its pending
+  // decrement (the wake below), so pending alone cannot say when to free it.
+  std::atomic<std::int64_t> refs{1};
   WorkStealingExecutor* stealing = nullptr;
   std::mutex mutex;  // blocking wait on other executors
   std::condition_variable ended;
@@ -342,23 +347,38 @@ struct JobGroup::State {
       ended.notify_all();
     }
   }
+  void release() {
+    // acq_rel: every owner's last use happens-before the delete.
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
 };
 
 // Lives inside the child's callable; its destruction (the child's Job is gone:
-// run, refused, or cancelled unrun) is the child's end as far as the group is concerned.
+// run, refused, or cancelled unrun) is the child's end as far as the group is
+// concerned. A copy of the callable counts as one more child, ended when that
+// copy goes, so wait() still returns only once no copy is left.
 struct JobGroup::ChildToken {
-  explicit ChildToken(std::shared_ptr<State> s) : state(std::move(s)) {}
-  ChildToken(const ChildToken&) = delete;
+  explicit ChildToken(State* s) : state(s) {
+    state->pending.fetch_add(1, std::memory_order_relaxed);
+    state->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  ChildToken(const ChildToken& other) : ChildToken(other.state) {}
+  ChildToken(ChildToken&& other) noexcept : state(std::exchange(other.state, nullptr)) {}
   ChildToken& operator=(const ChildToken&) = delete;
-  ~ChildToken() { state->child_ended(); }
-  std::shared_ptr<State> state;
+  ChildToken& operator=(ChildToken&&) = delete;
+  ~ChildToken() {
+    if (state == nullptr) return;  // moved from
+    state->child_ended();
+    state->release();
+  }
+  State* state;
 };
 
 JobGroup::JobGroup(JobContext& parent)
     : parent_(parent),
       stealing_(dynamic_cast<WorkStealingExecutor*>(&parent.executor())),
       worker_(-1),
-      state_(std::make_shared<State>()) {
+      state_(new State) {
   if (stealing_ != nullptr) {
     worker_ = stealing_->current_worker();
     if (worker_ < 0) stealing_ = nullptr;  // not on one of its workers: plain blocking wait
@@ -368,6 +388,7 @@ JobGroup::JobGroup(JobContext& parent)
 
 JobGroup::~JobGroup() {
   wait();
+  state_->release();
 }
 
 bool JobGroup::spawn(JobFn fn) {
@@ -377,9 +398,9 @@ bool JobGroup::spawn(JobFn fn) {
 }
 
 bool JobGroup::spawn(Job child) {
-  state_->pending.fetch_add(1, std::memory_order_relaxed);
-  auto token = std::make_shared<ChildToken>(state_);
-  child.fn = [fn = std::move(child.fn), token = std::move(token)](JobContext& ctx) {
+  // One allocation per child: std::function's box for this capture (too big
+  // for its inline buffer). The token is a pointer into the group's state.
+  child.fn = [fn = std::move(child.fn), token = ChildToken(state_)](JobContext& ctx) {
     if (fn) fn(ctx);
   };
   return parent_.spawn(std::move(child));

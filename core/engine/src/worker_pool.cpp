@@ -5,7 +5,42 @@
 #include <new>
 #include <utility>
 
+#include <concurrentqueue/concurrentqueue.h>
+
 namespace poolviz {
+
+/// The lane's queue: moodycamel's lock-free MPMC queue behind the JobQueue
+/// interface, so the locked paths (bounded mode, shutdown, stats) use it as
+/// any queue. FIFO per submitting thread (one producer: exact arrival order).
+/// size() is approximate while lock-free workers take from it.
+class LaneQueue final : public JobQueue {
+ public:
+  std::string_view strategy() const override { return "fixed"; }
+  void push(Job&& job) override { queue_.enqueue(std::move(job)); }
+  bool try_take(Job& out) { return queue_.try_dequeue(out); }
+  bool try_take(moodycamel::ConsumerToken& token, Job& out) {
+    return queue_.try_dequeue(token, out);
+  }
+  // Under the pool mutex with the lane closed, a lock-free worker may still
+  // take the last job before it notices: then there is nothing (id 0).
+  Job pop(Nanos) override {
+    Job job;
+    try_take(job);
+    return job;
+  }
+  Job evict() override { return pop(0); }
+  std::size_t size() const override { return queue_.size_approx(); }
+  std::vector<Job> take_all() override {
+    std::vector<Job> all;
+    Job job;
+    while (try_take(job)) all.push_back(std::move(job));
+    return all;
+  }
+  moodycamel::ConcurrentQueue<Job>& queue() { return queue_; }
+
+ private:
+  moodycamel::ConcurrentQueue<Job> queue_;
+};
 
 FifoQueue::~FifoQueue() {
   while (size_ > 0) take_front();
@@ -94,6 +129,21 @@ class WakeAfterUnlock {
   WakeAfterUnlock& operator=(const WakeAfterUnlock&) = delete;
 };
 
+// The lane suits an unbounded FIFO shared by every worker, with a fixed count.
+bool lane_fits(const PoolConfig& config, const JobQueue* queue) {
+  return queue == nullptr && config.queue_capacity == 0 && config.dispatch == Dispatch::shared &&
+         !config.scaling.enabled();
+}
+
+// A lane worker looks this many times (a few microseconds) before it parks.
+constexpr int kLaneSpins = 64;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 int initial_workers(const PoolConfig& config, const ScalingPolicy& scaling) {
   if (!scaling.enabled()) return config.workers > 0 ? config.workers : hardware_workers();
   const int wanted = config.workers > 0 ? config.workers : scaling.min_workers;
@@ -103,7 +153,10 @@ int initial_workers(const PoolConfig& config, const ScalingPolicy& scaling) {
 
 WorkerPool::WorkerPool(PoolConfig config, ExecutorEnv env, std::unique_ptr<JobQueue> queue)
     : core_(std::move(env), *this),
-      queue_(queue ? std::move(queue) : std::make_unique<FifoQueue>()),
+      lane_(lane_fits(config, queue.get()) ? new LaneQueue : nullptr),
+      queue_(lane_ != nullptr ? std::unique_ptr<JobQueue>(lane_)
+             : queue         ? std::move(queue)
+                             : std::make_unique<FifoQueue>()),
       timed_queue_(queue_->uses_time()),
       scaling_(config.scaling.enabled() ? config.scaling.resolved() : ScalingPolicy{}),
       capacity_(config.queue_capacity),
@@ -112,6 +165,7 @@ WorkerPool::WorkerPool(PoolConfig config, ExecutorEnv env, std::unique_ptr<JobQu
       target_workers_(initial_workers(config, scaling_)) {
   core_.set_requeue([this](Job&& job) { requeue(std::move(job)); });
   std::lock_guard lock(mutex_);
+  lane_open_.store(lane_ != nullptr, std::memory_order_relaxed);
   spawn_workers_locked(WorkerReason::start);
   if (scaling_.enabled()) {
     next_check_ = core_.clock().now() + scaling_.scale_interval;
@@ -132,6 +186,7 @@ std::string_view WorkerPool::strategy() const {
 SubmitResult WorkerPool::submit_impl(Job&& job, bool may_block) {
   if (SubmitResult refused = core_.admit(job); !refused) return refused;
   const JobId id = job.id;
+  if (lane_ != nullptr && submit_lane(job)) return SubmitResult{id};
   std::unique_lock lock(mutex_);
   int target = kShared;
   bool picked = false;  // picked only once shutdown is ruled out: then a worker takes jobs
@@ -175,6 +230,8 @@ SubmitResult WorkerPool::submit_impl(Job&& job, bool may_block) {
         Job evicted = queue.evict();
         push_locked(std::move(job), target);
         lock.unlock();
+        // A lane worker took the oldest meanwhile: the queue had room after all.
+        if (!evicted.id) return SubmitResult{id};
         core_.refuse(evicted, RejectReason::dropped_oldest, depth, cap);
         return SubmitResult{id};
       }
@@ -218,6 +275,122 @@ void WorkerPool::requeue(Job&& job) {
     return;
   }
   push_locked(std::move(job), pick_queue_locked());
+}
+
+// [SECTION] The lane -----------------------------------------------------------
+
+bool WorkerPool::submit_lane(Job& job) {
+  // lane_users_ lets a closing pool wait out a submit that saw the lane open.
+  lane_users_.fetch_add(1, std::memory_order_seq_cst);
+  if (!lane_open_.load(std::memory_order_seq_cst) ||
+      parked_count_.load(std::memory_order_relaxed) > 0) {
+    // Closed, or an idle worker takes this job directly (under the mutex).
+    lane_users_.fetch_sub(1, std::memory_order_release);
+    return false;
+  }
+  // `enqueued` before the push: a worker's `started` follows it in seq order.
+  core_.enqueued(job.id, kShared, static_cast<std::int64_t>(lane_->size()) + 1,
+                 job.submitted_at, job.size_estimate);
+  lane_->push(std::move(job));
+  // Pairs with the fence in worker_main_lane: either this thread sees the
+  // worker counted as parked, or that worker sees the job (Dekker).
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  const bool someone_parked = parked_count_.load(std::memory_order_relaxed) > 0;
+  lane_users_.fetch_sub(1, std::memory_order_release);
+  if (someone_parked) wake_for_lane();
+  return true;
+}
+
+void WorkerPool::wake_for_lane() {
+  WakeAfterUnlock wake;
+  std::unique_lock lock(mutex_);
+  // A worker may have found the job before parking; then it un-parked itself.
+  if (!parked_.empty() && lane_->size() > 0) unpark_locked(parked_.back());
+  lock.unlock();
+  wake.wake_now();
+}
+
+void WorkerPool::close_lane_locked() {
+  lane_open_.store(false, std::memory_order_seq_cst);
+  // A submit that saw the lane open is at most a push away: after this, every
+  // job it accepted is in the lane, and later submits take the locked path.
+  while (lane_users_.load(std::memory_order_acquire) > 0) std::this_thread::yield();
+}
+
+void WorkerPool::worker_main_lane(int slot) {
+  moodycamel::ConsumerToken token(lane_->queue());
+  std::unique_lock lock(mutex_);
+  Worker& me = *workers_[static_cast<std::size_t>(slot)];
+  Job job;
+  // Runs `job` without the lock; the callable goes right after (a JobGroup
+  // child ends when its callable is destroyed).
+  const auto run = [&] {
+    lock.unlock();
+    core_.run(job, slot);
+    job.fn = nullptr;
+  };
+  for (;;) {
+    // Lock held here.
+    if (me.handoff) {
+      job = std::move(*me.handoff);
+      me.handoff.reset();
+      me.running = true;
+      run();
+      lock.lock();
+      me.running = false;
+      continue;
+    }
+    if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
+    if (!stopping_ && staying_locked() > target_workers_) {
+      return leave_locked(slot, WorkerReason::resized);
+    }
+    if (!me.parked) {  // (spawned workers start parked)
+      if (lane_open_.load(std::memory_order_relaxed)) {
+        // Lock-free: run what the lane holds; look a little longer once it is empty.
+        lock.unlock();
+        for (int idle = 0; idle < kLaneSpins;) {
+          if (lane_->try_take(token, job)) {
+            core_.run(job, slot);
+            job.fn = nullptr;
+            idle = 0;
+            if (!lane_open_.load(std::memory_order_relaxed)) break;  // bounded now
+          } else {
+            ++idle;
+            cpu_relax();
+          }
+        }
+        lock.lock();
+        if (blocked_producers_ > 0) not_full_.notify_all();
+        if (!stopping_ && staying_locked() > target_workers_) continue;  // resized meanwhile
+      } else if (lane_->try_take(token, job)) {
+        // The lane is closed (a bound, or shutdown): taken under the lock.
+        if (blocked_producers_ > 0) not_full_.notify_all();
+        me.running = true;
+        run();
+        lock.lock();
+        me.running = false;
+        continue;
+      }
+      if (stopping_) break;
+      park_locked(slot);
+    }
+    // Counted parked, then one more look (the fence pairs with submit_lane's):
+    // a push cannot slip in between unseen.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (lane_->try_take(token, job)) {
+      unpark_locked(slot);  // itself, under the lock
+      core_.emit(events::worker_woken(slot));
+      me.running = true;
+      run();
+      lock.lock();
+      me.running = false;
+      continue;
+    }
+    if (stopping_) break;
+    me.wake.wait(lock, [&] { return !me.parked; });
+    core_.emit(events::worker_woken(slot));
+  }
+  leave_locked(slot, WorkerReason::shutdown);
 }
 
 JobQueue& WorkerPool::queue_at(int index) {
@@ -267,6 +440,10 @@ void WorkerPool::push_locked(Job&& job, int index, bool rescale, Nanos stamp) {
     workers_[static_cast<std::size_t>(idle)]->handoff.emplace(std::move(job));
     core_.enqueued(id, index, 0, stamp, size);
     unpark_locked(idle);
+  } else if (lane_ != nullptr) {
+    // Lane workers take without the lock: `enqueued` goes first (seq order).
+    core_.enqueued(id, index, static_cast<std::int64_t>(lane_->size()) + 1, stamp, size);
+    lane_->push(std::move(job));
   } else {
     JobQueue& queue = queue_at(index);
     queue.push(std::move(job));
@@ -278,6 +455,8 @@ void WorkerPool::push_locked(Job&& job, int index, bool rescale, Nanos stamp) {
 bool WorkerPool::set_queue_capacity(std::size_t capacity) {
   std::lock_guard lock(mutex_);
   capacity_ = capacity;
+  // A bound is checked under the lock: the lane closes while there is one.
+  if (lane_ != nullptr && !closing_) lane_open_.store(capacity == 0, std::memory_order_seq_cst);
   not_full_.notify_all();
   return true;
 }
@@ -319,6 +498,7 @@ void WorkerPool::spawn_workers_locked(WorkerReason why) {
 }
 
 void WorkerPool::worker_main(int slot) {
+  if (lane_ != nullptr) return worker_main_lane(slot);
   std::unique_lock lock(mutex_);
   Worker& me = *workers_[static_cast<std::size_t>(slot)];
   JobQueue& queue = queue_at(dispatcher_.per_worker() ? slot : kShared);
@@ -369,6 +549,7 @@ void WorkerPool::leave_locked(int slot, WorkerReason why) {
   if (me.parked) {  // spawned parked, resized away before it first ran
     me.parked = false;
     parked_.erase(std::find(parked_.begin(), parked_.end(), slot));
+    parked_count_.fetch_sub(1, std::memory_order_relaxed);
   }
   me.live = false;
   --alive_;
@@ -387,6 +568,7 @@ void WorkerPool::park_locked(int slot) {
   Worker& w = *workers_[static_cast<std::size_t>(slot)];
   w.parked = true;
   parked_.push_back(slot);
+  parked_count_.fetch_add(1, std::memory_order_seq_cst);
   core_.emit(events::worker_parked(slot));
   if (scaling_.enabled()) {
     w.idle_since = core_.clock().now();
@@ -399,6 +581,7 @@ void WorkerPool::unpark_locked(int slot) {
   Worker& w = *workers_[static_cast<std::size_t>(slot)];
   w.parked = false;
   parked_.erase(std::find(parked_.begin(), parked_.end(), slot));
+  parked_count_.fetch_sub(1, std::memory_order_relaxed);
   if (t_defer_wakes && t_deferred_wake == nullptr) {
     t_deferred_wake = &w.wake;  // a WakeAfterUnlock notifies once the lock is released
   } else {
@@ -510,6 +693,7 @@ std::vector<Job> WorkerPool::shutdown(ShutdownMode mode) {
     std::lock_guard lock(mutex_);
     if (stopping_ || (closing_ && mode == ShutdownMode::drain)) return {};
     closing_ = true;
+    if (lane_ != nullptr) close_lane_locked();
     not_full_.notify_all();  // blocked producers are refused
     if (mode == ShutdownMode::cancel) {
       stopping_ = true;

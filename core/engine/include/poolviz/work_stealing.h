@@ -278,7 +278,7 @@ class JobGroup {
   JobContext& parent_;
   WorkStealingExecutor* stealing_;  // set when the parent runs on a work-stealing worker
   int worker_;
-  std::shared_ptr<State> state_;
+  State* state_;  // shared with the children's tokens (intrusive count)
 };
 
 }  // namespace poolviz

@@ -24,8 +24,17 @@
 // (not when its thread gets round to parking) until it is handed a job, so
 // the rule does not depend on thread start-up timing. Invariant (under
 // mutex_): while a worker is parked, the queue it serves is empty.
+//
+// The lane: an unbounded FIFO pool (shared queue, no scaling) keeps its jobs
+// in a lock-free MPMC queue (moodycamel::ConcurrentQueue) instead. A submit
+// that finds no parked worker pushes without the pool mutex, and a worker runs
+// what the lane holds without it, spinning briefly before it parks. A submit
+// that sees a parked worker takes the mutex and hands the job over, as above.
+// Bounding such a pool while it runs (set_queue_capacity) closes the lane:
+// every push and take then goes through the mutex again.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -43,6 +52,8 @@
 #include "poolviz/sizing.h"
 
 namespace poolviz {
+
+class LaneQueue;  // worker_pool.cpp
 
 struct PoolConfig {
   int workers = 0;                 // 0 = hardware threads; with scaling, 0 = min_workers
@@ -98,6 +109,12 @@ class WorkerPool final : public Executor {
   /// worker, and (rescale) lets the scaler react.
   void push_locked(Job&& job, int index, bool rescale = true, Nanos stamp = 0);
   void requeue(Job&& job);
+  // The lane (lane_ != nullptr): a push without the mutex, or false when the
+  // lane is closed or a worker is parked (then the locked path hands it over).
+  bool submit_lane(Job& job);
+  void wake_for_lane();
+  void close_lane_locked();
+  void worker_main_lane(int slot);
 
   void spawn_workers_locked(WorkerReason why);
   void worker_main(int slot);
@@ -114,6 +131,7 @@ class WorkerPool final : public Executor {
   void stop_scaler();
 
   ExecutorCore core_;
+  LaneQueue* lane_;                  // queue_, when it is the lane; else nullptr
   std::unique_ptr<JobQueue> queue_;  // the shared queue (empty with dispatch)
   const bool timed_queue_;           // queue_->uses_time(), read without the lock
   const ScalingPolicy scaling_;      // resolved; enabled() says whether it applies
@@ -132,6 +150,11 @@ class WorkerPool final : public Executor {
   bool stopping_ = false;                         // workers exit once their queue is empty
   std::vector<std::unique_ptr<Worker>> workers_;  // by slot; slots are reused
   std::vector<int> parked_;                       // parked slots, oldest first
+
+  // The lane (see the top).
+  alignas(kCacheLine) std::atomic<bool> lane_open_{false};  // pushes may skip the mutex
+  std::atomic<int> lane_users_{0};  // submits between their lane_open_ check and push
+  alignas(kCacheLine) std::atomic<int> parked_count_{0};  // parked_.size(), read without the lock
 
   // Scaler (scaling only): wakes at the next periodic check or idle deadline.
   std::thread scaler_;
