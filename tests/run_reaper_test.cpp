@@ -48,6 +48,9 @@ std::unique_ptr<Run> spawning_run(Witness& witness) {
   auto run = std::make_unique<Run>(scenario, RunOptions{.speed = 50});
   run->attach(&witness);
   run->start();
+  // Handed over mid-run: once its arrivals have begun, so the final drain has
+  // events to deliver (under load, a stop before the first submit has none).
+  while (run->arrivals_submitted() == 0) std::this_thread::yield();
   return run;
 }
 
