@@ -322,22 +322,23 @@ void WorkerPool::worker_main_lane(int slot) {
   std::unique_lock lock(mutex_);
   Worker& me = *workers_[static_cast<std::size_t>(slot)];
   Job job;
-  // Runs `job` without the lock; the callable goes right after (a JobGroup
-  // child ends when its callable is destroyed).
+  // Runs `job` without the lock, counted running; the callable goes right
+  // after (a JobGroup child ends when its callable is destroyed). Returns
+  // with the lock held again.
   const auto run = [&] {
+    me.running = true;
     lock.unlock();
     core_.run(job, slot);
     job.fn = nullptr;
+    lock.lock();
+    me.running = false;
   };
   for (;;) {
     // Lock held here.
     if (me.handoff) {
       job = std::move(*me.handoff);
       me.handoff.reset();
-      me.running = true;
       run();
-      lock.lock();
-      me.running = false;
       continue;
     }
     if (me.retire) return leave_locked(slot, WorkerReason::idle_timeout);
@@ -365,10 +366,7 @@ void WorkerPool::worker_main_lane(int slot) {
       } else if (lane_->try_take(token, job)) {
         // The lane is closed (a bound, or shutdown): taken under the lock.
         if (blocked_producers_ > 0) not_full_.notify_all();
-        me.running = true;
         run();
-        lock.lock();
-        me.running = false;
         continue;
       }
       if (stopping_) break;
@@ -380,10 +378,7 @@ void WorkerPool::worker_main_lane(int slot) {
     if (lane_->try_take(token, job)) {
       unpark_locked(slot);  // itself, under the lock
       core_.emit(events::worker_woken(slot));
-      me.running = true;
       run();
-      lock.lock();
-      me.running = false;
       continue;
     }
     if (stopping_) break;
