@@ -347,10 +347,10 @@ void draw_table(CompareView& view, const Theme& theme) {
   for (std::size_t i = 0; i < t.labels.size(); ++i) {
     if (t.arrivals_differ[i]) ImGui::TextWrapped("\"%s\" overrides workload keys: its arrivals differ.", t.labels[i].c_str());
   }
-  const bool cpu = view.base().workload.kind == WorkKind::cpu;
-  ImGui::TextWrapped("%s", cpu ? "Fairness: cpu-bound variants share this machine's cores, so each runs slower than it "
-                                 "would alone; treat differences with care."
-                               : "Fairness: io-bound jobs mostly wait, so the variants barely compete for cores.");
+  bool cpu = false;
+  for (std::size_t i = 0; i < view.size(); ++i) cpu = cpu || view.session(i).scenario().workload.kind == WorkKind::cpu;
+  ImGui::TextWrapped("Fairness: %s",
+                     fairness_note(cpu, view.size(), std::max(1U, std::thread::hardware_concurrency())).c_str());
 }
 
 void draw_theory(CompareView& view, const Theme& theme) {

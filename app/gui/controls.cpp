@@ -82,7 +82,8 @@ void pool_rows(Session& session, Run& run, PoolSpec& pool) {
   } else {
     row("queue capacity", "0 = unbounded; applied to the running queue");
     int cap = static_cast<int>(pool.queue_capacity);
-    if (ImGui::SliderInt("##capacity", &cap, 0, 500)) {
+    // 0 reads "unbounded", as the canvas's queue heading does.
+    if (ImGui::SliderInt("##capacity", &cap, 0, 500, cap == 0 ? "unbounded" : "%d")) {
       if (run.set_queue_capacity(static_cast<std::size_t>(cap))) {
         pool.queue_capacity = static_cast<std::size_t>(cap);
       } else {

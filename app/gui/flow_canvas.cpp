@@ -261,7 +261,10 @@ void draw_gate(const Frame& f) {
   char label[64];
   std::snprintf(label, sizeof label, "%.*s %.0f/%.0f", static_cast<int>(described.gauge_label.size()),
                 described.gauge_label.data(), shown, cap);
-  text_centred(c, small, c.at(x, top - small->FontSize), c.pal.text, label);
+  // Ending at the gauge's right edge: centred, it would run into the first
+  // lane, where a compare pane's lanes start right after the gate.
+  const float label_w = small->CalcTextSizeA(small->FontSize, FLT_MAX, 0, label).x;
+  dl->AddText(small, small->FontSize, c.at(gx + gw - label_w, top - small->FontSize * 1.5F), c.pal.text, label);
   std::snprintf(label, sizeof label, "Gate: %.*s", static_cast<int>(described.gate_label.size()),
                 described.gate_label.data());
   // Under the lanes: above them it would cross the Workers heading.
@@ -379,7 +382,9 @@ const WorkerLane* draw_lanes(const Frame& f) {
       }
     }
     if (model.lanes().empty()) {
-      text_centred(c, small, c.at(g.lanes.centre()), pal.text_dim, "no workers yet");
+      // Before the first start the workers are still coming; after it, they have left.
+      text_centred(c, small, c.at(g.lanes.centre()), pal.text_dim,
+                   counts.started > 0 ? "no workers left: the pool has shut down" : "no workers yet");
     }
   } else {
     const auto& r = g.lanes;

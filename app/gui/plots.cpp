@@ -304,8 +304,11 @@ void draw_plots(Session& session, UiState& ui, const Theme& theme, ImVec2 size) 
   const PlotTimeAxis axis = plot_time_axis(now, session, ui.plot_window_s);
   const double t0 = axis.t0, t1 = axis.t1;
   char wait_window[48], sojourn_window[48], rate_window[64];
-  std::snprintf(wait_window, sizeof wait_window, "last %.0f s", s.window_s);
-  std::snprintf(sojourn_window, sizeof sojourn_window, "last %.0f s", s.window_s);
+  // The two windows hold different jobs (a job that just started after a long
+  // wait has not ended yet), so for a moment the wait p99 can exceed the time
+  // in system p99: the titles say which jobs each one counts.
+  std::snprintf(wait_window, sizeof wait_window, "started in last %.0f s", s.window_s);
+  std::snprintf(sojourn_window, sizeof sojourn_window, "ended in last %.0f s", s.window_s);
   // The Timeline's rate is over the last rate window, or over the run so far
   // while the run is younger than that window: say which the figure read is.
   const double read_t = !std::isnan(ui.hover_t) && ui.hover_t >= t0 && ui.hover_t <= t1 ? ui.hover_t : s.now.t;

@@ -20,7 +20,9 @@
 //
 // Fairness: the variants share this machine's cores. io-bound work (waiting)
 // compares fairly; cpu-bound variants compete for the same cores, so each one
-// runs slower than it would alone. `fairness_note()` says this in words.
+// runs slower than it would alone, and the scheduler shares the cores per
+// thread, so the variant with more threads gets more CPU. `fairness_note()`
+// says this in words.
 //
 // Threading: like Run, one controlling thread calls everything here.
 #pragma once
@@ -167,6 +169,10 @@ struct ComparisonTable {
   double process_peak_rss_mb = 0;     // one figure for the whole process
   std::string fairness_note;
 };
+
+/// How fair a side-by-side comparison is, in words (the table's note, in the
+/// window and `poolviz compare`).
+std::string fairness_note(bool cpu_bound, std::size_t variants, unsigned cores);
 
 /// Builds the table from per-variant summaries (pure, for tests and exports).
 /// `stack_bytes`: the stack each OS thread reserves (see default_thread_stack_bytes()).
