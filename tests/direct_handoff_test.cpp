@@ -95,6 +95,15 @@ INSTANTIATE_TEST_SUITE_P(EveryOverflowPolicy, DirectHandoff,
                                            Overflow::caller_runs),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
+/// The queue depth after each enqueue, in order (0 = handed straight to a worker).
+std::vector<std::int64_t> enqueued_depths(const EventRecorder& recorder) {
+  std::vector<std::int64_t> depths;
+  for (const Event& e : recorder.events()) {
+    if (e.kind == EventKind::enqueued) depths.push_back(e.enqueued.depth_after);
+  }
+  return depths;
+}
+
 TEST(DirectHandoffRule, RejectPolicyAdmitsSevenWithBlockingSubmitToo) {
   Watchdog watchdog(60s, "reject policy, submit()");
   ManualClock clock;
@@ -119,10 +128,7 @@ TEST(DirectHandoffRule, HandedOffJobsPassTheQueueAtDepthZero) {
   gate.open();
   pool.shutdown(ShutdownMode::drain);
   bus.drain();
-  std::vector<std::int64_t> depths;
-  for (const Event& e : recorder.events()) {
-    if (e.kind == EventKind::enqueued) depths.push_back(e.enqueued.depth_after);
-  }
+  const std::vector<std::int64_t> depths = enqueued_depths(recorder);
   // Three straight to a worker, then the queue fills 1, 2, 3, 4.
   EXPECT_EQ(depths, (std::vector<std::int64_t>{0, 0, 0, 1, 2, 3, 4}));
 }
@@ -147,10 +153,7 @@ TEST(DirectHandoffRule, AnUnboundedPoolHandsOffToIdleWorkersBeforeItsLane) {
   gate.open();
   pool.shutdown(ShutdownMode::drain);
   bus.drain();
-  std::vector<std::int64_t> depths;
-  for (const Event& e : recorder.events()) {
-    if (e.kind == EventKind::enqueued) depths.push_back(e.enqueued.depth_after);
-  }
+  const std::vector<std::int64_t> depths = enqueued_depths(recorder);
   EXPECT_EQ(depths, (std::vector<std::int64_t>{0, 0, 0, 1, 2}));
   test::expect_accounting(pool.stats());
 }
